@@ -1,0 +1,100 @@
+/**
+ * engine: the contract every database engine fulfils. Steps only talk to this service; which
+ * engine (and, later, which backend of it) runs is decided once, when the CLI builds the layer.
+ * Resources: `ephemeral` hands out a throwaway database that lives as long as the caller's scope.
+ */
+import { Context, type Effect, Schema as S, type Scope } from "effect"
+import type { Plan, Schema, Statement, Table } from "../model.ts"
+
+/** A statement the database rejected, named by file and line. */
+export class StatementFailed extends S.TaggedError<StatementFailed>()("StatementFailed", {
+  source: S.String,
+  line: S.Number,
+  statement: S.String,
+  reason: S.String,
+}) {
+  override get message() {
+    const shown = this.statement.length > 200 ? `${this.statement.slice(0, 200)}...` : this.statement
+    return `${this.source}:${this.line}: ${this.reason}\n  in: ${shown.replace(/\s+/g, " ")}`
+  }
+}
+
+/** SQL text that cannot even be split into statements (an unterminated string or comment). */
+export class SqlSyntaxError extends S.TaggedError<SqlSyntaxError>()("SqlSyntaxError", {
+  source: S.String,
+  line: S.Number,
+  reason: S.String,
+}) {
+  override get message() {
+    return `${this.source}:${this.line}: ${this.reason}`
+  }
+}
+
+/** The engine itself failed: a server would not start, a catalog query broke. */
+export class EngineFailed extends S.TaggedError<EngineFailed>()("EngineFailed", {
+  engine: S.String,
+  action: S.String,
+  reason: S.String,
+}) {
+  override get message() {
+    return `${this.engine}: cannot ${this.action}: ${this.reason}`
+  }
+}
+
+/** The planner met a change it cannot express safely. */
+export class PlanFailed extends S.TaggedError<PlanFailed>()("PlanFailed", {
+  reason: S.String,
+}) {
+  override get message() {
+    return `The built-in planner cannot write this migration: ${this.reason}`
+  }
+}
+
+/** Rows read back from a table for the survival check: one canonical string per row, sorted. */
+export type RowImage = ReadonlyArray<string>
+
+export interface ApplyOptions {
+  /** Run the statements in one transaction, as the user's migration runner does. */
+  readonly transaction: boolean
+}
+
+export interface SeedReport {
+  /** Tables that received synthesized rows, with how many. */
+  readonly seeded: ReadonlyArray<{ readonly table: string; readonly rows: number }>
+  /** Tables left empty, with why (a check constraint no synthesized value satisfies, ...). */
+  readonly skipped: ReadonlyArray<{ readonly table: string; readonly reason: string }>
+}
+
+/** One throwaway database, alive until the scope that produced it closes. */
+export interface Database {
+  readonly apply: (
+    statements: ReadonlyArray<Statement>,
+    options: ApplyOptions,
+  ) => Effect.Effect<void, StatementFailed>
+  readonly snapshot: Effect.Effect<Schema, EngineFailed>
+  /** Insert synthesized rows into every table of `schema`, respecting keys, FKs and checks. */
+  readonly seed: (schema: Schema) => Effect.Effect<SeedReport, EngineFailed>
+  readonly readRows: (table: string, columns: ReadonlyArray<string>) => Effect.Effect<RowImage, EngineFailed>
+  /** Rows that break a foreign key, as "table -> parent" descriptions; empty when all hold. */
+  readonly foreignKeyViolations: Effect.Effect<ReadonlyArray<string>, EngineFailed>
+}
+
+export interface Capabilities {
+  /** DDL can be rolled back, so one database can try several candidates. */
+  readonly transactionalDdl: boolean
+}
+
+export interface EngineShape {
+  /** "sqlite", "postgres-17", ... as written in aim.toml. */
+  readonly id: string
+  /** Human name of the SQL dialect, for prompts and messages. */
+  readonly dialect: string
+  readonly capabilities: Capabilities
+  readonly split: (sql: string, source: string) => Effect.Effect<ReadonlyArray<Statement>, SqlSyntaxError>
+  readonly ephemeral: Effect.Effect<Database, EngineFailed, Scope.Scope>
+  readonly plan: (from: Schema, to: Schema) => Effect.Effect<Plan, PlanFailed>
+  /** Canonical DDL of one table, for display and diffs. */
+  readonly renderTable: (table: Table) => string
+}
+
+export class Engine extends Context.Service<Engine, EngineShape>()("aim/engines/Engine") {}

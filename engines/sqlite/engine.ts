@@ -1,0 +1,100 @@
+/**
+ * SQLite engine: throwaway databases are in-memory `bun:sqlite` connections with foreign keys
+ * enforced, as a careful runner configures them. Resources: one connection per `ephemeral`, closed
+ * when the caller's scope closes (success, failure or interruption), so nothing is left on disk.
+ */
+import { Database as BunDatabase } from "bun:sqlite"
+import { Effect, Layer } from "effect"
+import type { Statement } from "../../model.ts"
+import { type Database, Engine, EngineFailed, SqlSyntaxError, StatementFailed } from "../engine.ts"
+import { LexError, quoteName } from "./lexer.ts"
+import { planSqlite } from "./planner.ts"
+import { renderTable } from "./render.ts"
+import { seedRows } from "./seed.ts"
+import { readSchema } from "./snapshot.ts"
+import { splitStatements } from "./split.ts"
+
+const reason = (error: unknown) => (error instanceof Error ? error.message : String(error))
+const engineFailed = (action: string) => (error: unknown) => new EngineFailed({ engine: "sqlite", action, reason: reason(error) })
+
+/** Statements that open or close a transaction themselves (sqitch's templates write them). */
+const controlsTransaction = (s: Statement) => /^(BEGIN|COMMIT|END|ROLLBACK)\b/i.test(s.sql.trim()) && !/^BEGIN\s+ATOMIC/i.test(s.sql)
+
+/** A value as text that tells types apart, so 1 and '1' do not compare equal. */
+function cell(value: unknown): string {
+  if (value === null) return "null"
+  if (value instanceof Uint8Array) return `x'${Buffer.from(value).toString("hex")}'`
+  if (typeof value === "bigint") return `${value}`
+  if (typeof value === "number") return Number.isInteger(value) ? `${value}` : `${value}r`
+  return JSON.stringify(value)
+}
+
+function open(): { readonly database: Database; readonly close: () => void } {
+  const db = new BunDatabase(":memory:", { safeIntegers: true })
+  db.run("PRAGMA foreign_keys = ON")
+  const apply = (statements: ReadonlyArray<Statement>, options: { transaction: boolean }) =>
+    Effect.try({
+      try: () => {
+        const wrap = options.transaction && !statements.some(controlsTransaction)
+        if (wrap) db.run("BEGIN")
+        for (const s of statements) {
+          try {
+            db.run(s.sql)
+          } catch (error) {
+            if (db.inTransaction) db.run("ROLLBACK")
+            throw new StatementFailed({ source: s.source, line: s.line, statement: s.sql, reason: reason(error) })
+          }
+        }
+        if (wrap) db.run("COMMIT")
+      },
+      catch: (error) =>
+        error instanceof StatementFailed
+          ? error
+          : new StatementFailed({ source: statements[0]?.source ?? "", line: 0, statement: "COMMIT", reason: reason(error) }),
+    })
+  const database: Database = {
+    apply,
+    snapshot: Effect.try({ try: () => readSchema(db), catch: engineFailed("read the catalog") }),
+    seed: (schema) => Effect.try({ try: () => seedRows(db, schema), catch: engineFailed("insert synthesized rows") }),
+    readRows: (table, columns) =>
+      Effect.try({
+        try: () => {
+          const list = columns.length > 0 ? columns.map((c) => quoteName(c)).join(", ") : "1"
+          const rows = db.query(`SELECT ${list} FROM ${quoteName(table)}`).values()
+          return rows.map((r) => `(${r.map(cell).join(", ")})`).sort()
+        },
+        catch: engineFailed(`read rows of ${table}`),
+      }),
+    foreignKeyViolations: Effect.try({
+      try: () =>
+        db
+          .query<{ table: string; parent: string; rowid: number | null }, []>("PRAGMA foreign_key_check")
+          .all()
+          .map((v) => `${v.table} (rowid ${v.rowid}) -> ${v.parent}`),
+      catch: engineFailed("check foreign keys"),
+    }),
+  }
+  return { database, close: () => db.close(false) }
+}
+
+export const make = Effect.sync(() =>
+  Engine.of({
+    id: "sqlite",
+    dialect: "SQLite",
+    capabilities: { transactionalDdl: true },
+    split: (sql, source) =>
+      Effect.try({
+        try: () => splitStatements(sql, source),
+        catch: (error) =>
+          new SqlSyntaxError({ source, line: error instanceof LexError ? error.line : 1, reason: reason(error) }),
+      }),
+    ephemeral: Effect.acquireRelease(
+      Effect.try({ try: open, catch: engineFailed("open a throwaway database") }),
+      (handle) => Effect.sync(handle.close),
+    ).pipe(Effect.map((handle) => handle.database)),
+    plan: (from, to) => Effect.sync(() => planSqlite(from, to)),
+    renderTable,
+  }),
+)
+
+export const layer = Layer.effect(Engine, make)

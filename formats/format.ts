@@ -1,0 +1,61 @@
+/**
+ * format: the contract every migration format fulfils. A format is pure: it turns the files of a
+ * migrations folder into an ordered history, and a new migration into the files its runner expects.
+ * Reading the folder from disk and writing files atomically are done elsewhere (folder.ts, steps/write.ts).
+ */
+import { Schema as S } from "effect"
+import type { Migration } from "../model.ts"
+
+/** A file of the migrations folder: path relative to that folder, with `/` separators. */
+export interface FolderFile {
+  readonly path: string
+  readonly content: string
+}
+
+/** A folder the format cannot read as its runner would: clashing versions, a broken marker. */
+export class FormatError extends S.TaggedError<FormatError>()("FormatError", {
+  format: S.String,
+  file: S.String,
+  reason: S.String,
+}) {
+  override get message() {
+    return `${this.file}: ${this.reason} (${this.format} format)`
+  }
+}
+
+/** What a generator hands to a format to render: the SQL of both directions and a description. */
+export interface NewMigration {
+  readonly version: string
+  /** Free text; each format turns it into a safe file-name part. */
+  readonly description: string
+  readonly up: string
+  /** Undefined with `no_down`, and for formats that have no down direction. */
+  readonly down?: string | undefined
+  /** When the migration is made; formats that record it (sqitch's plan) use it. */
+  readonly createdAt: Date
+  /** Who plans it, for formats that record it (sqitch: SQITCH_FULLNAME / SQITCH_EMAIL, then git config). */
+  readonly planner?: { readonly name: string; readonly email: string } | undefined
+}
+
+export interface FormatShape {
+  readonly id: string
+  /** False for formats whose runner has no down direction (refinery). */
+  readonly supportsDown: boolean
+  /** The history in the order the runner applies it; `prefix` is prepended to paths in messages. */
+  readonly read: (files: ReadonlyArray<FolderFile>, prefix: string) => Migration[] | FormatError
+  /** The version the next migration takes, following the style the folder already uses. */
+  readonly nextVersion: (history: ReadonlyArray<Migration>, now: Date) => string
+  /** Files to create, paths relative to the migrations folder. Existing files are passed for formats with an index file. */
+  readonly render: (migration: NewMigration, existing: ReadonlyArray<FolderFile>) => FolderFile[]
+}
+
+/** A description turned into a file-name part every runner and file system accepts. */
+export function safeName(description: string, fallback = "migration"): string {
+  const name = description
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "_")
+    .replace(/^_+|_+$/g, "")
+    .slice(0, 60)
+    .replace(/_+$/, "")
+  return name === "" ? fallback : name
+}
