@@ -26,8 +26,17 @@ function compareTable(before: Table, after: Table): Change | undefined {
     return old && !sameColumn(old, c) ? [{ before: old, after: c }] : []
   })
   const constraintsChanged = constraintShape(before) !== constraintShape(after)
-  if (addedColumns.length + droppedColumns.length + changedColumns.length === 0 && !constraintsChanged) return undefined
-  return { kind: "alter-table", before, after, addedColumns, droppedColumns, changedColumns, constraintsChanged }
+  if (addedColumns.length + droppedColumns.length + changedColumns.length === 0 && !constraintsChanged)
+    return undefined
+  return {
+    kind: "alter-table",
+    before,
+    after,
+    addedColumns,
+    droppedColumns,
+    changedColumns,
+    constraintsChanged,
+  }
 }
 
 const objectId = (o: SchemaObject) => `${o.kind}:${o.name}`
@@ -48,7 +57,8 @@ export function compareSchemas(from: Schema, to: Schema): Change[] {
   }
   const fromObjects = new Map(from.objects.map((o) => [objectId(o), o]))
   const toObjects = new Map(to.objects.map((o) => [objectId(o), o]))
-  for (const object of from.objects) if (!toObjects.has(objectId(object))) changes.push({ kind: "drop-object", object })
+  for (const object of from.objects)
+    if (!toObjects.has(objectId(object))) changes.push({ kind: "drop-object", object })
   for (const object of to.objects) {
     const old = fromObjects.get(objectId(object))
     if (!old) changes.push({ kind: "create-object", object })

@@ -10,7 +10,8 @@ import { type FolderFile, FormatError, type FormatShape, safeName } from "./form
 const fileName = /^([0-9]+)_(.*)\.(up|down)\.sql$/
 
 /** A version that reads as a date and time (yyyymmddhhmmss and longer) rather than a counter. */
-export const looksLikeTimestamp = (version: string) => version.length >= 12 && /^(19|20)\d{2}[01]\d[0-3]\d/.test(version)
+export const looksLikeTimestamp = (version: string) =>
+  version.length >= 12 && /^(19|20)\d{2}[01]\d[0-3]\d/.test(version)
 
 export function timestampVersion(now: Date): string {
   const pad = (n: number) => String(n).padStart(2, "0")

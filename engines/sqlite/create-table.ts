@@ -58,7 +58,19 @@ function readDeferrable(tokens: ReadonlyArray<Token>, from: number, to: number) 
     if (tokens[j]?.text === "(") j = closing(tokens, j)
     const k = keyword(tokens[j])
     // A column's next constraint ends its REFERENCES clause.
-    if (["CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "DEFAULT", "COLLATE", "GENERATED", "AS", "REFERENCES"].includes(k)) {
+    if (
+      [
+        "CONSTRAINT",
+        "PRIMARY",
+        "UNIQUE",
+        "CHECK",
+        "DEFAULT",
+        "COLLATE",
+        "GENERATED",
+        "AS",
+        "REFERENCES",
+      ].includes(k)
+    ) {
       break
     }
     if (k === "DEFERRABLE") deferrable = keyword(tokens[j - 1]) !== "NOT"
@@ -85,7 +97,8 @@ export function parseCreateTable(sql: string): ParsedTable {
   const checks: string[] = []
   const foreignKeys: ParsedForeignKey[] = []
   let autoincrement = false
-  if (open === -1 || keyword(tokens[open - 1]) === "AS") return { columns, checks, foreignKeys, autoincrement }
+  if (open === -1 || keyword(tokens[open - 1]) === "AS")
+    return { columns, checks, foreignKeys, autoincrement }
   const close = closing(tokens, open)
 
   // Cut the body into items at commas that sit directly inside the outer parentheses.
@@ -140,10 +153,17 @@ export function parseCreateTable(sql: string): ParsedTable {
       } else if (k === "AS" && tokens[j + 1]?.text === "(") {
         const c = closing(tokens, j + 1)
         const after = keyword(tokens[c + 1])
-        generated = { expression: tidySql(textBetween(sql, tokens, j + 2, c - 1)), stored: after === "STORED" }
+        generated = {
+          expression: tidySql(textBetween(sql, tokens, j + 2, c - 1)),
+          stored: after === "STORED",
+        }
         j = c
       } else if (k === "REFERENCES") {
-        foreignKeys.push({ columns: [name], table: unquote(tokens[j + 1]?.text ?? ""), ...readDeferrable(tokens, j + 2, to) })
+        foreignKeys.push({
+          columns: [name],
+          table: unquote(tokens[j + 1]?.text ?? ""),
+          ...readDeferrable(tokens, j + 2, to),
+        })
       } else if (tokens[j]?.text === "(") {
         j = closing(tokens, j)
       }

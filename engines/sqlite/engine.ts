@@ -15,10 +15,12 @@ import { readSchema } from "./snapshot.ts"
 import { splitStatements } from "./split.ts"
 
 const reason = (error: unknown) => (error instanceof Error ? error.message : String(error))
-const engineFailed = (action: string) => (error: unknown) => new EngineFailed({ engine: "sqlite", action, reason: reason(error) })
+const engineFailed = (action: string) => (error: unknown) =>
+  new EngineFailed({ engine: "sqlite", action, reason: reason(error) })
 
 /** Statements that open or close a transaction themselves (sqitch's templates write them). */
-const controlsTransaction = (s: Statement) => /^(BEGIN|COMMIT|END|ROLLBACK)\b/i.test(s.sql.trim()) && !/^BEGIN\s+ATOMIC/i.test(s.sql)
+const controlsTransaction = (s: Statement) =>
+  /^(BEGIN|COMMIT|END|ROLLBACK)\b/i.test(s.sql.trim()) && !/^BEGIN\s+ATOMIC/i.test(s.sql)
 
 /** A value as text that tells types apart, so 1 and '1' do not compare equal. */
 function cell(value: unknown): string {
@@ -42,7 +44,12 @@ function open(): { readonly database: Database; readonly close: () => void } {
             db.run(s.sql)
           } catch (error) {
             if (db.inTransaction) db.run("ROLLBACK")
-            throw new StatementFailed({ source: s.source, line: s.line, statement: s.sql, reason: reason(error) })
+            throw new StatementFailed({
+              source: s.source,
+              line: s.line,
+              statement: s.sql,
+              reason: reason(error),
+            })
           }
         }
         if (wrap) db.run("COMMIT")
@@ -50,12 +57,18 @@ function open(): { readonly database: Database; readonly close: () => void } {
       catch: (error) =>
         error instanceof StatementFailed
           ? error
-          : new StatementFailed({ source: statements[0]?.source ?? "", line: 0, statement: "COMMIT", reason: reason(error) }),
+          : new StatementFailed({
+              source: statements[0]?.source ?? "",
+              line: 0,
+              statement: "COMMIT",
+              reason: reason(error),
+            }),
     })
   const database: Database = {
     apply,
     snapshot: Effect.try({ try: () => readSchema(db), catch: engineFailed("read the catalog") }),
-    seed: (schema) => Effect.try({ try: () => seedRows(db, schema), catch: engineFailed("insert synthesized rows") }),
+    seed: (schema) =>
+      Effect.try({ try: () => seedRows(db, schema), catch: engineFailed("insert synthesized rows") }),
     readRows: (table, columns) =>
       Effect.try({
         try: () => {
@@ -86,7 +99,11 @@ export const make = Effect.sync(() =>
       Effect.try({
         try: () => splitStatements(sql, source),
         catch: (error) =>
-          new SqlSyntaxError({ source, line: error instanceof LexError ? error.line : 1, reason: reason(error) }),
+          new SqlSyntaxError({
+            source,
+            line: error instanceof LexError ? error.line : 1,
+            reason: reason(error),
+          }),
       }),
     ephemeral: Effect.acquireRelease(
       Effect.try({ try: open, catch: engineFailed("open a throwaway database") }),

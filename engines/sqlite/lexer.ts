@@ -4,7 +4,16 @@
  * comments start and end; this is the one place that knows.
  */
 
-export type TokenKind = "word" | "quoted" | "string" | "blob" | "number" | "param" | "punct" | "comment" | "space"
+export type TokenKind =
+  | "word"
+  | "quoted"
+  | "string"
+  | "blob"
+  | "number"
+  | "param"
+  | "punct"
+  | "comment"
+  | "space"
 
 export interface Token {
   readonly kind: TokenKind

@@ -55,9 +55,12 @@ function referencingClosure(name: string, tables: ReadonlyMap<string, Table>): T
 }
 
 const mentions = (sql: string, name: string) =>
-  significant(tokenize(sql)).some((t) => (t.kind === "word" || t.kind === "quoted") && lower(unquote(t.text)) === lower(name))
+  significant(tokenize(sql)).some(
+    (t) => (t.kind === "word" || t.kind === "quoted") && lower(unquote(t.text)) === lower(name),
+  )
 
-const isLiteral = (value: string) => /^(NULL|TRUE|FALSE|[+-]?[0-9.]+([eE][+-]?[0-9]+)?|'([^']|'')*'|X'[0-9A-Fa-f]*')$/i.test(value)
+const isLiteral = (value: string) =>
+  /^(NULL|TRUE|FALSE|[+-]?[0-9.]+([eE][+-]?[0-9]+)?|'([^']|'')*'|X'[0-9A-Fa-f]*')$/i.test(value)
 
 interface SimpleAlter {
   readonly add: ReadonlyArray<Column>
@@ -86,7 +89,9 @@ function simpleAlter(change: AlterTable, from: Schema, to: Schema): SimpleAlter 
     if (referencing && c.default !== undefined && !/^NULL$/i.test(c.default)) return undefined
   }
   const objectsOn = (schema: Schema) =>
-    schema.objects.filter((o) => (o.kind === "index" && lower(o.table ?? "") === lower(before.name)) || o.kind === "trigger")
+    schema.objects.filter(
+      (o) => (o.kind === "index" && lower(o.table ?? "") === lower(before.name)) || o.kind === "trigger",
+    )
   for (const c of change.droppedColumns) {
     const n = lower(c.name)
     if (before.primaryKey?.columns.some((p) => lower(p) === n)) return undefined
@@ -110,7 +115,10 @@ function simpleAlter(change: AlterTable, from: Schema, to: Schema): SimpleAlter 
 /** A rowid table whose rowid is not an INTEGER PRIMARY KEY column: its rowids must be carried explicitly. */
 const hiddenRowid = (t: Table) =>
   !t.options.includes("WITHOUT ROWID") &&
-  !(t.primaryKey?.columns.length === 1 && t.columns.find((c) => c.name === t.primaryKey?.columns[0])?.type === "INTEGER")
+  !(
+    t.primaryKey?.columns.length === 1 &&
+    t.columns.find((c) => c.name === t.primaryKey?.columns[0])?.type === "INTEGER"
+  )
 
 const storedColumns = (t: Table) => t.columns.filter((c) => !c.generated)
 
@@ -119,8 +127,11 @@ function rebuild(before: Table, after: Table, state: Map<string, Table>): string
   const closure = parentsFirst(referencingClosure(before.name, state))
   const keepRowid = hiddenRowid(before) && hiddenRowid(after)
   const out: string[] = []
-  out.push(`CREATE TEMP TABLE ${q(`aim_old_${before.name}`)} AS SELECT ${keepRowid ? "rowid AS aim_rowid, " : ""}* FROM ${q(before.name)}`)
-  for (const c of closure) out.push(`CREATE TEMP TABLE ${q(`aim_old_${c.name}`)} AS SELECT * FROM ${q(c.name)}`)
+  out.push(
+    `CREATE TEMP TABLE ${q(`aim_old_${before.name}`)} AS SELECT ${keepRowid ? "rowid AS aim_rowid, " : ""}* FROM ${q(before.name)}`,
+  )
+  for (const c of closure)
+    out.push(`CREATE TEMP TABLE ${q(`aim_old_${c.name}`)} AS SELECT * FROM ${q(c.name)}`)
   for (const c of [...closure].reverse()) out.push(`DELETE FROM ${q(c.name)}`)
   out.push(`DROP TABLE ${q(before.name)}`)
   out.push(statement(after.definition))
@@ -140,11 +151,14 @@ function rebuild(before: Table, after: Table, state: Map<string, Table>): string
     sources.push(fill ? `COALESCE(${q(previous.name)}, ${column.default})` : q(previous.name))
   }
   if (targets.length > 0) {
-    out.push(`INSERT INTO ${q(after.name)} (${targets.join(", ")}) SELECT ${sources.join(", ")} FROM ${parked(before)}`)
+    out.push(
+      `INSERT INTO ${q(after.name)} (${targets.join(", ")}) SELECT ${sources.join(", ")} FROM ${parked(before)}`,
+    )
   }
   for (const c of closure) {
     const cols = storedColumns(c).map((x) => q(x.name))
-    if (cols.length > 0) out.push(`INSERT INTO ${q(c.name)} (${cols.join(", ")}) SELECT ${cols.join(", ")} FROM ${parked(c)}`)
+    if (cols.length > 0)
+      out.push(`INSERT INTO ${q(c.name)} (${cols.join(", ")}) SELECT ${cols.join(", ")} FROM ${parked(c)}`)
   }
   out.push(`DROP TABLE ${parked(before)}`)
   for (const c of closure) out.push(`DROP TABLE ${parked(c)}`)
@@ -222,10 +236,17 @@ export function migrate(from: Schema, to: Schema): { statements: string[]; notes
     other.get(`${o.kind}:${lower(o.name)}`)?.key !== o.key
 
   const triggersToDrop = from.objects.filter(
-    (o) => o.kind === "trigger" && (changed(o, toObjects) || moved.has(lower(o.table ?? "")) || droppedNames.has(lower(o.table ?? ""))),
+    (o) =>
+      o.kind === "trigger" &&
+      (changed(o, toObjects) || moved.has(lower(o.table ?? "")) || droppedNames.has(lower(o.table ?? ""))),
   )
-  const changedViews = new Set(from.objects.filter((o) => o.kind === "view" && changed(o, toObjects)).map((o) => lower(o.name)))
-  const viewsToDrop = new Set([...changedViews, ...dependentViews(from.objects, new Set([...touched, ...changedViews]))])
+  const changedViews = new Set(
+    from.objects.filter((o) => o.kind === "view" && changed(o, toObjects)).map((o) => lower(o.name)),
+  )
+  const viewsToDrop = new Set([
+    ...changedViews,
+    ...dependentViews(from.objects, new Set([...touched, ...changedViews])),
+  ])
   const indexesToDrop = from.objects.filter(
     (o) =>
       o.kind === "index" &&
@@ -243,11 +264,15 @@ export function migrate(from: Schema, to: Schema): { statements: string[]; notes
   const fromViews = from.objects.filter((o) => o.kind === "view" && viewsToDrop.has(lower(o.name)))
   for (const v of viewsInOrder(fromViews).reverse()) out.push(dropObject(v))
   for (const i of indexesToDrop) out.push(dropObject(i))
-  for (const v of from.objects) if (v.kind === "virtual-table" && changed(v, toObjects)) out.push(dropObject(v))
+  for (const v of from.objects)
+    if (v.kind === "virtual-table" && changed(v, toObjects)) out.push(dropObject(v))
 
   // A dropped table that a surviving table still references goes last, after that table changed.
   const referencedBySurvivor = (t: Table) =>
-    from.tables.some((s) => !droppedNames.has(lower(s.name)) && s.foreignKeys.some((fk) => lower(fk.table) === lower(t.name)))
+    from.tables.some(
+      (s) =>
+        !droppedNames.has(lower(s.name)) && s.foreignKeys.some((fk) => lower(fk.table) === lower(t.name)),
+    )
   const dropTables = (tables: Table[]) => {
     for (const t of parentsFirst(tables).reverse()) {
       out.push(`DROP TABLE ${q(t.name)}`)
@@ -279,18 +304,25 @@ export function migrate(from: Schema, to: Schema): { statements: string[]; notes
     if (o.kind !== "index") continue
     if (changed(o, fromObjects) || rebuiltNames.has(lower(o.table ?? ""))) out.push(statement(o.definition))
   }
-  for (const o of to.objects) if (o.kind === "virtual-table" && changed(o, fromObjects)) out.push(statement(o.definition))
-  const viewsToCreate = to.objects.filter((o) => o.kind === "view" && (changed(o, fromObjects) || viewsToDrop.has(lower(o.name))))
+  for (const o of to.objects)
+    if (o.kind === "virtual-table" && changed(o, fromObjects)) out.push(statement(o.definition))
+  const viewsToCreate = to.objects.filter(
+    (o) => o.kind === "view" && (changed(o, fromObjects) || viewsToDrop.has(lower(o.name))),
+  )
   for (const v of viewsInOrder(viewsToCreate)) out.push(statement(v.definition))
   const droppedTriggers = new Set(triggersToDrop.map((t) => lower(t.name)))
   for (const o of to.objects) {
-    if (o.kind === "trigger" && (changed(o, fromObjects) || droppedTriggers.has(lower(o.name)))) out.push(statement(o.definition))
+    if (o.kind === "trigger" && (changed(o, fromObjects) || droppedTriggers.has(lower(o.name))))
+      out.push(statement(o.definition))
   }
   return { statements: out, notes }
 }
 
 function describeRebuild(change: AlterTable): string {
-  if (change.changedColumns.length > 0) return `change column ${change.changedColumns.map((c) => c.after.name).join(", ")}`
+  if (change.changedColumns.length > 0) {
+    const names = change.changedColumns.map((c) => c.after.name)
+    return `change the definition of column${names.length === 1 ? "" : "s"} ${names.join(", ")}`
+  }
   if (change.constraintsChanged) return "change keys, checks or foreign keys"
   return "make this column change in place"
 }

@@ -15,7 +15,9 @@ function renderColumn(column: Column): string {
   if (column.default !== undefined) parts.push(`DEFAULT ${column.default}`)
   if (column.collation !== undefined) parts.push(`COLLATE ${column.collation}`)
   if (column.generated) {
-    parts.push(`GENERATED ALWAYS AS (${column.generated.expression}) ${column.generated.stored ? "STORED" : "VIRTUAL"}`)
+    parts.push(
+      `GENERATED ALWAYS AS (${column.generated.expression}) ${column.generated.stored ? "STORED" : "VIRTUAL"}`,
+    )
   }
   return parts.join(" ")
 }
@@ -33,7 +35,9 @@ function renderForeignKey(fk: ForeignKey): string {
 export function renderTable(table: Table): string {
   const lines = [...table.columns].sort((a, b) => a.name.localeCompare(b.name)).map(renderColumn)
   if (table.primaryKey) {
-    lines.push(`PRIMARY KEY (${names(table.primaryKey.columns)})${table.primaryKey.autoincrement ? " AUTOINCREMENT" : ""}`)
+    lines.push(
+      `PRIMARY KEY (${names(table.primaryKey.columns)})${table.primaryKey.autoincrement ? " AUTOINCREMENT" : ""}`,
+    )
   }
   for (const u of table.uniques) lines.push(`UNIQUE (${names(u.columns)})`)
   for (const c of table.checks) lines.push(`CHECK (${c.expression})`)

@@ -42,7 +42,14 @@ function checkLiterals(table: Table, column: Column): Value[] {
   const values: Value[] = []
   for (const check of table.checks) {
     const tokens = significant(tokenize(check.expression))
-    if (!tokens.some((t) => (t.kind === "word" || t.kind === "quoted") && unquote(t.text).toLowerCase() === column.name.toLowerCase())) continue
+    if (
+      !tokens.some(
+        (t) =>
+          (t.kind === "word" || t.kind === "quoted") &&
+          unquote(t.text).toLowerCase() === column.name.toLowerCase(),
+      )
+    )
+      continue
     for (const t of tokens) {
       if (t.kind === "string") values.push(t.text.slice(1, -1).replaceAll("''", "'"))
       if (t.kind === "number") values.push(Number(t.text))
@@ -71,7 +78,9 @@ export function seedRows(db: BunDatabase, schema: Schema): SeedReport {
       .filter((fk) => fk.table.toLowerCase() !== table.name.toLowerCase() && fk.referencedColumns.length > 0)
       .map((fk) => {
         const cols = fk.referencedColumns.map((c) => quoteName(c)).join(", ")
-        const rows = db.query<Record<string, Value>, []>(`SELECT ${cols} FROM ${quoteName(fk.table)}`).values() as Value[][]
+        const rows = db
+          .query<Record<string, Value>, []>(`SELECT ${cols} FROM ${quoteName(fk.table)}`)
+          .values() as Value[][]
         return { columns: fk.columns, rows }
       })
     const selfRefs = table.foreignKeys.filter((fk) => fk.table.toLowerCase() === table.name.toLowerCase())
@@ -86,7 +95,8 @@ export function seedRows(db: BunDatabase, schema: Schema): SeedReport {
         ref.columns.forEach((name, i) => base.set(name, parentRow ? (parentRow[i] ?? null) : null))
       }
       // A row that points at itself satisfies a self-reference without needing an earlier row.
-      for (const fk of selfRefs) fk.columns.forEach((name, i) => base.set(name, base.get(fk.referencedColumns[i] ?? "") ?? null))
+      for (const fk of selfRefs)
+        fk.columns.forEach((name, i) => base.set(name, base.get(fk.referencedColumns[i] ?? "") ?? null))
       const tryInsert = (values: Map<string, Candidate>): boolean => {
         const used = [...values].filter(([, v]) => v !== DEFAULT) as Array<[string, Value]>
         const sql =

@@ -106,7 +106,8 @@ function readTable(db: BunDatabase, row: TableListRow, sql: string): Table {
     const first = rows[0] as ForeignKeyRow
     const columns = rows.map((r) => r.from)
     const declared = parsed.foreignKeys.find(
-      (f) => lower(f.table) === lower(first.table) && f.columns.map(lower).join() === columns.map(lower).join(),
+      (f) =>
+        lower(f.table) === lower(first.table) && f.columns.map(lower).join() === columns.map(lower).join(),
     )
     return {
       columns,
@@ -125,7 +126,8 @@ function readTable(db: BunDatabase, row: TableListRow, sql: string): Table {
   return {
     name: row.name,
     columns,
-    primaryKey: pkColumns.length > 0 ? { columns: pkColumns, autoincrement: parsed.autoincrement } : undefined,
+    primaryKey:
+      pkColumns.length > 0 ? { columns: pkColumns, autoincrement: parsed.autoincrement } : undefined,
     uniques,
     checks: [...parsed.checks].sort().map((expression) => ({ expression })),
     foreignKeys,
@@ -152,7 +154,9 @@ function resolveImplicitReferences(tables: Table[]): Table[] {
 export function readSchema(db: BunDatabase): Schema {
   const version = db.query<{ v: string }, []>("SELECT sqlite_version() AS v").get()?.v ?? "unknown"
   const stored = db
-    .query<SchemaRow, []>("SELECT type, name, tbl_name, sql FROM main.sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")
+    .query<SchemaRow, []>(
+      "SELECT type, name, tbl_name, sql FROM main.sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
+    )
     .all()
   const sqlOf = new Map(stored.map((r) => [`${r.type}:${r.name}`, r.sql ?? ""]))
   const listed = db
@@ -162,15 +166,28 @@ export function readSchema(db: BunDatabase): Schema {
 
   // table_list calls virtual tables "virtual" and their storage "shadow"; only the first are the user's.
   const virtualNames = new Set(
-    stored.filter((r) => r.type === "table" && /^CREATE\s+VIRTUAL\s+TABLE/i.test(r.sql ?? "")).map((r) => r.name),
+    stored
+      .filter((r) => r.type === "table" && /^CREATE\s+VIRTUAL\s+TABLE/i.test(r.sql ?? ""))
+      .map((r) => r.name),
   )
   const objects: SchemaObject[] = []
   const tables: Table[] = listed.map((row) => readTable(db, row, sqlOf.get(`table:${row.name}`) ?? ""))
-  const known = new Set([...tables.map((t) => lower(t.name)), ...stored.filter((r) => r.type === "view").map((r) => lower(r.name))])
+  const known = new Set([
+    ...tables.map((t) => lower(t.name)),
+    ...stored.filter((r) => r.type === "view").map((r) => lower(r.name)),
+  ])
   for (const r of stored) {
     if (r.sql === null) continue
     const kind =
-      r.type === "index" ? "index" : r.type === "view" ? "view" : r.type === "trigger" ? "trigger" : virtualNames.has(r.name) ? "virtual-table" : undefined
+      r.type === "index"
+        ? "index"
+        : r.type === "view"
+          ? "view"
+          : r.type === "trigger"
+            ? "trigger"
+            : virtualNames.has(r.name)
+              ? "virtual-table"
+              : undefined
     if (kind === undefined) continue
     const dependsOn = mentionedNames(r.sql, known).filter((n) => n !== lower(r.name))
     objects.push({

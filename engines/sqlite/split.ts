@@ -18,7 +18,11 @@ export function splitStatements(sql: string, source: string): Statement[] {
     const start = tokens[first]
     const last = tokens[endIndex - 1]
     if (start && last) {
-      statements.push({ sql: sql.slice(start.start, last.start + last.text.length), line: start.line, source })
+      statements.push({
+        sql: sql.slice(start.start, last.start + last.text.length),
+        line: start.line,
+        source,
+      })
     }
     first = -1
     isTrigger = false
@@ -36,7 +40,8 @@ export function splitStatements(sql: string, source: string): Statement[] {
       const k1 = keyword(token)
       const k2 = keyword(tokens[i + 1])
       const k3 = keyword(tokens[i + 2])
-      isTrigger = k1 === "CREATE" && (k2 === "TRIGGER" || ((k2 === "TEMP" || k2 === "TEMPORARY") && k3 === "TRIGGER"))
+      isTrigger =
+        k1 === "CREATE" && (k2 === "TRIGGER" || ((k2 === "TEMP" || k2 === "TEMPORARY") && k3 === "TRIGGER"))
     }
     if (!isTrigger) continue
     const k = keyword(token)

@@ -1,0 +1,48 @@
+/**
+ * _args: the flags every command shares, spread into each command's args, and how they become the
+ * ConfigFlags that config.ts merges with aim.toml.
+ */
+import type { ArgsDef } from "citty"
+import type { ConfigFlags } from "../config.ts"
+
+export const projectArgs = {
+  dir: { type: "string", description: "Project folder (where aim.toml is)", default: "." },
+  engine: { type: "string", description: "Database engine: sqlite" },
+  format: { type: "string", description: "Migration format: migrate" },
+  schema: { type: "string", description: "Desired-schema file (default schema.sql)" },
+  migrations: { type: "string", description: "Migrations folder (default migrations)" },
+  "max-retries": { type: "string", description: "Attempts after a failed verification (default 3)" },
+  "max-tokens": { type: "string", description: "Output token limit for a model (default 16384)" },
+  model: { type: "string", description: "Generator: builtin, or <provider>-<model>" },
+  context: { type: "string", description: "Extra instructions for the generator" },
+  down: { type: "boolean", description: "Write a DOWN migration (--no-down to skip)", default: true },
+  env: { type: "string", description: "KEY=VALUE for the environment (repeatable)" },
+  quiet: { type: "boolean", description: "No progress lines", alias: ["q"] },
+  debug: { type: "boolean", description: "Show stack traces of internal errors" },
+} as const satisfies ArgsDef
+
+/** Every `--env` value: citty keeps only the last of a repeated flag. */
+export function envValues(rawArgs: ReadonlyArray<string>): string[] {
+  const values: string[] = []
+  rawArgs.forEach((arg, i) => {
+    if (arg === "--env" && rawArgs[i + 1] !== undefined) values.push(rawArgs[i + 1] as string)
+    else if (arg.startsWith("--env=")) values.push(arg.slice("--env=".length))
+  })
+  return values
+}
+
+export function toConfigFlags(args: Record<string, unknown>, rawArgs: ReadonlyArray<string>): ConfigFlags {
+  const str = (key: string) => (typeof args[key] === "string" ? (args[key] as string) : undefined)
+  return {
+    engine: str("engine"),
+    format: str("format"),
+    schema: str("schema"),
+    migrations: str("migrations"),
+    "max-retries": str("max-retries"),
+    "max-tokens": str("max-tokens"),
+    model: str("model"),
+    context: str("context"),
+    "no-down": args.down === false ? true : undefined,
+    env: envValues(rawArgs),
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * replay: apply a migration history to a database the way the user's runner does: each migration's
+ * UP in its own transaction unless the migration opts out. Shared by every step that rebuilds a
+ * history, so they all fail the same way: naming the file and the line of the statement.
+ */
+import { Effect } from "effect"
+import type { Migration } from "../model.ts"
+import type { Database, EngineShape } from "./engine.ts"
+
+export const applyScript = Effect.fnUntraced(function* (
+  engine: EngineShape,
+  db: Database,
+  sql: string,
+  source: string,
+  transaction: boolean,
+) {
+  const statements = yield* engine.split(sql, source)
+  yield* db.apply(statements, { transaction })
+})
+
+export const replayHistory = Effect.fnUntraced(function* (
+  engine: EngineShape,
+  db: Database,
+  history: ReadonlyArray<Migration>,
+) {
+  for (const migration of history) {
+    yield* applyScript(engine, db, migration.up, migration.upPath, migration.transaction)
+  }
+})

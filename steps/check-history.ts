@@ -1,0 +1,79 @@
+/**
+ * check-history: prove the existing migrations, in order, on one throwaway database: each UP
+ * applies, its DOWN restores the schema before it, UP again reaches the same schema, and the
+ * final schema equals schema.sql (a history that drifted from schema.sql is a failure too).
+ * Resources: one throwaway database, released when the step ends.
+ */
+import { Effect, Schema as S } from "effect"
+import { compareSchemas, renderChanges } from "../compare.ts"
+import { Engine } from "../engines/engine.ts"
+import { applyScript } from "../engines/replay.ts"
+import type { Migration, Schema } from "../model.ts"
+
+export class HistoryBroken extends S.TaggedError<HistoryBroken>()("HistoryBroken", {
+  migration: S.String,
+  check: S.Literals(["down-restores", "up-repeats", "matches-schema"]),
+  diff: S.String,
+}) {
+  override get message() {
+    switch (this.check) {
+      case "down-restores":
+        return `${this.migration}: DOWN does not restore the schema before its UP (- after DOWN, + before UP):\n${this.diff}`
+      case "up-repeats":
+        return `${this.migration}: UP after DOWN does not reach the same schema as the first UP:\n${this.diff}`
+      case "matches-schema":
+        return `The migrations do not build schema.sql (- only in the history, + only in schema.sql):\n${this.diff}`
+    }
+  }
+}
+
+export interface HistoryReport {
+  readonly migrations: number
+  /** Migrations whose DOWN was checked (those that have one). */
+  readonly downsChecked: number
+}
+
+export const checkHistory = Effect.fn("aim/steps/check-history")(function* (
+  history: ReadonlyArray<Migration>,
+  desired: Schema,
+) {
+  const engine = yield* Engine
+  const db = yield* engine.ephemeral
+  const drift = (a: Schema, b: Schema) => renderChanges(compareSchemas(a, b), engine.renderTable)
+  let previous = yield* db.snapshot
+  let downsChecked = 0
+  for (const m of history) {
+    yield* applyScript(engine, db, m.up, m.upPath, m.transaction)
+    const afterUp = yield* db.snapshot
+    if (m.down !== undefined) {
+      yield* applyScript(engine, db, m.down, m.downPath ?? m.upPath, m.transaction)
+      const afterDown = yield* db.snapshot
+      if (compareSchemas(afterDown, previous).length > 0) {
+        return yield* new HistoryBroken({
+          migration: m.downPath ?? m.upPath,
+          check: "down-restores",
+          diff: drift(afterDown, previous),
+        })
+      }
+      yield* applyScript(engine, db, m.up, m.upPath, m.transaction)
+      const again = yield* db.snapshot
+      if (compareSchemas(again, afterUp).length > 0) {
+        return yield* new HistoryBroken({
+          migration: m.upPath,
+          check: "up-repeats",
+          diff: drift(again, afterUp),
+        })
+      }
+      downsChecked++
+    }
+    previous = afterUp
+  }
+  if (compareSchemas(previous, desired).length > 0) {
+    return yield* new HistoryBroken({
+      migration: "",
+      check: "matches-schema",
+      diff: drift(previous, desired),
+    })
+  }
+  return { migrations: history.length, downsChecked } satisfies HistoryReport
+}, Effect.scoped)

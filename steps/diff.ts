@@ -1,0 +1,10 @@
+/**
+ * diff: the structural changes that take the history's schema to schema.sql. No resources.
+ */
+import { Effect } from "effect"
+import { compareSchemas } from "../compare.ts"
+import type { Change, Schema } from "../model.ts"
+
+export const diff = Effect.fn("aim/steps/diff")(function* (current: Schema, desired: Schema) {
+  return compareSchemas(current, desired) as ReadonlyArray<Change>
+})

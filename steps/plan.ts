@@ -1,0 +1,33 @@
+/**
+ * plan: the engine's built-in planner writes UP and DOWN for the change, deterministically and
+ * offline. The result is a candidate: nothing is trusted before the verify step proves it.
+ */
+import { Effect } from "effect"
+import { Engine } from "../engines/engine.ts"
+import type { Schema } from "../model.ts"
+
+/** Statements as the text of a migration file, each ending in `;` on its own line(s). */
+export function renderScript(statements: ReadonlyArray<string>): string {
+  return statements.length === 0 ? "" : `${statements.map((s) => `${s.trim()};`).join("\n")}\n`
+}
+
+export interface Candidate {
+  readonly up: string
+  /** Undefined with `no_down` or for a format without a down direction. */
+  readonly down?: string | undefined
+  readonly notes: ReadonlyArray<string>
+}
+
+export const plan = Effect.fn("aim/steps/plan")(function* (
+  current: Schema,
+  desired: Schema,
+  withDown: boolean,
+) {
+  const engine = yield* Engine
+  const planned = yield* engine.plan(current, desired)
+  return {
+    up: renderScript(planned.up),
+    down: withDown ? renderScript(planned.down) : undefined,
+    notes: planned.notes,
+  } satisfies Candidate
+})

@@ -1,0 +1,45 @@
+/**
+ * snapshot: the two schemas every run compares. The history is replayed into one throwaway
+ * database and schema.sql is loaded into another, at the same time; both catalogs are read into
+ * the normalized model. Resources: two throwaway databases, released when this step ends.
+ */
+import { Effect } from "effect"
+import { Engine } from "../engines/engine.ts"
+import { applyScript, replayHistory } from "../engines/replay.ts"
+import type { Migration, Schema } from "../model.ts"
+import type { SchemaSource } from "../project.ts"
+
+/** The schema the migration history builds. */
+export const snapshotHistory = Effect.fn("aim/steps/snapshot/history")(function* (
+  history: ReadonlyArray<Migration>,
+) {
+  const engine = yield* Engine
+  const db = yield* engine.ephemeral
+  yield* replayHistory(engine, db, history)
+  return yield* db.snapshot
+}, Effect.scoped)
+
+/** The schema that schema.sql describes. */
+export const snapshotSchema = Effect.fn("aim/steps/snapshot/schema")(function* (source: SchemaSource) {
+  const engine = yield* Engine
+  const db = yield* engine.ephemeral
+  yield* applyScript(engine, db, source.text, source.path, false)
+  return yield* db.snapshot
+}, Effect.scoped)
+
+export interface Snapshots {
+  /** What the history builds. */
+  readonly current: Schema
+  /** What schema.sql asks for. */
+  readonly desired: Schema
+}
+
+export const snapshot = Effect.fn("aim/steps/snapshot")(function* (
+  history: ReadonlyArray<Migration>,
+  source: SchemaSource,
+) {
+  const [current, desired] = yield* Effect.all([snapshotHistory(history), snapshotSchema(source)], {
+    concurrency: 2,
+  })
+  return { current, desired } satisfies Snapshots
+})

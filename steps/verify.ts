@@ -1,0 +1,157 @@
+/**
+ * verify: apply a candidate migration to a fresh database and prove that UP reaches the desired
+ * schema exactly, that existing rows survive, and that DOWN restores the previous schema and rows.
+ * The database gets synthesized rows in every table before UP, and both directions run the way the
+ * user's runner runs them (one transaction, foreign keys enforced). The same check judges every
+ * generator, built-in or LLM.
+ * Resources: one throwaway database per call, released when the step's scope closes.
+ */
+import { Effect, Schema as S } from "effect"
+import { compareSchemas, renderChanges, sameColumn } from "../compare.ts"
+import { type Database, Engine, type RowImage, type SeedReport } from "../engines/engine.ts"
+import { applyScript, replayHistory } from "../engines/replay.ts"
+import type { Migration, Schema } from "../model.ts"
+import type { Candidate } from "./plan.ts"
+
+const Phase = S.Literals(["up", "down"])
+
+/** The migration's own SQL failed on a database that holds the history and sample rows. */
+export class MigrationFailed extends S.TaggedError<MigrationFailed>()("MigrationFailed", {
+  phase: Phase,
+  line: S.Number,
+  statement: S.String,
+  reason: S.String,
+}) {
+  override get message() {
+    return `The ${this.phase.toUpperCase()} migration fails at line ${this.line}: ${this.reason}\n  in: ${this.statement.replace(/\s+/g, " ").slice(0, 200)}`
+  }
+}
+
+export class SchemaDrift extends S.TaggedError<SchemaDrift>()("SchemaDrift", {
+  phase: Phase,
+  diff: S.String,
+}) {
+  override get message() {
+    const target = this.phase === "up" ? "schema.sql" : "the schema before UP"
+    return `The ${this.phase.toUpperCase()} migration does not reach ${target} (- what it built, + what was expected):\n${this.diff}`
+  }
+}
+
+export class RowsChanged extends S.TaggedError<RowsChanged>()("RowsChanged", {
+  phase: Phase,
+  table: S.String,
+  detail: S.String,
+}) {
+  override get message() {
+    return `After ${this.phase.toUpperCase()}, table ${this.table} lost or changed rows: ${this.detail}`
+  }
+}
+
+export class ForeignKeysBroken extends S.TaggedError<ForeignKeysBroken>()("ForeignKeysBroken", {
+  phase: Phase,
+  violations: S.Array(S.String),
+}) {
+  override get message() {
+    return `After ${this.phase.toUpperCase()}, rows break foreign keys: ${this.violations.slice(0, 5).join("; ")}`
+  }
+}
+
+export interface VerifyReport {
+  readonly seed: SeedReport
+  /** Tables whose rows were compared after UP (and after DOWN). */
+  readonly tablesChecked: number
+  readonly downChecked: boolean
+}
+
+/** Tables that exist before and after, with the columns whose definition UP leaves alone. */
+function survivingColumns(current: Schema, desired: Schema): Array<{ table: string; columns: string[] }> {
+  const after = new Map(desired.tables.map((t) => [t.name, t]))
+  return current.tables.flatMap((table) => {
+    const target = after.get(table.name)
+    if (!target) return []
+    const columns = table.columns
+      .filter((c) => {
+        const twin = target.columns.find((t) => t.name === c.name)
+        return twin !== undefined && sameColumn(c, twin)
+      })
+      .map((c) => c.name)
+    return [{ table: table.name, columns }]
+  })
+}
+
+function describeRowChange(before: RowImage, after: RowImage): string {
+  if (before.length !== after.length) return `${before.length} rows before, ${after.length} after`
+  const missing = before.filter((row, i) => row !== after[i])
+  return `row ${missing[0]} became ${after[before.indexOf(missing[0] as string)]}`
+}
+
+const checkRows = Effect.fnUntraced(function* (
+  db: Database,
+  phase: "up" | "down",
+  expected: ReadonlyMap<string, RowImage>,
+  tables: ReadonlyArray<{ table: string; columns: string[] }>,
+) {
+  for (const { table, columns } of tables) {
+    const before = expected.get(table) ?? []
+    const after = yield* db.readRows(table, columns)
+    if (before.length !== after.length || before.some((row, i) => row !== after[i])) {
+      return yield* new RowsChanged({ phase, table, detail: describeRowChange(before, after) })
+    }
+  }
+})
+
+const runPhase = Effect.fnUntraced(function* (
+  db: Database,
+  phase: "up" | "down",
+  sql: string,
+  expected: Schema,
+  renderTable: (t: Schema["tables"][number]) => string,
+) {
+  const engine = yield* Engine
+  yield* applyScript(engine, db, sql, phase.toUpperCase(), true).pipe(
+    Effect.catchTag("StatementFailed", (e) =>
+      Effect.fail(new MigrationFailed({ phase, line: e.line, statement: e.statement, reason: e.reason })),
+    ),
+    Effect.catchTag("SqlSyntaxError", (e) =>
+      Effect.fail(new MigrationFailed({ phase, line: e.line, statement: "", reason: e.reason })),
+    ),
+  )
+  const violations = yield* db.foreignKeyViolations
+  if (violations.length > 0) return yield* new ForeignKeysBroken({ phase, violations })
+  const reached = yield* db.snapshot
+  const drift = compareSchemas(expected, reached)
+  if (drift.length > 0) {
+    // Shown as "-" expected, "+" built would read backwards; flip so "-" is what UP built.
+    return yield* new SchemaDrift({
+      phase,
+      diff: renderChanges(compareSchemas(reached, expected), renderTable),
+    })
+  }
+})
+
+export const verify = Effect.fn("aim/steps/verify")(function* (
+  candidate: Candidate,
+  history: ReadonlyArray<Migration>,
+  current: Schema,
+  desired: Schema,
+) {
+  const engine = yield* Engine
+  const db = yield* engine.ephemeral
+  yield* replayHistory(engine, db, history)
+  const seed = yield* db.seed(current)
+  const tables = survivingColumns(current, desired)
+  const before = new Map<string, RowImage>()
+  for (const { table, columns } of tables) before.set(table, yield* db.readRows(table, columns))
+
+  yield* runPhase(db, "up", candidate.up, desired, engine.renderTable)
+  yield* checkRows(db, "up", before, tables)
+  if (candidate.down !== undefined) {
+    yield* runPhase(db, "down", candidate.down, current, engine.renderTable)
+    yield* checkRows(db, "down", before, tables)
+  }
+  return {
+    seed,
+    tablesChecked: tables.length,
+    downChecked: candidate.down !== undefined,
+  } satisfies VerifyReport
+}, Effect.scoped)
