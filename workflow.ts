@@ -101,19 +101,27 @@ export interface GenerateResult {
   readonly files: ReadonlyArray<FolderFile>
 }
 
-/** A file-name description from the changes: "create_table_users", "add_column_email_to_users"... */
+/** A file-name description from the changes: "create_posts_and_alter_users", "create_index_x"... */
 export function describeChanges(changes: ReadonlyArray<Change>): string {
   if (changes.length === 1) return safeName(describeChange(changes[0] as Change))
-  const tables = new Set(
-    changes.flatMap((c) =>
-      c.kind === "create-table" || c.kind === "drop-table"
-        ? [c.table.name]
+  const tableWords = changes.flatMap((c) =>
+    c.kind === "create-table"
+      ? [`create ${c.table.name}`]
+      : c.kind === "drop-table"
+        ? [`drop ${c.table.name}`]
         : c.kind === "alter-table"
-          ? [c.after.name]
-          : [c.kind === "replace-object" ? c.after.name : c.object.name],
-    ),
+          ? [`alter ${c.after.name}`]
+          : [],
   )
-  return safeName(tables.size <= 3 ? `update ${[...tables].join(" ")}` : "update schema")
+  const words =
+    tableWords.length > 0
+      ? tableWords
+      : changes.map((c) =>
+          c.kind === "replace-object"
+            ? `replace ${c.after.name}`
+            : `${c.kind.split("-")[0]} ${c.kind === "create-object" || c.kind === "drop-object" ? c.object.name : ""}`,
+        )
+  return safeName(words.length <= 3 ? words.join(" and ") : "update schema")
 }
 
 /** Snapshot, diff, plan, verify, write: the main job. */

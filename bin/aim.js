@@ -18,7 +18,9 @@ if (process.versions.bun) {
   try {
     bun = join(dirname(require.resolve("bun/package.json")), "bin", "bun.exe")
   } catch {
-    process.stderr.write("aim: the `bun` package is missing; run `npm install` in the project that installed aim.\n")
+    process.stderr.write(
+      "aim: the `bun` package is missing; run `npm install` in the project that installed aim.\n",
+    )
     process.exit(1)
   }
   const child = spawn(bun, [cli, ...process.argv.slice(2)], { stdio: "inherit" })
