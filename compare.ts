@@ -7,7 +7,7 @@ import { diffLines } from "diff"
 import type { Change, Column, Schema, SchemaObject, Table } from "./model.ts"
 
 const columnShape = (c: Column) =>
-  JSON.stringify([c.type, c.notNull, c.default ?? null, c.collation ?? null, c.generated ?? null])
+  JSON.stringify([c.type, c.notNull, c.default ?? null, c.collation ?? null, c.generated ?? null, c.extra ?? null])
 
 export function sameColumn(a: Column, b: Column): boolean {
   return columnShape(a) === columnShape(b)

@@ -14,6 +14,12 @@ export interface Column {
   readonly default?: string | undefined
   readonly collation?: string | undefined
   readonly generated?: { readonly expression: string; readonly stored: boolean } | undefined
+  /**
+   * Engine-specific attributes that are part of the column's definition and compared with it
+   * (PostgreSQL: identity; MySQL: on_update, charset, invisible; any engine: comment). Keys are
+   * engine-chosen, values normalized text.
+   */
+  readonly extra?: Readonly<Record<string, string>> | undefined
   /** The column's definition as the user wrote it, used when a planner adds the column back. */
   readonly definition?: string | undefined
 }
@@ -21,6 +27,8 @@ export interface Column {
 export type ReferentialAction = "NO ACTION" | "RESTRICT" | "CASCADE" | "SET NULL" | "SET DEFAULT"
 
 export interface ForeignKey {
+  /** Constraint name where the engine keeps one that matters (PostgreSQL, MySQL); undefined for SQLite. */
+  readonly name?: string | undefined
   readonly columns: ReadonlyArray<string>
   readonly table: string
   readonly referencedColumns: ReadonlyArray<string>
@@ -31,34 +39,56 @@ export interface ForeignKey {
 }
 
 export interface PrimaryKey {
+  readonly name?: string | undefined
   readonly columns: ReadonlyArray<string>
   readonly autoincrement: boolean
 }
 
 export interface UniqueConstraint {
+  readonly name?: string | undefined
   readonly columns: ReadonlyArray<string>
 }
 
 export interface CheckConstraint {
+  readonly name?: string | undefined
   /** Normalized expression text. */
   readonly expression: string
 }
 
 export interface Table {
+  /** Qualified where the engine has schemas and the table is outside the default one ("audit.log"). */
   readonly name: string
   readonly columns: ReadonlyArray<Column>
   readonly primaryKey?: PrimaryKey | undefined
   readonly uniques: ReadonlyArray<UniqueConstraint>
   readonly checks: ReadonlyArray<CheckConstraint>
   readonly foreignKeys: ReadonlyArray<ForeignKey>
-  /** Engine options that change behaviour (SQLite: WITHOUT ROWID, STRICT), sorted. */
+  /**
+   * Engine options and table-level attributes, normalized and sorted (SQLite: WITHOUT ROWID,
+   * STRICT; PostgreSQL: UNLOGGED, PARTITION BY ..., EXCLUDE ..., COMMENT ...; MySQL: ENGINE=...).
+   */
   readonly options: ReadonlyArray<string>
   /** The CREATE statement as the database stores it; planners reuse it to create the table exactly. */
   readonly definition: string
 }
 
 /** Objects that are compared as a whole and replaced when they change: indexes, views, triggers... */
-export type ObjectKind = "index" | "view" | "trigger" | "virtual-table"
+export type ObjectKind =
+  | "index"
+  | "view"
+  | "trigger"
+  | "virtual-table"
+  | "schema"
+  | "extension"
+  | "sequence"
+  | "enum"
+  | "domain"
+  | "type"
+  | "function"
+  | "procedure"
+  | "materialized-view"
+  | "event"
+  | "comment"
 
 export interface SchemaObject {
   readonly kind: ObjectKind

@@ -89,6 +89,11 @@ export interface EngineShape {
   readonly id: string
   /** Human name of the SQL dialect, for prompts and messages. */
   readonly dialect: string
+  /**
+   * One line on what really runs and why, shown once per run: "PostgreSQL 18.6 (embedded PGlite):
+   * no url set, no Docker daemon, no initdb on PATH". Say it when the version differs from the one asked.
+   */
+  readonly description: string
   readonly capabilities: Capabilities
   readonly split: (sql: string, source: string) => Effect.Effect<ReadonlyArray<Statement>, SqlSyntaxError>
   readonly ephemeral: Effect.Effect<Database, EngineFailed, Scope.Scope>

@@ -90,10 +90,20 @@ function open(): { readonly database: Database; readonly close: () => void } {
   return { database, close: () => db.close(false) }
 }
 
+function sqliteVersion(): string {
+  const db = new BunDatabase(":memory:")
+  try {
+    return db.query<{ v: string }, []>("SELECT sqlite_version() AS v").get()?.v ?? "unknown"
+  } finally {
+    db.close()
+  }
+}
+
 export const make = Effect.sync(() =>
   Engine.of({
     id: "sqlite",
     dialect: "SQLite",
+    description: `SQLite ${sqliteVersion()} (in-process bun:sqlite, in-memory throwaway databases)`,
     capabilities: { transactionalDdl: true },
     split: (sql, source) =>
       Effect.try({

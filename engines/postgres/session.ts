@@ -1,0 +1,12 @@
+/**
+ * session: the one interface between PostgreSQL's backends (url, docker, local, embedded) and the
+ * code that reads catalogs, plans and seeds. A backend hands out sessions connected to one
+ * throwaway database; the catalog code never knows which backend it talks to.
+ */
+
+export interface PgSession {
+  /** One statement with optional parameters ($1, $2, ...); rows as plain objects. */
+  readonly query: <T = Record<string, unknown>>(sql: string, params?: ReadonlyArray<unknown>) => Promise<T[]>
+  /** A script of one or more statements, run with the simple query protocol; no rows returned. */
+  readonly exec: (sql: string) => Promise<void>
+}
