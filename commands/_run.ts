@@ -5,7 +5,7 @@
  */
 import { Cause, Effect, Layer } from "effect"
 import { applyEnvironment, type Config, ConfigError, loadConfig } from "../config.ts"
-import type { Engine } from "../engines/engine.ts"
+import { Engine } from "../engines/engine.ts"
 import { findEngine, knownEngines } from "../engines/registry.ts"
 import { Progress } from "../workflow.ts"
 import { envValues, toConfigFlags } from "./_args.ts"
@@ -81,7 +81,12 @@ export function projectCommand(
           output.err(dim(output.color, `  ${name.padEnd(9)} ${detail ?? ""} (${Math.round(millis)} ms)`))
       },
     }
-    return yield* work(config, output).pipe(Effect.provide(layer), Effect.provideService(Progress, progress))
+    const withEngine = Effect.gen(function* () {
+      const engine = yield* Engine
+      if (output.progress) output.err(dim(output.color, `  engine    ${engine.description}`))
+      return yield* work(config, output)
+    })
+    return yield* withEngine.pipe(Effect.provide(layer), Effect.provideService(Progress, progress))
   })
   return reportFailures(program, output, context.args.debug === true)
 }
