@@ -11,6 +11,7 @@ import { safeName, type FolderFile, type FormatShape } from "./formats/format.ts
 import { formats } from "./formats/registry.ts"
 import type { Change, Migration, Schema } from "./model.ts"
 import { readFolder, readHistory, readSchemaSource } from "./project.ts"
+import { lockProject } from "./project-lock.ts"
 import { checkHistory } from "./steps/check-history.ts"
 import { diff } from "./steps/diff.ts"
 import { plan } from "./steps/plan.ts"
@@ -129,6 +130,8 @@ export const generateMigration = Effect.fn("aim/workflow/generate")(function* (
   config: Config,
   options: GenerateOptions,
 ) {
+  // Held from reading the history to writing the files, so two runs cannot pick the same version.
+  if (!options.dryRun) yield* lockProject(config.root)
   const format = yield* loadFormat(config)
   const result = yield* diffProject(config)
   if (result.changes.length === 0) {
@@ -173,7 +176,7 @@ export const generateMigration = Effect.fn("aim/workflow/generate")(function* (
     verification,
     files: files.files.map((f) => ({ path: `${config.migrations}/${f.path}`, content: f.content })),
   } satisfies GenerateResult
-})
+}, Effect.scoped)
 
 function renderFiles(
   format: FormatShape,
