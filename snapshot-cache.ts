@@ -1,0 +1,84 @@
+/**
+ * snapshot-cache: the schema a migration history builds, kept on disk between runs. Replaying a long
+ * history is most of what `aim diff` costs, and an unchanged history always builds the same schema,
+ * so the snapshot is stored under a key made of everything that decides it: aim's own version (and,
+ * when run from source, the fingerprint of the code that reads catalogs), the engine and its server
+ * version, and each migration's text and transaction mode. Files live in the user's cache folder
+ * (AIM_CACHE_DIR, else XDG_CACHE_HOME/aim, else ~/.cache/aim); AIM_NO_CACHE=1 turns the cache off.
+ * Writes are atomic (temp file + rename), and a file that does not parse is treated as a miss.
+ */
+import { createHash } from "node:crypto"
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from "node:fs"
+import { homedir } from "node:os"
+import { join } from "node:path"
+import pkg from "./package.json" with { type: "json" }
+import type { Migration, Schema } from "./model.ts"
+
+export function cacheFolder(): string {
+  if (process.env.AIM_CACHE_DIR) return process.env.AIM_CACHE_DIR
+  const base = process.env.XDG_CACHE_HOME || join(homedir(), ".cache")
+  return join(base, "aim")
+}
+
+/**
+ * When aim runs from its source tree, the code that normalizes catalogs can change without the
+ * version changing; the newest modification time of that code joins the key so an edited reader
+ * never serves a schema normalized by the old one. A compiled binary has no source tree.
+ */
+function sourceFingerprint(): string {
+  const root = import.meta.dir
+  const folders = [join(root, "engines")]
+  const files = [join(root, "model.ts"), join(root, "compare.ts")]
+  let newest = 0
+  const visit = (path: string) => {
+    if (!existsSync(path)) return
+    const stat = statSync(path)
+    if (stat.isDirectory()) for (const name of readdirSync(path)) visit(join(path, name))
+    else newest = Math.max(newest, stat.mtimeMs)
+  }
+  for (const f of [...folders, ...files]) visit(f)
+  return String(newest)
+}
+
+let fingerprint: string | undefined
+
+export function historyKey(engine: string, history: ReadonlyArray<Migration>): string {
+  fingerprint ??= sourceFingerprint()
+  const hash = createHash("sha256")
+  hash.update(`aim ${pkg.version} ${fingerprint}\n${engine}\n`)
+  for (const m of history) hash.update(`${m.version}\0${m.transaction}\0${m.up.length}\0${m.up}\0`)
+  return hash.digest("hex")
+}
+
+const enabled = () => process.env.AIM_NO_CACHE !== "1"
+
+export function readCachedSnapshot(key: string): Schema | undefined {
+  if (!enabled()) return undefined
+  const file = join(cacheFolder(), "snapshots", `${key}.json`)
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as Schema
+  } catch {
+    return undefined
+  }
+}
+
+export function writeCachedSnapshot(key: string, schema: Schema): void {
+  if (!enabled()) return
+  try {
+    const folder = join(cacheFolder(), "snapshots")
+    mkdirSync(folder, { recursive: true })
+    const temp = join(folder, `${key}.${process.pid}.tmp`)
+    writeFileSync(temp, JSON.stringify(schema))
+    renameSync(temp, join(folder, `${key}.json`))
+  } catch {
+    // A cache that cannot be written only costs the next run a replay.
+  }
+}

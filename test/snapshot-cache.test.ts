@@ -1,0 +1,49 @@
+import { describe, expect, test } from "bun:test"
+import { Effect } from "effect"
+import { Engine, type EngineShape } from "../engines/engine.ts"
+import { layer } from "../engines/sqlite/engine.ts"
+import type { Migration } from "../model.ts"
+import { historyKey } from "../snapshot-cache.ts"
+import { snapshotHistory } from "../steps/snapshot.ts"
+
+const migration = (version: string, up: string): Migration => ({
+  version,
+  name: "m",
+  up,
+  upPath: `${version}.up.sql`,
+  transaction: true,
+})
+
+describe("snapshot cache", () => {
+  test("an unchanged history is read from the cache, a changed one is replayed", async () => {
+    let opened = 0
+    const counting = Effect.gen(function* () {
+      const engine = yield* Engine
+      const wrapped: EngineShape = {
+        ...engine,
+        ephemeral: Effect.sync(() => opened++).pipe(Effect.andThen(engine.ephemeral)),
+      }
+      const history = [migration("1", `CREATE TABLE cache_probe_${Date.now()} (id INTEGER PRIMARY KEY);`)]
+      const first = yield* snapshotHistory(history).pipe(Effect.provideService(Engine, wrapped))
+      const second = yield* snapshotHistory(history).pipe(Effect.provideService(Engine, wrapped))
+      const changed = [...history, migration("2", "CREATE TABLE other (id INT);")]
+      const third = yield* snapshotHistory(changed).pipe(Effect.provideService(Engine, wrapped))
+      return { first, second, third }
+    })
+    const { first, second, third } = await Effect.runPromise(counting.pipe(Effect.provide(layer)))
+    expect(second).toEqual(first)
+    expect(third.tables).toHaveLength(2)
+    expect(opened).toBe(2)
+  })
+
+  test("the key covers text, order and transaction mode", () => {
+    const a = [migration("1", "CREATE TABLE a (x INT);"), migration("2", "CREATE TABLE b (x INT);")]
+    const key = historyKey("sqlite", a)
+    expect(historyKey("sqlite", [...a].reverse())).not.toBe(key)
+    expect(
+      historyKey("sqlite", [a[0] as Migration, { ...(a[1] as Migration), transaction: false }]),
+    ).not.toBe(key)
+    expect(historyKey("postgres-17", a)).not.toBe(key)
+    expect(historyKey("sqlite", a)).toBe(key)
+  })
+})
