@@ -1,31 +1,83 @@
 /**
  * compare: the structural difference between two normalized schemas, and its text form. Pure
  * functions over the model, shared by the diff step (what changed), the verify step (did UP reach
- * the target) and the CLI (what to show). Column order is deliberately not compared.
+ * the target) and the CLI (what to show). Column order is deliberately not compared, and names are
+ * matched the way the engine matches them (see `nameKey`).
  */
 import { diffLines } from "diff"
 import type { Change, Column, Schema, SchemaObject, Table } from "./model.ts"
 
+/** Maps a name to the key it is matched by. */
+export type NameKey = (name: string) => string
+
+/** ASCII-only, the way SQLite folds names: `Users` and `users` are one table, `É` and `é` are not. */
+export const foldCase: NameKey = (name) => name.replace(/[A-Z]+/g, (m) => m.toLowerCase())
+
+const exact: NameKey = (name) => name
+
+/**
+ * How names of `a` and `b` are matched: folded when their engine ignores case in names. Without it,
+ * `CREATE TABLE USERS` in the history and `users` in schema.sql would read as a drop and a create,
+ * and the table's rows would be lost.
+ */
+export function nameKey(a: Schema, b: Schema): NameKey {
+  return a.caseInsensitiveNames || b.caseInsensitiveNames ? foldCase : exact
+}
+
 const columnShape = (c: Column) =>
-  JSON.stringify([c.type, c.notNull, c.default ?? null, c.collation ?? null, c.generated ?? null, c.extra ?? null])
+  JSON.stringify([
+    c.type,
+    c.notNull,
+    c.default ?? null,
+    c.collation ?? null,
+    c.generated ?? null,
+    c.extra ?? null,
+  ])
 
 export function sameColumn(a: Column, b: Column): boolean {
   return columnShape(a) === columnShape(b)
 }
 
-const constraintShape = (t: Table) =>
-  JSON.stringify([t.primaryKey ?? null, t.uniques, t.checks, t.foreignKeys, t.options])
+/**
+ * Keys, unique constraints, checks, foreign keys and (unless left out) options as one comparable
+ * string, with names matched by `key`. Uniques and foreign keys are sets, so they are sorted after
+ * their names are keyed: a spelling that differs only in case must not change their order.
+ */
+export function constraintShape(t: Table, key: NameKey = exact, withOptions = true): string {
+  const names = (columns: ReadonlyArray<string>) => columns.map(key)
+  const named = <C extends { readonly name?: string | undefined }>(c: C) =>
+    c.name === undefined ? c : { ...c, name: key(c.name) }
+  const sorted = (items: string[]) => items.sort()
+  return JSON.stringify([
+    t.primaryKey ? named({ ...t.primaryKey, columns: names(t.primaryKey.columns) }) : null,
+    sorted(t.uniques.map((u) => JSON.stringify(named({ ...u, columns: names(u.columns) })))),
+    t.checks.map(named),
+    sorted(
+      t.foreignKeys.map((fk) =>
+        JSON.stringify(
+          named({
+            ...fk,
+            columns: names(fk.columns),
+            table: key(fk.table),
+            referencedColumns: names(fk.referencedColumns),
+          }),
+        ),
+      ),
+    ),
+    withOptions ? t.options : [],
+  ])
+}
 
-function compareTable(before: Table, after: Table): Change | undefined {
-  const beforeColumns = new Map(before.columns.map((c) => [c.name, c]))
-  const afterColumns = new Map(after.columns.map((c) => [c.name, c]))
-  const addedColumns = after.columns.filter((c) => !beforeColumns.has(c.name))
-  const droppedColumns = before.columns.filter((c) => !afterColumns.has(c.name))
+function compareTable(before: Table, after: Table, key: NameKey): Change | undefined {
+  const beforeColumns = new Map(before.columns.map((c) => [key(c.name), c]))
+  const afterColumns = new Map(after.columns.map((c) => [key(c.name), c]))
+  const addedColumns = after.columns.filter((c) => !beforeColumns.has(key(c.name)))
+  const droppedColumns = before.columns.filter((c) => !afterColumns.has(key(c.name)))
   const changedColumns = after.columns.flatMap((c) => {
-    const old = beforeColumns.get(c.name)
+    const old = beforeColumns.get(key(c.name))
     return old && !sameColumn(old, c) ? [{ before: old, after: c }] : []
   })
-  const constraintsChanged = constraintShape(before) !== constraintShape(after)
+  const constraintsChanged = constraintShape(before, key) !== constraintShape(after, key)
   if (addedColumns.length + droppedColumns.length + changedColumns.length === 0 && !constraintsChanged)
     return undefined
   return {
@@ -39,19 +91,20 @@ function compareTable(before: Table, after: Table): Change | undefined {
   }
 }
 
-const objectId = (o: SchemaObject) => `${o.kind}:${o.name}`
-
 /** Every difference that takes `from` to `to`, tables first, in name order. */
 export function compareSchemas(from: Schema, to: Schema): Change[] {
+  const key = nameKey(from, to)
+  const objectId = (o: SchemaObject) => `${o.kind}:${key(o.name)}`
   const changes: Change[] = []
-  const fromTables = new Map(from.tables.map((t) => [t.name, t]))
-  const toTables = new Map(to.tables.map((t) => [t.name, t]))
-  for (const table of from.tables) if (!toTables.has(table.name)) changes.push({ kind: "drop-table", table })
+  const fromTables = new Map(from.tables.map((t) => [key(t.name), t]))
+  const toTables = new Map(to.tables.map((t) => [key(t.name), t]))
+  for (const table of from.tables)
+    if (!toTables.has(key(table.name))) changes.push({ kind: "drop-table", table })
   for (const table of to.tables) {
-    const old = fromTables.get(table.name)
+    const old = fromTables.get(key(table.name))
     if (!old) changes.push({ kind: "create-table", table })
     else {
-      const change = compareTable(old, table)
+      const change = compareTable(old, table, key)
       if (change) changes.push(change)
     }
   }

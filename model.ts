@@ -36,6 +36,8 @@ export interface ForeignKey {
   readonly onUpdate: ReferentialAction
   readonly deferrable: boolean
   readonly initiallyDeferred: boolean
+  /** MATCH FULL where the engine has it (PostgreSQL); undefined means the default, MATCH SIMPLE. */
+  readonly match?: "FULL" | undefined
 }
 
 export interface PrimaryKey {
@@ -107,6 +109,11 @@ export interface Schema {
   readonly engine: string
   /** The version of the database that produced this snapshot, e.g. "3.51.0". */
   readonly version: string
+  /**
+   * True when the engine takes names that differ only in ASCII case for the same name (SQLite:
+   * `Users` and `users` are one table), so comparison must match them rather than see a drop and a create.
+   */
+  readonly caseInsensitiveNames?: boolean | undefined
   readonly tables: ReadonlyArray<Table>
   readonly objects: ReadonlyArray<SchemaObject>
 }

@@ -7,7 +7,7 @@
  * Resources: one throwaway database per call, released when the step's scope closes.
  */
 import { Effect, Schema as S } from "effect"
-import { compareSchemas, renderChanges, sameColumn } from "../compare.ts"
+import { compareSchemas, nameKey, renderChanges, sameColumn } from "../compare.ts"
 import { type Database, Engine, type RowImage, type SeedReport } from "../engines/engine.ts"
 import { applyScript, replayHistory } from "../engines/replay.ts"
 import type { Migration, Schema } from "../model.ts"
@@ -65,13 +65,15 @@ export interface VerifyReport {
 
 /** Tables that exist before and after, with the columns whose definition UP leaves alone. */
 function survivingColumns(current: Schema, desired: Schema): Array<{ table: string; columns: string[] }> {
-  const after = new Map(desired.tables.map((t) => [t.name, t]))
+  // Names matched as the diff matches them, so a table spelled `USERS` before and `users` after is checked.
+  const key = nameKey(current, desired)
+  const after = new Map(desired.tables.map((t) => [key(t.name), t]))
   return current.tables.flatMap((table) => {
-    const target = after.get(table.name)
+    const target = after.get(key(table.name))
     if (!target) return []
     const columns = table.columns
       .filter((c) => {
-        const twin = target.columns.find((t) => t.name === c.name)
+        const twin = target.columns.find((t) => key(t.name) === key(c.name))
         return twin !== undefined && sameColumn(c, twin)
       })
       .map((c) => c.name)

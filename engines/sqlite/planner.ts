@@ -7,11 +7,12 @@
  * referencing rows are removed before the DROP (so no ON DELETE action fires on them) and put back
  * after, parents first. Dependent views and triggers are dropped before and recreated after.
  */
-import { compareSchemas } from "../../compare.ts"
+import { compareSchemas, constraintShape, foldCase } from "../../compare.ts"
 import type { Change, Column, Plan, Schema, SchemaObject, Table } from "../../model.ts"
 import { quoteName, significant, tokenize, unquote } from "./lexer.ts"
 
-const lower = (s: string) => s.toLowerCase()
+/** SQLite matches names case-insensitively (ASCII only); every lookup here keys by this. */
+const lower = foldCase
 const q = (name: string) => quoteName(name)
 const statement = (sql: string) => sql.trim().replace(/;\s*$/, "")
 
@@ -107,8 +108,8 @@ function simpleAlter(change: AlterTable, from: Schema, to: Schema): SimpleAlter 
     foreignKeys: after.foreignKeys.filter((fk) => !fk.columns.every((n) => added.has(lower(n)))),
     checks: after.checks.filter((k) => ![...added].some((n) => mentions(k.expression, n))),
   }
-  const shape = (t: Table) => JSON.stringify([t.primaryKey ?? null, t.uniques, t.checks, t.foreignKeys])
-  if (shape(before) !== shape(withoutAdded)) return undefined
+  // Options were compared above; names match as SQLite matches them.
+  if (constraintShape(before, lower, false) !== constraintShape(withoutAdded, lower, false)) return undefined
   return { add: change.addedColumns, drop: change.droppedColumns }
 }
 

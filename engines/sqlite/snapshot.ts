@@ -5,6 +5,7 @@
  * stored CREATE TABLE text (see create-table.ts). Temp objects and SQLite's own tables are left out.
  */
 import type { Database as BunDatabase } from "bun:sqlite"
+import { foldCase } from "../../compare.ts"
 import type { Column, ForeignKey, ReferentialAction, Schema, SchemaObject, Table } from "../../model.ts"
 import { parseCreateTable } from "./create-table.ts"
 import { normalizeSql, significant, tokenize, unquote } from "./lexer.ts"
@@ -45,7 +46,8 @@ interface SchemaRow {
 }
 
 const pragmaArg = (name: string) => `'${name.replaceAll("'", "''")}'`
-const lower = (s: string) => s.toLowerCase()
+/** SQLite matches names case-insensitively, folding ASCII letters only. */
+const lower = foldCase
 
 /** Names (lower case) that the given SQL mentions, out of `known`. */
 export function mentionedNames(sql: string, known: ReadonlySet<string>): string[] {
@@ -136,17 +138,28 @@ function readTable(db: BunDatabase, row: TableListRow, sql: string): Table {
   }
 }
 
-/** `REFERENCES parent` without columns means the parent's primary key; spell it out so both forms compare equal. */
-function resolveImplicitReferences(tables: Table[]): Table[] {
+/**
+ * `REFERENCES parent` without columns means the parent's primary key; spell it out so both forms
+ * compare equal. The parent's name and columns are reported as the REFERENCES clause wrote them
+ * (`REFERENCES Users (ID)`), so they take the parent's own spelling, which every other name already has.
+ */
+function resolveReferences(tables: Table[]): Table[] {
   const byName = new Map(tables.map((t) => [lower(t.name), t]))
   return tables.map((table) => ({
     ...table,
     foreignKeys: table.foreignKeys
-      .map((fk) =>
-        fk.referencedColumns.length > 0
-          ? fk
-          : { ...fk, referencedColumns: byName.get(lower(fk.table))?.primaryKey?.columns ?? [] },
-      )
+      .map((fk) => {
+        const parent = byName.get(lower(fk.table))
+        if (!parent) return fk
+        const spelling = new Map(parent.columns.map((c) => [lower(c.name), c.name]))
+        const referenced =
+          fk.referencedColumns.length > 0 ? fk.referencedColumns : (parent.primaryKey?.columns ?? [])
+        return {
+          ...fk,
+          table: parent.name,
+          referencedColumns: referenced.map((c) => spelling.get(lower(c)) ?? c),
+        }
+      })
       .sort((a, b) => `${a.columns.join()}>${a.table}`.localeCompare(`${b.columns.join()}>${b.table}`)),
   }))
 }
@@ -202,7 +215,8 @@ export function readSchema(db: BunDatabase): Schema {
   return {
     engine: "sqlite",
     version,
-    tables: resolveImplicitReferences(tables).sort((a, b) => a.name.localeCompare(b.name)),
+    caseInsensitiveNames: true,
+    tables: resolveReferences(tables).sort((a, b) => a.name.localeCompare(b.name)),
     objects: objects.sort((a, b) => `${a.kind}:${a.name}`.localeCompare(`${b.kind}:${b.name}`)),
   }
 }
