@@ -1,0 +1,339 @@
+/**
+ * backends: where a MySQL or MariaDB server for throwaway databases comes from, chosen once per run.
+ * `url`: a server the user runs (AIM_MYSQL_URL / AIM_MARIADB_URL or `[engines.<flavor>] url`),
+ * where aim only creates and drops its own `aim_<random>` databases. `docker`: one container of
+ * the official image, durability off. `local`: the machine's mysqld/mariadbd, initialized into a
+ * temporary folder and started on a private socket. `auto` tries them in that order.
+ * Resources: the docker and local backends hold a container or a server process plus its folder
+ * for the scope they are started in (the engine layer's); both are removed when it closes, on
+ * success, failure or interruption.
+ */
+import { spawn, spawnSync } from "node:child_process"
+import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { delimiter, join } from "node:path"
+import { Effect } from "effect"
+import type { EngineSettings } from "../../config.ts"
+import { EngineFailed } from "../engine.ts"
+import type { Flavor } from "./flavor.ts"
+
+/** How mysql2 reaches a server, without a database selected. */
+export interface ServerAddress {
+  readonly host?: string | undefined
+  readonly port?: number | undefined
+  readonly socketPath?: string | undefined
+  readonly user: string
+  readonly password?: string | undefined
+}
+
+export type BackendKind = "url" | "docker" | "local"
+
+export type BackendChoice =
+  | { readonly kind: "url"; readonly url: string; readonly source: string; readonly why: string }
+  | { readonly kind: "docker"; readonly why: string }
+  | {
+      readonly kind: "local"
+      readonly server: string
+      readonly installer?: string | undefined
+      readonly version: string
+      readonly why: string
+    }
+  | { readonly kind: "none"; readonly why: string }
+
+export const envVariable = (flavor: Flavor) => (flavor.name === "mysql" ? "AIM_MYSQL_URL" : "AIM_MARIADB_URL")
+
+/** `mysql://user:secret@host:3306/db` -> address; the password never appears in messages. */
+export function parseServerUrl(url: string): ServerAddress {
+  const u = new URL(url)
+  if (u.protocol !== "mysql:" && u.protocol !== "mariadb:")
+    throw new Error(`expected a mysql:// or mariadb:// url, got ${u.protocol}//...`)
+  const socket = u.searchParams.get("socket") ?? undefined
+  return {
+    host: socket ? undefined : u.hostname || "127.0.0.1",
+    port: socket ? undefined : u.port ? Number(u.port) : 3306,
+    socketPath: socket,
+    user: decodeURIComponent(u.username || "root"),
+    password: u.password ? decodeURIComponent(u.password) : undefined,
+  }
+}
+
+/** The address as text for messages: user, host and port, never the password. */
+export const describeAddress = (a: ServerAddress) =>
+  a.socketPath ? `${a.user}@${a.socketPath}` : `${a.user}@${a.host}:${a.port}`
+
+/** An executable of that name on PATH or in the usual sbin folders. */
+export function findExecutable(name: string, path = process.env.PATH ?? ""): string | undefined {
+  const folders = [...path.split(delimiter), "/usr/sbin", "/usr/local/sbin", "/usr/local/mysql/bin"]
+  for (const folder of folders) {
+    if (folder === "") continue
+    const candidate = join(folder, name)
+    if (existsSync(candidate)) return candidate
+  }
+  return undefined
+}
+
+/** `mariadbd --version` -> "10.11.19-MariaDB" etc.; undefined when it does not run. */
+export function binaryVersion(binary: string): string | undefined {
+  const run = spawnSync(binary, ["--version"], { encoding: "utf8", timeout: 10_000 })
+  if (run.status !== 0) return undefined
+  return /Ver\s+(\S+)/.exec(run.stdout)?.[1] ?? run.stdout.trim()
+}
+
+/** The server binary of the right flavor on this machine (Debian's `mysqld` may be MariaDB's). */
+export function findLocalServer(
+  flavor: Flavor,
+): { server: string; version: string; installer?: string } | undefined {
+  for (const name of flavor.serverBinaries) {
+    const server = findExecutable(name)
+    if (!server) continue
+    const version = binaryVersion(server)
+    if (!version) continue
+    if (/mariadb/i.test(version) !== (flavor.name === "mariadb")) continue
+    const installer =
+      flavor.name === "mariadb"
+        ? (findExecutable("mariadb-install-db") ?? findExecutable("mysql_install_db"))
+        : undefined
+    if (flavor.name === "mariadb" && !installer) continue
+    return { server, version, installer }
+  }
+  return undefined
+}
+
+const dockerAnswers = Effect.tryPromise({
+  try: async () => {
+    const { getContainerRuntimeClient } = await import("testcontainers")
+    await getContainerRuntimeClient()
+    return true
+  },
+  catch: (error) => (error instanceof Error ? error.message : String(error)),
+}).pipe(
+  Effect.timeout("20 seconds"),
+  Effect.catch((reason) => Effect.succeed(typeof reason === "string" ? reason : "no answer within 20 s")),
+)
+
+const BACKENDS = ["auto", "url", "docker", "local"]
+
+/** Pick the backend: the one configured, or with `auto` the first of url, docker, local that is there. */
+export const chooseBackend = Effect.fnUntraced(function* (
+  flavor: Flavor,
+  settings: EngineSettings | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+) {
+  const wanted = settings?.backend ?? "auto"
+  const variable = envVariable(flavor)
+  if (!BACKENDS.includes(wanted))
+    return {
+      kind: "none",
+      why: `[engines.${flavor.name}] backend = "${wanted}" is not one of ${BACKENDS.join(", ")}`,
+    } satisfies BackendChoice
+  const url = env[variable]
+    ? { url: env[variable] as string, source: variable }
+    : settings?.url
+      ? { url: settings.url, source: `[engines.${flavor.name}] url` }
+      : undefined
+  if (wanted === "url" || (wanted === "auto" && url)) {
+    if (!url)
+      return {
+        kind: "none",
+        why: `backend = "url" but neither ${variable} nor [engines.${flavor.name}] url is set`,
+      } satisfies BackendChoice
+    return { kind: "url", ...url, why: `url from ${url.source}` } satisfies BackendChoice
+  }
+  const noUrl = `no ${variable} or [engines.${flavor.name}] url`
+  if (wanted === "docker" || wanted === "auto") {
+    const answer = yield* dockerAnswers
+    if (answer === true)
+      return {
+        kind: "docker",
+        why: wanted === "docker" ? "backend = docker" : `${noUrl}, Docker answers`,
+      } satisfies BackendChoice
+    if (wanted === "docker")
+      return {
+        kind: "none",
+        why: `backend = "docker" but no Docker daemon answers (${answer})`,
+      } satisfies BackendChoice
+  }
+  const local = findLocalServer(flavor)
+  if (local) {
+    const why = wanted === "local" ? "backend = local" : `${noUrl}, no Docker daemon`
+    return { kind: "local", ...local, why } satisfies BackendChoice
+  }
+  if (wanted === "local")
+    return {
+      kind: "none",
+      why: `backend = "local" but no ${flavor.serverBinaries.join(" or ")} of ${flavor.title} is installed`,
+    } satisfies BackendChoice
+  return {
+    kind: "none",
+    why:
+      `no ${flavor.title} server available: set ${variable} (or url in [engines.${flavor.name}]) to a server aim may create databases on, ` +
+      `or start a Docker daemon (image ${flavor.dockerImage}), ` +
+      `or install ${flavor.title}'s server (${flavor.serverBinaries.join(" or ")}) for the local backend`,
+  } satisfies BackendChoice
+})
+
+/** Arguments of the official image's server for a throwaway run: durability off. */
+export const dockerCommand = (flavor: Flavor) => [...flavor.fastServerArgs]
+
+/** Arguments of a local server on a private socket, no TCP, durability off. */
+export function localServerArgs(flavor: Flavor, folder: string, asRoot: boolean): string[] {
+  return [
+    "--no-defaults",
+    `--datadir=${join(folder, "data")}`,
+    `--socket=${join(folder, "mysqld.sock")}`,
+    `--pid-file=${join(folder, "mysqld.pid")}`,
+    `--log-error=${join(folder, "error.log")}`,
+    "--skip-networking",
+    "--innodb-buffer-pool-size=32M",
+    // MySQL 8+ defaults to utf8mb4; MariaDB's built-in default is still latin1, which few servers keep.
+    ...(flavor.name === "mysql" ? ["--mysqlx=OFF"] : ["--character-set-server=utf8mb4"]),
+    ...(asRoot ? ["--user=mysql"] : []),
+    ...flavor.fastServerArgs,
+  ]
+}
+
+export function initializeArgs(flavor: Flavor, folder: string, asRoot: boolean): string[] {
+  const user = asRoot ? ["--user=mysql"] : []
+  if (flavor.name === "mariadb")
+    return [
+      "--no-defaults",
+      `--datadir=${join(folder, "data")}`,
+      "--auth-root-authentication-method=normal",
+      "--skip-test-db",
+      ...user,
+    ]
+  return ["--no-defaults", "--initialize-insecure", `--datadir=${join(folder, "data")}`, ...user]
+}
+
+const isRoot = () => typeof process.getuid === "function" && process.getuid() === 0
+
+function accountIds(name: string): { uid: number; gid: number } | undefined {
+  const uid = spawnSync("id", ["-u", name], { encoding: "utf8" })
+  const gid = spawnSync("id", ["-g", name], { encoding: "utf8" })
+  if (uid.status !== 0 || gid.status !== 0) return undefined
+  return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) }
+}
+
+const tail = (file: string) => {
+  try {
+    return readFileSync(file, "utf8").trim().split("\n").slice(-5).join(" | ")
+  } catch {
+    return ""
+  }
+}
+
+export interface RunningServer {
+  readonly address: ServerAddress
+  /** Stop and remove; safe to call twice. */
+  readonly stop: () => Promise<void>
+}
+
+/**
+ * Initialize a data folder and start the local server on a socket inside it. An exit hook kills the
+ * process and removes the folder should the process end without the scope closing.
+ */
+export async function startLocal(
+  flavor: Flavor,
+  choice: Extract<BackendChoice, { kind: "local" }>,
+  connects: (address: ServerAddress) => Promise<boolean>,
+): Promise<RunningServer> {
+  const folder = mkdtempSync(join(tmpdir(), `aim-${flavor.name}-`))
+  const root = isRoot()
+  const remove = () => rmSync(folder, { recursive: true, force: true })
+  try {
+    if (root) {
+      const ids = accountIds("mysql")
+      if (!ids)
+        throw new Error(
+          "running as root, and the server refuses root; create an unprivileged `mysql` account",
+        )
+      chownSync(folder, ids.uid, ids.gid)
+    }
+    const init =
+      flavor.name === "mariadb"
+        ? spawnSync(choice.installer ?? "mariadb-install-db", initializeArgs(flavor, folder, root), {
+            encoding: "utf8",
+            timeout: 120_000,
+          })
+        : spawnSync(choice.server, initializeArgs(flavor, folder, root), {
+            encoding: "utf8",
+            timeout: 120_000,
+          })
+    if (init.status !== 0)
+      throw new Error(
+        `initializing the data folder failed: ${(init.stderr || init.stdout || "").trim().split("\n").slice(-3).join(" | ")}`,
+      )
+  } catch (error) {
+    remove()
+    throw error
+  }
+  const child = spawn(choice.server, localServerArgs(flavor, folder, root), { stdio: "ignore" })
+  let exited = false
+  child.on("exit", () => {
+    exited = true
+  })
+  const onExit = () => {
+    if (!exited) child.kill("SIGKILL")
+    remove()
+  }
+  process.once("exit", onExit)
+  const address: ServerAddress = { socketPath: join(folder, "mysqld.sock"), user: "root" }
+  let stopped = false
+  const stop = async () => {
+    if (stopped) return
+    stopped = true
+    process.removeListener("exit", onExit)
+    if (!exited) {
+      child.kill("SIGTERM")
+      const deadline = Date.now() + 30_000
+      while (!exited && Date.now() < deadline) await Bun.sleep(50)
+      if (!exited) child.kill("SIGKILL")
+      while (!exited && Date.now() < deadline + 5_000) await Bun.sleep(50)
+    }
+    remove()
+  }
+  const deadline = Date.now() + 60_000
+  for (;;) {
+    if (exited) {
+      const log = tail(join(folder, "error.log"))
+      await stop()
+      throw new Error(`${choice.server} exited during startup${log ? `: ${log}` : ""}`)
+    }
+    if (existsSync(address.socketPath as string) && (await connects(address))) return { address, stop }
+    if (Date.now() > deadline) {
+      await stop()
+      throw new Error(`${choice.server} did not accept connections within 60 s`)
+    }
+    await Bun.sleep(100)
+  }
+}
+
+/** One container of the official image; testcontainers removes it on stop (and its reaper on exit). */
+export async function startDocker(flavor: Flavor): Promise<RunningServer> {
+  const password = `aim${crypto.randomUUID().replaceAll("-", "")}`
+  const container =
+    flavor.name === "mariadb"
+      ? new (await import("@testcontainers/mariadb")).MariaDbContainer(flavor.dockerImage)
+          .withRootPassword(password)
+          .withCommand(dockerCommand(flavor))
+      : new (await import("@testcontainers/mysql")).MySqlContainer(flavor.dockerImage)
+          .withRootPassword(password)
+          .withCommand(dockerCommand(flavor))
+  const started = await container.start()
+  let stopped = false
+  return {
+    address: { host: started.getHost(), port: started.getPort(), user: "root", password },
+    stop: async () => {
+      if (stopped) return
+      stopped = true
+      await started.stop({ remove: true, removeVolumes: true })
+    },
+  }
+}
+
+export const backendFailed = (flavor: Flavor, action: string) => (error: unknown) =>
+  new EngineFailed({
+    engine: flavor.name,
+    action,
+    reason: error instanceof Error ? error.message : String(error),
+  })

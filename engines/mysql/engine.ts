@@ -1,0 +1,326 @@
+/**
+ * MySQL and MariaDB engine (`mysql-<version>`, `mariadb-<version>`): one implementation, with what
+ * differs between the two in a Flavor chosen once. Throwaway databases are `aim_<random>` schemas
+ * created on a server from one of three backends (see backends.ts), reached with mysql2.
+ * Resources: the server (a container or a local process and its folder; nothing for `url`) is
+ * started on first use and held by the engine layer's scope; each `ephemeral` holds one connection
+ * and one `aim_<random>` database, dropped when the caller's scope closes, interrupted or not.
+ */
+import { Effect, Layer, Scope } from "effect"
+import mysql from "mysql2/promise"
+import type { Config } from "../../config.ts"
+import type { Statement } from "../../model.ts"
+import { type Database, Engine, EngineFailed, SqlSyntaxError, StatementFailed } from "../engine.ts"
+import {
+  type BackendChoice,
+  chooseBackend,
+  describeAddress,
+  parseServerUrl,
+  type RunningServer,
+  type ServerAddress,
+  startDocker,
+  startLocal,
+} from "./backends.ts"
+import {
+  type Flavor,
+  flavorOf,
+  isMariaDbVersion,
+  parseEngineId,
+  plainVersion,
+  versionMatches,
+} from "./flavor.ts"
+import { planMysql } from "./planner.ts"
+import { renderTable } from "./render.ts"
+import { cell, seedRows } from "./seed.ts"
+import { normalizeCatalog, readCatalog } from "./snapshot.ts"
+import { SplitError, splitStatements } from "./split.ts"
+import { quoteName } from "./sql.ts"
+
+const reason = (error: unknown) => (error instanceof Error ? error.message : String(error))
+
+const connectionOptions = (address: ServerAddress) => ({
+  host: address.host,
+  port: address.port,
+  socketPath: address.socketPath,
+  user: address.user,
+  password: address.password,
+  multipleStatements: false,
+  dateStrings: true,
+  supportBigNumbers: true,
+  bigNumberStrings: true,
+  jsonStrings: true,
+  connectTimeout: 10_000,
+})
+
+export const connect = (address: ServerAddress) => mysql.createConnection(connectionOptions(address))
+
+async function serverVersion(address: ServerAddress): Promise<string> {
+  const conn = await connect(address)
+  try {
+    const [rows] = await conn.query("SELECT VERSION() AS v")
+    return String((rows as Array<{ v: string }>)[0]?.v ?? "")
+  } finally {
+    await conn.end()
+  }
+}
+
+const connects = async (address: ServerAddress) => {
+  try {
+    await serverVersion(address)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Statements that open or close a transaction themselves. */
+const controlsTransaction = (s: Statement) =>
+  /^(BEGIN|START\s+TRANSACTION|COMMIT|ROLLBACK|SET\s+autocommit)\b/i.test(s.sql)
+/** Only these can be rolled back: MySQL commits implicitly around DDL (https://dev.mysql.com/doc/refman/8.0/en/implicit-commit.html). */
+const isDml = (s: Statement) => /^(INSERT|UPDATE|DELETE|REPLACE)\b/i.test(s.sql)
+
+/** `aim_` and 16 random hex digits: unique per run, and recognizably aim's. */
+export const throwawayName = () => `aim_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`
+
+function openDatabase(flavor: Flavor, address: ServerAddress) {
+  const failed = (action: string) => (error: unknown) =>
+    new EngineFailed({ engine: flavor.name, action, reason: reason(error) })
+  const acquire = Effect.tryPromise({
+    try: async () => {
+      const conn = await connect(address)
+      const name = throwawayName()
+      try {
+        await conn.query(`CREATE DATABASE ${quoteName(name)}`)
+        await conn.query(`USE ${quoteName(name)}`)
+      } catch (error) {
+        await conn.end().catch(() => undefined)
+        throw error
+      }
+      return { conn, name }
+    },
+    catch: failed("create a throwaway database"),
+  })
+  const release = ({ conn, name }: { conn: mysql.Connection; name: string }) =>
+    Effect.promise(async () => {
+      try {
+        await conn.query(`DROP DATABASE IF EXISTS ${quoteName(name)}`)
+        await conn.end()
+      } catch {
+        // The connection may be the reason we are here; drop through a fresh one.
+        conn.destroy()
+        try {
+          const other = await connect(address)
+          await other.query(`DROP DATABASE IF EXISTS ${quoteName(name)}`)
+          await other.end()
+        } catch {
+          // Nothing more to do: the server is gone, and the database with it (docker, local).
+        }
+      }
+    })
+  return Effect.acquireRelease(acquire, release).pipe(
+    Effect.map(({ conn }): Database => {
+      const query = async (sql: string, params?: ReadonlyArray<unknown>) => {
+        const [rows] = await conn.query(sql, params as unknown[] | undefined)
+        return rows as Array<Record<string, unknown>>
+      }
+      return {
+        apply: (statements, options) =>
+          Effect.tryPromise({
+            try: async () => {
+              const wrap = options.transaction && statements.length > 0 && statements.every(isDml)
+              if (wrap) await conn.query("START TRANSACTION")
+              for (const s of statements) {
+                try {
+                  await conn.query(s.sql)
+                } catch (error) {
+                  if (wrap) await conn.query("ROLLBACK").catch(() => undefined)
+                  throw new StatementFailed({
+                    source: s.source,
+                    line: s.line,
+                    statement: s.sql,
+                    reason: reason(error),
+                  })
+                }
+              }
+              if (wrap) await conn.query("COMMIT")
+            },
+            catch: (error) =>
+              error instanceof StatementFailed
+                ? error
+                : new StatementFailed({
+                    source: statements[0]?.source ?? "",
+                    line: 0,
+                    statement: "COMMIT",
+                    reason: reason(error),
+                  }),
+          }),
+        snapshot: Effect.tryPromise({
+          try: async () => normalizeCatalog(await readCatalog(query, flavor), flavor),
+          catch: failed("read the catalog"),
+        }),
+        seed: (schema) =>
+          Effect.tryPromise({
+            try: () =>
+              seedRows(
+                (sql, params) => conn.query(sql, params as unknown[]),
+                async (sql) => (await conn.query({ sql, rowsAsArray: true }))[0] as unknown as unknown[][],
+                schema,
+              ),
+            catch: failed("insert synthesized rows"),
+          }),
+        readRows: (table, columns) =>
+          Effect.tryPromise({
+            try: async () => {
+              const list = columns.length > 0 ? columns.map(quoteName).join(", ") : "1"
+              const [rows] = await conn.query({
+                sql: `SELECT ${list} FROM ${quoteName(table)}`,
+                rowsAsArray: true,
+              })
+              return (rows as unknown as unknown[][]).map((r) => `(${r.map(cell).join(", ")})`).sort()
+            },
+            catch: failed(`read rows of ${table}`),
+          }),
+        foreignKeyViolations: Effect.tryPromise({
+          try: () => foreignKeyViolations(query),
+          catch: failed("check foreign keys"),
+        }),
+      }
+    }),
+  )
+}
+
+/** Rows whose foreign key finds no parent row: possible after `SET foreign_key_checks = 0`. */
+async function foreignKeyViolations(
+  query: (sql: string, params?: ReadonlyArray<unknown>) => Promise<Array<Record<string, unknown>>>,
+) {
+  // https://dev.mysql.com/doc/refman/8.0/en/information-schema-key-column-usage-table.html
+  const rows = await query(
+    `SELECT TABLE_NAME AS t, CONSTRAINT_NAME AS name, COLUMN_NAME AS col, REFERENCED_TABLE_NAME AS rt, REFERENCED_COLUMN_NAME AS rc
+       FROM information_schema.KEY_COLUMN_USAGE
+      WHERE TABLE_SCHEMA = DATABASE() AND REFERENCED_TABLE_NAME IS NOT NULL
+      ORDER BY TABLE_NAME, CONSTRAINT_NAME, ORDINAL_POSITION`,
+  )
+  const groups = new Map<string, Array<Record<string, unknown>>>()
+  for (const r of rows) {
+    const key = `${r.t}\u0000${r.name}`
+    groups.set(key, [...(groups.get(key) ?? []), r])
+  }
+  const violations: string[] = []
+  for (const parts of groups.values()) {
+    const first = parts[0] as Record<string, unknown>
+    const child = quoteName(String(first.t))
+    const parent = quoteName(String(first.rt))
+    const notNull = parts.map((p) => `c.${quoteName(String(p.col))} IS NOT NULL`).join(" AND ")
+    const match = parts
+      .map((p) => `p.${quoteName(String(p.rc))} = c.${quoteName(String(p.col))}`)
+      .join(" AND ")
+    const [count] = await query(
+      `SELECT COUNT(*) AS n FROM ${child} c WHERE ${notNull} AND NOT EXISTS (SELECT 1 FROM ${parent} p WHERE ${match})`,
+    )
+    const n = Number(count?.n ?? 0)
+    if (n > 0) violations.push(`${first.t} (${n} row${n === 1 ? "" : "s"}, ${first.name}) -> ${first.rt}`)
+  }
+  return violations
+}
+
+/** Start (or reach) the server the choice names; checks that it is the flavor asked for. */
+function startServer(flavor: Flavor, choice: BackendChoice) {
+  const failed = (error: unknown) =>
+    new EngineFailed({ engine: flavor.name, action: `start ${choice.kind} backend`, reason: reason(error) })
+  const check = (address: ServerAddress, where: string) =>
+    Effect.tryPromise({
+      try: async () => {
+        const version = await serverVersion(address)
+        if (isMariaDbVersion(version) !== (flavor.name === "mariadb"))
+          throw new Error(
+            `${where} is ${isMariaDbVersion(version) ? "MariaDB" : "MySQL"} ${plainVersion(version)}, not ${flavor.title}`,
+          )
+        return version
+      },
+      catch: failed,
+    })
+  switch (choice.kind) {
+    case "none":
+      return Effect.fail(
+        new EngineFailed({ engine: flavor.name, action: "find a server", reason: choice.why }),
+      )
+    case "url":
+      return Effect.gen(function* () {
+        const address = yield* Effect.try({ try: () => parseServerUrl(choice.url), catch: failed })
+        yield* check(address, `the server at ${describeAddress(address)}`)
+        return address
+      })
+    case "docker":
+    case "local": {
+      const start =
+        choice.kind === "docker" ? () => startDocker(flavor) : () => startLocal(flavor, choice, connects)
+      return Effect.acquireRelease(
+        Effect.tryPromise({ try: start, catch: failed }),
+        (server: RunningServer) => Effect.promise(() => server.stop().catch(() => undefined)),
+      ).pipe(
+        Effect.flatMap((server) =>
+          check(server.address, `the ${choice.kind} server`).pipe(Effect.as(server.address)),
+        ),
+      )
+    }
+  }
+}
+
+function describe(flavor: Flavor, choice: BackendChoice, urlVersion: string | undefined): string {
+  const asked = `${flavor.title} ${flavor.requested}`
+  const differs = (v: string) => (versionMatches(flavor.requested, v) ? "" : ` (asked for ${asked})`)
+  switch (choice.kind) {
+    case "url": {
+      let where = "a url that does not parse"
+      try {
+        where = describeAddress(parseServerUrl(choice.url))
+      } catch {}
+      const version = urlVersion ? `${flavor.title} ${plainVersion(urlVersion)}${differs(urlVersion)}` : asked
+      return `${version} at ${where}, throwaway aim_* databases: ${choice.why}`
+    }
+    case "docker":
+      return `${asked} (Docker image ${flavor.dockerImage}, one container for this run): ${choice.why}`
+    case "local":
+      return `${flavor.title} ${plainVersion(choice.version)}${differs(choice.version)} (local ${choice.server} on a private socket in a temporary folder): ${choice.why}`
+    case "none":
+      return `${asked}: unavailable: ${choice.why}`
+  }
+}
+
+export const make = Effect.fnUntraced(function* (id: string, config: Pick<Config, "engines">) {
+  const parsed = parseEngineId(id)
+  const flavor = flavorOf(parsed?.flavor ?? "mysql", parsed?.version ?? "8")
+  const choice: BackendChoice = parsed
+    ? yield* chooseBackend(flavor, config.engines[flavor.name], process.env)
+    : { kind: "none", why: `"${id}" is not an engine id of the form mysql-<version> or mariadb-<version>` }
+  let urlVersion: string | undefined
+  if (choice.kind === "url") {
+    urlVersion = yield* Effect.tryPromise(() => serverVersion(parseServerUrl(choice.url))).pipe(
+      Effect.catch(() => Effect.succeed(undefined)),
+    )
+  }
+  // The server starts on first use, in the layer's scope: commands that never need a database start nothing.
+  const layerScope = yield* Effect.scope
+  const server = yield* Effect.cached(startServer(flavor, choice).pipe(Scope.provide(layerScope)))
+  return Engine.of({
+    id,
+    dialect: flavor.title,
+    description: describe(flavor, choice, urlVersion),
+    capabilities: { transactionalDdl: false },
+    split: (sql, source) =>
+      Effect.try({
+        try: () => splitStatements(sql, source),
+        catch: (error) =>
+          new SqlSyntaxError({
+            source,
+            line: error instanceof SplitError ? error.line : 1,
+            reason: reason(error),
+          }),
+      }),
+    ephemeral: server.pipe(Effect.flatMap((address) => openDatabase(flavor, address))),
+    plan: (from, to) => Effect.sync(() => planMysql(from, to, flavor)),
+    renderTable,
+  })
+})
+
+export const layer = (id: string, config: Pick<Config, "engines">) => Layer.effect(Engine, make(id, config))

@@ -1,0 +1,261 @@
+/**
+ * conformance (MySQL/MariaDB): measure aim on sqldef's mysqldef cases (../shared/corpus, see its
+ * README). Per case: `current` is replayed into one throwaway database and `desired` loaded into
+ * another, both are snapshotted, the built-in planner writes UP and DOWN, and the verify step applies
+ * UP to a third database holding `current` plus seeded rows, checks it reaches `desired` exactly,
+ * and that DOWN returns to `current` with the rows intact. Cases for another flavor or version,
+ * and input the server rejects, are "not applicable"; sqldef options aim cannot honour are "skipped".
+ * One engine layer serves the whole run, so a docker or local server is started once.
+ * A measurement tool: exits 0 whatever the results, unless --strict is given.
+ *
+ *   bun run test/conformance/mysql.ts --engine mariadb [--version 10.11] [--filter x] [--verbose] [--strict] [--corpus dir]
+ *   (the server comes from AIM_MARIADB_URL / AIM_MYSQL_URL, else Docker, else a local mariadbd/mysqld)
+ */
+import { readdirSync, readFileSync } from "node:fs"
+import { join, resolve } from "node:path"
+import { Cause, Effect, Exit, ManagedRuntime } from "effect"
+import { compareSchemas } from "../../compare.ts"
+import { Engine } from "../../engines/engine.ts"
+import { layer } from "../../engines/mysql/engine.ts"
+import { plainVersion } from "../../engines/mysql/flavor.ts"
+import type { Migration } from "../../model.ts"
+import { plan } from "../../steps/plan.ts"
+import { snapshotHistory, snapshotSchema } from "../../steps/snapshot.ts"
+import { verify } from "../../steps/verify.ts"
+
+interface Case {
+  readonly name: string
+  readonly file: string
+  readonly current?: string
+  readonly desired?: string
+  readonly error?: string
+  readonly min_version?: string
+  readonly max_version?: string
+  readonly flavor?: string
+  readonly user?: string
+  readonly managed_roles?: ReadonlyArray<string>
+  readonly manage?: unknown
+  readonly offline?: boolean
+  readonly config?: Readonly<Record<string, unknown>>
+}
+
+type Outcome =
+  | { readonly kind: "pass" }
+  | { readonly kind: "fail"; readonly reason: string; readonly detail: string }
+  | { readonly kind: "not-applicable"; readonly reason: string }
+  | { readonly kind: "skipped"; readonly reason: string }
+
+function parseArgs(argv: ReadonlyArray<string>) {
+  const options = {
+    engine: "",
+    version: "",
+    filter: "",
+    verbose: false,
+    strict: false,
+    corpus: resolve(import.meta.dir, "../../../shared/corpus"),
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]
+    const value = () => {
+      const v = argv[++i]
+      if (v === undefined) throw new Error(`${arg} needs a value`)
+      return v
+    }
+    if (arg === "--engine") options.engine = value()
+    else if (arg === "--version") options.version = value()
+    else if (arg === "--filter") options.filter = value()
+    else if (arg === "--corpus") options.corpus = resolve(value())
+    else if (arg === "--verbose") options.verbose = true
+    else if (arg === "--strict") options.strict = true
+    else throw new Error(`unknown argument ${arg}`)
+  }
+  if (options.engine !== "mysql" && options.engine !== "mariadb")
+    throw new Error("--engine must be mysql or mariadb")
+  options.version ||= options.engine === "mysql" ? "8.0" : "10.11"
+  return options
+}
+
+function loadCases(folder: string): Case[] {
+  const cases: Case[] = []
+  for (const file of readdirSync(folder)
+    .filter((f) => /^tests.*\.ya?ml$/.test(f))
+    .sort()) {
+    const data = (Bun.YAML.parse(readFileSync(join(folder, file), "utf8")) ?? {}) as Record<string, unknown>
+    for (const [name, body] of Object.entries(data)) cases.push({ ...(body as object), name, file })
+  }
+  return cases
+}
+
+function compareVersions(a: string, b: string): number {
+  const x = a.split(".").map(Number)
+  const y = b.split(".").map(Number)
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    const d = (x[i] ?? 0) - (y[i] ?? 0)
+    if (d !== 0) return d
+  }
+  return 0
+}
+
+/**
+ * `flavor: mariadb` runs only on MariaDB, `!mariadb` everywhere else; `tidb` cases never run here.
+ * Versions compare as sqldef compares them, numerically (so MariaDB 10.11 satisfies min 8.0).
+ */
+export function notApplicable(c: Case, engine: "mysql" | "mariadb", version: string): string | undefined {
+  if (c.flavor !== undefined) {
+    const f = c.flavor.trim()
+    const negated = f.startsWith("!")
+    const name = negated ? f.slice(1) : f
+    if (negated ? name === engine : name !== engine) return `flavor ${f} (this is ${engine})`
+  }
+  if (c.min_version !== undefined && compareVersions(version, String(c.min_version)) < 0)
+    return `needs version >= ${c.min_version}, server is ${version}`
+  if (c.max_version !== undefined && compareVersions(version, String(c.max_version)) > 0)
+    return `needs version <= ${c.max_version}, server is ${version}`
+  return undefined
+}
+
+/** sqldef options aim has no equivalent for. */
+export function skipReason(c: Case): string | undefined {
+  if (c.error !== undefined) return `sqldef rejects this input (error: ${String(c.error).split("\n")[0]})`
+  if (c.user !== undefined) return `runs as database user ${c.user} (aim has no users)`
+  if (c.managed_roles !== undefined) return "managed_roles (aim does not manage privileges)"
+  if (c.manage !== undefined) return "manage (aim does not manage privileges)"
+  if (c.offline === true) return "offline (sqldef-only mode without a database)"
+  const config = Object.entries(c.config ?? {}).filter(([, on]) => on)
+  if (config.length > 0) return `config ${config.map(([k]) => k).join(", ")} (no equivalent in aim)`
+  return undefined
+}
+
+const firstLine = (text: string) => text.split("\n")[0] ?? ""
+const CURRENT = "migrations/000001_current.up.sql"
+
+/**
+ * sqldef's own test database is `mysqldef_test`, and a few cases name it; aim's throwaway databases
+ * have other names, so the qualifier is dropped (the case then means the current database, as there).
+ */
+const unqualify = (sql: string | undefined) => sql?.replace(/`?mysqldef_test`?\./g, "")
+
+const runCase = (original: Case) =>
+  Effect.gen(function* () {
+    const c = { ...original, current: unqualify(original.current), desired: unqualify(original.desired) }
+    const history: Migration[] =
+      (c.current ?? "").trim() === ""
+        ? []
+        : [{ version: "000001", name: "current", up: c.current ?? "", upPath: CURRENT, transaction: true }]
+    const current = yield* snapshotHistory(history)
+    const desired = yield* snapshotSchema({ path: "schema.sql", text: c.desired ?? "" })
+    if (compareSchemas(current, desired).length === 0) return { up: "", down: "" }
+    const candidate = yield* plan(current, desired, true)
+    yield* verify(candidate, history, current, desired).pipe(
+      Effect.mapError((error) => Object.assign(error, { candidate })),
+    )
+    return { up: candidate.up, down: candidate.down ?? "" }
+  })
+
+async function main(): Promise<number> {
+  const options = parseArgs(process.argv.slice(2))
+  const runtime = ManagedRuntime.make(layer(`${options.engine}-${options.version}`, { engines: {} }))
+  try {
+    const all = loadCases(join(options.corpus, "sqldef/cmd/mysqldef"))
+    const cases = all.filter((c) => c.name.includes(options.filter))
+    const { description, version } = await runtime.runPromise(
+      Effect.gen(function* () {
+        const engine = yield* Engine
+        const empty = yield* snapshotSchema({ path: "empty.sql", text: "" })
+        return { description: engine.description, version: plainVersion(empty.version) }
+      }),
+    )
+    console.log(`conformance: ${description}`)
+    const counts = { pass: 0, fail: 0, "not-applicable": 0, skipped: 0 }
+    const reasons = new Map<string, number>()
+    const quiet: string[] = []
+    for (const c of cases) {
+      const skip = skipReason(c)
+      const na = skip ? undefined : notApplicable(c, options.engine as "mysql" | "mariadb", version)
+      let outcome: Outcome
+      let scripts = ""
+      if (skip) outcome = { kind: "skipped", reason: skip }
+      else if (na) outcome = { kind: "not-applicable", reason: na }
+      else {
+        const exit = await runtime.runPromiseExit(runCase(c))
+        if (Exit.isSuccess(exit)) outcome = { kind: "pass" }
+        else {
+          const failure = Cause.findErrorOption(exit.cause)
+          if (failure._tag === "None") {
+            const defect = Cause.squash(exit.cause)
+            outcome = {
+              kind: "fail",
+              reason: `defect: ${firstLine(String(defect))}`,
+              detail: defect instanceof Error ? (defect.stack ?? "") : String(defect),
+            }
+          } else {
+            const error = failure.value as {
+              _tag?: string
+              message?: string
+              source?: string
+              candidate?: { up: string; down?: string }
+            }
+            const message = error.message ?? String(error)
+            if (
+              (error._tag === "StatementFailed" || error._tag === "SqlSyntaxError") &&
+              (error.source === "schema.sql" || error.source === CURRENT)
+            )
+              outcome = {
+                kind: "not-applicable",
+                reason: `${error.source === CURRENT ? "current" : "desired"} does not load: ${firstLine(message)}`,
+              }
+            else
+              outcome = {
+                kind: "fail",
+                reason: `${error._tag ?? "Error"}: ${firstLine(message)}`,
+                detail: message,
+              }
+            if (error.candidate)
+              scripts = `    UP:\n${indent(error.candidate.up)}\n    DOWN:\n${indent(error.candidate.down ?? "")}`
+          }
+        }
+      }
+      counts[outcome.kind]++
+      if (outcome.kind === "fail") {
+        console.log(`FAIL ${c.name} (${c.file}): ${outcome.reason}`)
+        const key = `${outcome.reason.split(":")[0]}: ${outcome.reason
+          .replace(/`[^`]*`/g, "`x`")
+          .replace(/'[^']*'/g, "'x'")
+          .replace(/\d+/g, "N")
+          .slice(outcome.reason.indexOf(":") + 2, outcome.reason.indexOf(":") + 70)}`
+        reasons.set(key, (reasons.get(key) ?? 0) + 1)
+        if (options.verbose) console.log(`${indent(outcome.detail)}\n${scripts}`)
+      } else if (outcome.kind !== "pass")
+        quiet.push(`  ${outcome.kind === "skipped" ? "skipped" : "n/a    "}  ${c.name}: ${outcome.reason}`)
+    }
+    for (const line of quiet) console.log(line)
+    if (reasons.size > 0) {
+      console.log("top failure reasons:")
+      for (const [reason, n] of [...reasons].sort((a, b) => b[1] - a[1]).slice(0, 10))
+        console.log(`  ${n}  ${reason}`)
+    }
+    const of = options.filter ? `${cases.length} matching, ${all.length} in all` : `${all.length}`
+    console.log(
+      `${options.engine} ${version}: ${counts.pass} passed, ${counts.fail} failed, ${counts["not-applicable"]} not applicable, ${counts.skipped} skipped (of ${of})`,
+    )
+    return options.strict && counts.fail > 0 ? 1 : 0
+  } finally {
+    await runtime.dispose()
+  }
+}
+
+const indent = (s: string) =>
+  s
+    .trimEnd()
+    .split("\n")
+    .map((l) => `      ${l}`)
+    .join("\n")
+
+if (import.meta.main)
+  main().then(
+    (code) => process.exit(code),
+    (error) => {
+      console.error(`conformance: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)
+      process.exit(2)
+    },
+  )
