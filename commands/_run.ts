@@ -5,7 +5,7 @@
  */
 import { Cause, Effect, Layer } from "effect"
 import { applyEnvironment, type Config, ConfigError, loadConfig } from "../config.ts"
-import { Engine } from "../engines/engine.ts"
+import { Engine, type EngineFailed } from "../engines/engine.ts"
 import { findEngine, knownEngines } from "../engines/registry.ts"
 import { Progress } from "../workflow.ts"
 import { envValues, toConfigFlags } from "./_args.ts"
@@ -48,7 +48,7 @@ export const reportFailures = <R>(
     }),
   )
 
-export function engineLayer(config: Config): Layer.Layer<Engine> | ConfigError {
+export function engineLayer(config: Config): Layer.Layer<Engine, EngineFailed | ConfigError> | ConfigError {
   const entry = findEngine(config.engine)
   if (!entry) {
     return new ConfigError({

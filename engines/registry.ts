@@ -2,23 +2,42 @@
  * registry: engine ids as written in aim.toml (`sqlite`, `postgres-17`, ...) mapped to the layer
  * that provides them. Adding an engine is a folder in engines/ and one entry here.
  */
-import type { Layer } from "effect"
-import type { Config } from "../config.ts"
-import type { Engine } from "./engine.ts"
+import { Effect, Layer } from "effect"
+import type { Config, ConfigError } from "../config.ts"
+import type { Engine, EngineFailed } from "./engine.ts"
+import { parseEngineId as parseMysqlId } from "./mysql/flavor.ts"
+import { matchesEngineId as isPostgres } from "./postgres/engine-id.ts"
 import * as sqlite from "./sqlite/engine.ts"
 
 export interface EngineEntry {
   /** Matches the engine id from aim.toml. */
   readonly matches: (id: string) => boolean
-  readonly layer: (id: string, config: Config) => Layer.Layer<Engine>
+  /** Building it may start a server (held until the layer's scope closes), so it may fail. */
+  readonly layer: (id: string, config: Config) => Layer.Layer<Engine, EngineFailed | ConfigError>
 }
 
 export const engines: ReadonlyArray<EngineEntry> = [
   { matches: (id) => id === "sqlite", layer: () => sqlite.layer },
+  {
+    matches: isPostgres,
+    // Loaded on first use: its drivers (postgres.js, PGlite, Testcontainers) are not needed by other engines.
+    layer: (id, config) =>
+      Layer.unwrap(
+        Effect.promise(() => import("./postgres/engine.ts")).pipe(Effect.map((m) => m.layer(id, config))),
+      ),
+  },
+  {
+    // One implementation for both: mysql-<version> and mariadb-<version>.
+    matches: (id) => parseMysqlId(id) !== undefined,
+    layer: (id, config) =>
+      Layer.unwrap(
+        Effect.promise(() => import("./mysql/engine.ts")).pipe(Effect.map((m) => m.layer(id, config))),
+      ),
+  },
 ]
 
 /** Engine ids users may write; shown when an id is unknown. */
-export const knownEngines = ["sqlite"]
+export const knownEngines = ["sqlite", "postgres-<version>", "mysql-<version>", "mariadb-<version>"]
 
 export function findEngine(id: string): EngineEntry | undefined {
   return engines.find((e) => e.matches(id))

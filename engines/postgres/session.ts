@@ -5,7 +5,11 @@
  */
 
 export interface PgSession {
-  /** One statement with optional parameters ($1, $2, ...); rows as plain objects. */
+  /**
+   * One statement with optional parameters ($1, $2, ...); rows as plain objects. Values have the
+   * same shape on every backend: int8 and numeric as strings, int2/int4/oid/float as numbers, bool
+   * as boolean, arrays as arrays, json as parsed values, bytea as Uint8Array, timestamps as Date.
+   */
   readonly query: <T = Record<string, unknown>>(sql: string, params?: ReadonlyArray<unknown>) => Promise<T[]>
   /** A script of one or more statements, run with the simple query protocol; no rows returned. */
   readonly exec: (sql: string) => Promise<void>

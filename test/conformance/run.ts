@@ -163,7 +163,7 @@ const firstLine = (text: string) => text.split("\n")[0] ?? ""
 async function withProject<A>(
   c: Case,
   engine: string,
-  work: (config: Config, layer: Layer.Layer<Engine>) => Promise<A>,
+  work: (config: Config, layer: Layer.Layer<Engine, unknown>) => Promise<A>,
 ): Promise<A> {
   const entry = findEngine(engine)
   if (!entry) throw new UsageError(`unknown engine "${engine}"`)

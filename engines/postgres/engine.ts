@@ -1,0 +1,77 @@
+/**
+ * PostgreSQL engine, for ids `postgres-<major>` (`postgres-17`) and plain `postgres` (the newest
+ * the backend offers). The server comes from one of four backends (backends/auto.ts decides which
+ * and says why in the description); the catalog, planning and seeding code only sees PgSession.
+ * Resources: the backend's server (a container, a local cluster, or an admin connection) for the
+ * life of the layer's scope, so one per aim run, released on success, failure and Ctrl-C; one
+ * throwaway database per `ephemeral`, released with the caller's scope.
+ */
+import { Effect, Layer } from "effect"
+import { type Config, ConfigError } from "../../config.ts"
+import { Engine, type EngineFailed, PlanFailed, SqlSyntaxError } from "../engine.ts"
+import { acquireBackend } from "./backends/auto.ts"
+import { errorText, majorOf } from "./backends/backend.ts"
+import { PgliteAssets } from "./backends/embedded.ts"
+import { sessionDatabase } from "./database.ts"
+import { askedMajor } from "./engine-id.ts"
+import { planPostgres } from "./planner.ts"
+import { renderTable } from "./render.ts"
+import { PgLexError, splitStatements } from "./split.ts"
+
+/** "asked for postgres-17, but PostgreSQL 15 runs" when the server is not the asked major. */
+export function versionWarning(
+  id: string,
+  asked: number | undefined,
+  serverVersion: string,
+): string | undefined {
+  if (asked === undefined || majorOf(serverVersion) === asked) return undefined
+  return `${id} was asked, but PostgreSQL ${majorOf(serverVersion)} runs`
+}
+
+export const layer = (id: string, config: Config): Layer.Layer<Engine, EngineFailed | ConfigError> =>
+  Layer.effect(
+    Engine,
+    Effect.gen(function* () {
+      const asked = askedMajor(id)
+      if (asked instanceof Error)
+        return yield* new ConfigError({ source: config.file ?? "--engine", reason: asked.message })
+      const pglite = yield* PgliteAssets
+      const { backend, reason } = yield* acquireBackend({
+        engine: id,
+        asked,
+        settings: config.engines.postgres ?? {},
+        configFile: config.file,
+        env: process.env,
+        pglite,
+      })
+      const warning = versionWarning(id, asked, backend.serverVersion)
+      return Engine.of({
+        id,
+        dialect: "PostgreSQL",
+        description: `PostgreSQL ${backend.serverVersion} (${backend.detail}): ${reason}${warning ? `; ${warning}` : ""}`,
+        capabilities: { transactionalDdl: true },
+        split: (sql, source) =>
+          Effect.try({
+            try: () => splitStatements(sql, source),
+            catch: (error) =>
+              new SqlSyntaxError({
+                source,
+                line: error instanceof PgLexError ? error.line : 1,
+                reason: errorText(error),
+              }),
+          }),
+        ephemeral: backend.ephemeral.pipe(Effect.map((session) => sessionDatabase(id, session))),
+        plan: (from, to) =>
+          Effect.suspend(() => {
+            try {
+              return Effect.succeed(planPostgres(from, to))
+            } catch (error) {
+              // A change the planner refuses is a PlanFailed; anything else is a bug, so a defect.
+              if (error instanceof PlanFailed) return Effect.fail(error)
+              throw error
+            }
+          }),
+        renderTable,
+      })
+    }),
+  )

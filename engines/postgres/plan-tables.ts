@@ -1,0 +1,407 @@
+/**
+ * plan-tables: the statements that create one table and that alter one table into another, per the
+ * ALTER TABLE reference (https://www.postgresql.org/docs/current/sql-altertable.html). Foreign keys
+ * are left to the planner, which adds them once every table exists. Constraints that are dropped
+ * are named by their real name: the model leaves default names out, so they are derived here the
+ * way PostgreSQL derives them (names.ts).
+ */
+import type { Change, CheckConstraint, Column, ForeignKey, Table } from "../../model.ts"
+import { defaultNames, quoteIdent, quoteLiteral, quoteName, splitName } from "./names.ts"
+import {
+  checkSql,
+  columnList,
+  columnSql,
+  isConstraintOption,
+  nextval,
+  primaryKeySql,
+  serialOf,
+  uniqueSql,
+} from "./render.ts"
+import { firstGroup, mentionedNames, splitTopLevel, stripParens } from "./sql-text.ts"
+
+type AlterTable = Extract<Change, { kind: "alter-table" }>
+
+/** What the planner knows beyond the table: user types, and sequences that exist on their own. */
+export interface TableContext {
+  /** Quoted names of enums, domains and composite types of the source schema. */
+  readonly userTypes: ReadonlySet<string>
+  /** Sequences that are objects of their own in the source (a column may adopt one as its serial). */
+  readonly sequencesBefore: ReadonlySet<string>
+  /** Sequences that are objects of their own in the target (a serial column may release its own). */
+  readonly sequencesAfter: ReadonlySet<string>
+}
+
+const isPartition = (t: Table) => t.options.some((o) => o.startsWith("PARTITION OF "))
+
+const bare = (table: string) => splitName(table).name
+
+export const checkName = (table: Table, check: CheckConstraint) =>
+  check.name ??
+  defaultNames.check(
+    bare(table.name),
+    mentionedNames(
+      check.expression,
+      table.columns.map((c) => c.name),
+    ),
+  )
+
+export const foreignKeyName = (table: string, fk: ForeignKey) =>
+  fk.name ?? defaultNames.foreignKey(bare(table), fk.columns)
+
+/** The name of a constraint kept whole in the table's options (EXCLUDE, UNIQUE NULLS NOT DISTINCT...). */
+export function optionConstraintName(table: string, option: string): string {
+  const named = /^CONSTRAINT ("(?:[^"]|"")+"|\S+) /.exec(option)
+  if (named?.[1]) return named[1].startsWith('"') ? named[1].slice(1, -1).replaceAll('""', '"') : named[1]
+  const list = firstGroup(option) ?? ""
+  const columns = splitTopLevel(list).map((e) => {
+    const first = /^("(?:[^"]|"")+"|[A-Za-z_][\w$]*)(\s|$)/.exec(e)?.[1]
+    return first === undefined ? "expr" : first.startsWith('"') ? first.slice(1, -1) : first
+  })
+  if (option.includes("EXCLUDE")) return defaultNames.exclusion(bare(table), columns)
+  if (option.startsWith("PRIMARY KEY")) return defaultNames.primaryKey(bare(table))
+  return defaultNames.unique(bare(table), columns)
+}
+
+const alter = (table: string, action: string) => `ALTER TABLE ${quoteName(table)} ${action}`
+const alterColumn = (table: string, column: string, action: string) =>
+  alter(table, `ALTER COLUMN ${quoteIdent(column)} ${action}`)
+
+/** Base type without modifiers and array brackets: `character varying(20)[]` -> `character varying`. */
+const baseType = (type: string) =>
+  type
+    .replace(/\[\]/g, "")
+    .replace(/\(.*\)/, "")
+    .trim()
+const stringTypes = new Set(["text", "character varying", "character", '"char"', "name", "citext"])
+const numericTypes = new Set([
+  "smallint",
+  "integer",
+  "bigint",
+  "numeric",
+  "real",
+  "double precision",
+  "money",
+])
+const timeTypes = new Set([
+  "date",
+  "timestamp without time zone",
+  "timestamp with time zone",
+  "time without time zone",
+  "time with time zone",
+  "interval",
+])
+
+/**
+ * Whether ALTER COLUMN TYPE needs `USING`: without it PostgreSQL converts with the assignment cast
+ * (https://www.postgresql.org/docs/current/sql-altertable.html, SET DATA TYPE), which exists to every
+ * string type and between the numeric kinds, the date/time kinds and modifiers of one type.
+ */
+export function needsUsing(from: string, to: string): boolean {
+  const a = baseType(from)
+  const b = baseType(to)
+  if (from.endsWith("[]") !== to.endsWith("[]")) return true
+  if (a === b) return false
+  if (stringTypes.has(b)) return false
+  if (numericTypes.has(a) && numericTypes.has(b)) return a === "money" || b === "money"
+  if (timeTypes.has(a) && timeTypes.has(b)) return false
+  return true
+}
+
+/** Statements before and after a CREATE TABLE that give a serial column a sequence `serial` cannot name. */
+function serialSequences(table: Table): { before: string[]; after: string[] } {
+  const before: string[] = []
+  const after: string[] = []
+  for (const column of table.columns) {
+    const serial = serialOf(table.name, column)
+    if (!serial || serial.shorthand) continue
+    const as = column.type === "bigint" ? "" : ` AS ${column.type === "smallint" ? "smallint" : "integer"}`
+    before.push(
+      `CREATE SEQUENCE ${quoteName(serial.sequence)}${as}${serial.clauses ? ` ${serial.clauses}` : ""}`,
+    )
+    after.push(
+      `ALTER SEQUENCE ${quoteName(serial.sequence)} OWNED BY ${quoteName(table.name)}.${quoteIdent(column.name)}`,
+    )
+  }
+  return { before, after }
+}
+
+function commentStatements(table: Table, before?: Table): string[] {
+  const out: string[] = []
+  const comment = (t: Table | undefined) => t?.options.find((o) => o.startsWith("COMMENT "))
+  if (comment(table) !== comment(before))
+    out.push(`COMMENT ON TABLE ${quoteName(table.name)} IS ${comment(table)?.slice(8) ?? "NULL"}`)
+  for (const column of table.columns) {
+    const old = before?.columns.find((c) => c.name === column.name)
+    const text = column.extra?.comment
+    if (text !== old?.extra?.comment)
+      out.push(
+        `COMMENT ON COLUMN ${quoteName(table.name)}.${quoteIdent(column.name)} IS ${text === undefined ? "NULL" : quoteLiteral(text)}`,
+      )
+  }
+  return out
+}
+
+function securityStatements(table: Table, before?: Table): string[] {
+  const has = (t: Table | undefined, o: string) => t?.options.includes(o) ?? false
+  const out: string[] = []
+  if (has(table, "ROW LEVEL SECURITY") !== has(before, "ROW LEVEL SECURITY"))
+    out.push(
+      alter(table.name, `${has(table, "ROW LEVEL SECURITY") ? "ENABLE" : "DISABLE"} ROW LEVEL SECURITY`),
+    )
+  if (has(table, "FORCE ROW LEVEL SECURITY") !== has(before, "FORCE ROW LEVEL SECURITY"))
+    out.push(
+      alter(table.name, `${has(table, "FORCE ROW LEVEL SECURITY") ? "" : "NO "}FORCE ROW LEVEL SECURITY`),
+    )
+  return out
+}
+
+/** CREATE TABLE without foreign keys, with the statements its serial sequences and comments need. */
+export function createTable(table: Table): string[] {
+  const lines = table.columns.map((c) => columnSql(table.name, c))
+  if (table.primaryKey) lines.push(primaryKeySql(table.primaryKey))
+  for (const u of table.uniques) lines.push(uniqueSql(u))
+  for (const c of table.checks) lines.push(checkSql(c))
+  for (const o of table.options) if (isConstraintOption(o)) lines.push(o)
+  const unlogged = table.options.includes("UNLOGGED") ? "UNLOGGED " : ""
+  const body = lines.length > 0 ? ` (\n${lines.map((l) => `  ${l}`).join(",\n")}\n)` : ""
+  const partitionOf = table.options.find((o) => o.startsWith("PARTITION OF "))
+  let create: string
+  if (partitionOf !== undefined) {
+    const [, parent, bound] = /^PARTITION OF (\S+) (.*)$/s.exec(partitionOf) ?? []
+    create = `CREATE ${unlogged}TABLE ${quoteName(table.name)} PARTITION OF ${quoteName(parent ?? "")}${body} ${bound}`
+  } else create = `CREATE ${unlogged}TABLE ${quoteName(table.name)}${body || " ()"}`
+  for (const o of table.options) {
+    if (o.startsWith("INHERITS "))
+      create += ` INHERITS (${splitTopLevel(stripParens(o.slice(9)))
+        .map(quoteName)
+        .join(", ")})`
+    else if (o.startsWith("PARTITION BY ") || o.startsWith("WITH (")) create += ` ${o}`
+  }
+  const sequences = serialSequences(table)
+  return [
+    ...sequences.before,
+    create,
+    ...sequences.after,
+    ...commentStatements(table),
+    ...securityStatements(table),
+  ]
+}
+
+/** Parents (INHERITS, PARTITION OF) before children. */
+export function parentsFirstByInheritance(tables: ReadonlyArray<Table>): Table[] {
+  const byName = new Map(tables.map((t) => [t.name, t]))
+  const parentsOf = (t: Table) =>
+    t.options.flatMap((o) =>
+      o.startsWith("PARTITION OF ")
+        ? [/^PARTITION OF (\S+)/.exec(o)?.[1] ?? ""]
+        : o.startsWith("INHERITS ")
+          ? splitTopLevel(stripParens(o.slice(9)))
+          : [],
+    )
+  const done = new Set<string>()
+  const order: Table[] = []
+  const visit = (t: Table, path: Set<string>) => {
+    if (done.has(t.name) || path.has(t.name)) return
+    path.add(t.name)
+    for (const p of parentsOf(t)) {
+      const parent = byName.get(p)
+      if (parent) visit(parent, path)
+    }
+    done.add(t.name)
+    order.push(t)
+  }
+  for (const t of tables) visit(t, new Set())
+  return order
+}
+
+const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
+
+/** Sets the sequence behind a column past the values the column already holds. */
+const resync = (table: string, column: string) =>
+  `SELECT setval(pg_get_serial_sequence(${quoteLiteral(quoteName(table))}, ${quoteLiteral(column)}), coalesce(max(${quoteIdent(column)}), 0) + 1, false) FROM ${quoteName(table)}`
+
+function identityClause(identity: string): string {
+  const open = identity.indexOf(" (")
+  return open === -1
+    ? `${identity} AS IDENTITY`
+    : `${identity.slice(0, open)} AS IDENTITY${identity.slice(open)}`
+}
+
+/** The statements that change one column, given the table after the change. */
+function changeColumn(
+  table: Table,
+  before: Column,
+  after: Column,
+  notes: string[],
+  context: TableContext,
+): string[] {
+  const t = table.name
+  const c = after.name
+  const out: string[] = []
+  const genBefore = before.generated
+  const genAfter = after.generated
+  if (genAfter && !sameJson(genBefore, genAfter)) {
+    // A generation expression cannot be changed in place before PostgreSQL 17: recompute the column.
+    out.push(alter(t, `DROP COLUMN ${quoteIdent(c)}`), alter(t, `ADD COLUMN ${columnSql(t, after)}`))
+    notes.push(`Column ${t}.${c} is dropped and added again to change how it is generated.`)
+    return out
+  }
+  if (genBefore && !genAfter) out.push(alterColumn(t, c, "DROP EXPRESSION"))
+  const serialBefore = serialOf(t, before)
+  const serialAfter = serialOf(t, after)
+  const identityBefore = before.extra?.identity
+  const identityAfter = after.extra?.identity
+  if (identityBefore !== undefined && identityBefore !== identityAfter)
+    out.push(alterColumn(t, c, "DROP IDENTITY"))
+  const typeChanged = before.type !== after.type || before.collation !== after.collation
+  const defaultBefore = serialBefore ? nextval(serialBefore.sequence) : before.default
+  const defaultAfter = serialAfter ? nextval(serialAfter.sequence) : after.default
+  const defaultChanged = defaultBefore !== defaultAfter || before.extra?.serial !== after.extra?.serial
+  if (defaultBefore !== undefined && (defaultChanged || typeChanged))
+    out.push(alterColumn(t, c, "DROP DEFAULT"))
+  if (serialBefore && before.extra?.serial !== after.extra?.serial) {
+    // The sequence stays when the target keeps it as an object of its own; the planner then aligns its options.
+    if (context.sequencesAfter.has(serialBefore.sequence))
+      out.push(`ALTER SEQUENCE ${quoteName(serialBefore.sequence)} OWNED BY NONE`)
+    else out.push(`DROP SEQUENCE ${quoteName(serialBefore.sequence)}`)
+  }
+  if (typeChanged) {
+    const collate = after.collation !== undefined ? ` COLLATE ${after.collation}` : ""
+    // A user type (enum, domain) has no cast to another: text is the bridge every type has.
+    const viaText = context.userTypes.has(before.type.replace(/\[\]$/, ""))
+      ? `::text${before.type.endsWith("[]") ? "[]" : ""}`
+      : ""
+    const using = needsUsing(before.type, after.type)
+      ? ` USING ${quoteIdent(c)}${viaText}::${after.type}`
+      : ""
+    out.push(alterColumn(t, c, `TYPE ${after.type}${collate}${using}`))
+  }
+  if (serialAfter && before.extra?.serial !== after.extra?.serial) {
+    const as = after.type === "bigint" ? "" : ` AS ${after.type === "smallint" ? "smallint" : "integer"}`
+    const owner = `OWNED BY ${quoteName(t)}.${quoteIdent(c)}`
+    if (context.sequencesBefore.has(serialAfter.sequence))
+      out.push(
+        `ALTER SEQUENCE ${quoteName(serialAfter.sequence)}${as}${serialAfter.clauses ? ` ${serialAfter.clauses}` : ""} ${owner}`,
+      )
+    else
+      out.push(
+        `CREATE SEQUENCE ${quoteName(serialAfter.sequence)}${as}${serialAfter.clauses ? ` ${serialAfter.clauses}` : ""} ${owner}`,
+      )
+  }
+  if (defaultAfter !== undefined && (defaultChanged || typeChanged) && identityAfter === undefined)
+    out.push(alterColumn(t, c, `SET DEFAULT ${defaultAfter}`))
+  if (serialAfter && before.extra?.serial !== after.extra?.serial) out.push(resync(t, c))
+  if (after.notNull && !before.notNull) {
+    // Rows that hold NULL take the default first, so SET NOT NULL does not fail on them.
+    if (after.default !== undefined && !genAfter)
+      out.push(`UPDATE ${quoteName(t)} SET ${quoteIdent(c)} = DEFAULT WHERE ${quoteIdent(c)} IS NULL`)
+    out.push(alterColumn(t, c, "SET NOT NULL"))
+  } else if (!after.notNull && before.notNull) out.push(alterColumn(t, c, "DROP NOT NULL"))
+  if (identityAfter !== undefined && identityAfter !== identityBefore) {
+    out.push(alterColumn(t, c, `ADD GENERATED ${identityClause(identityAfter)}`))
+    // Only a default sequence is moved past existing values; explicit options are the user's to keep.
+    if (!identityAfter.includes("(")) out.push(resync(t, c))
+  }
+  return out
+}
+
+/** Constraints of a table as comparable entries: what to drop (by real name) and what to add. */
+function constraintEntries(table: Table): Array<{ key: string; name: string; sql: string }> {
+  const entries: Array<{ key: string; name: string; sql: string }> = []
+  const b = bare(table.name)
+  if (table.primaryKey)
+    entries.push({
+      key: `pk:${JSON.stringify(table.primaryKey)}`,
+      name: table.primaryKey.name ?? defaultNames.primaryKey(b),
+      sql: primaryKeySql(table.primaryKey),
+    })
+  for (const u of table.uniques)
+    entries.push({
+      key: `u:${JSON.stringify(u)}`,
+      name: u.name ?? defaultNames.unique(b, u.columns),
+      sql: uniqueSql(u),
+    })
+  for (const c of table.checks)
+    entries.push({ key: `c:${JSON.stringify(c)}`, name: checkName(table, c), sql: checkSql(c) })
+  for (const o of table.options)
+    if (isConstraintOption(o))
+      entries.push({ key: `o:${o}`, name: optionConstraintName(table.name, o), sql: o })
+  return entries
+}
+
+const optionValue = (t: Table, prefix: string) => t.options.find((o) => o.startsWith(prefix))
+
+function optionStatements(before: Table, after: Table, notes: string[]): string[] {
+  const out: string[] = []
+  const t = after.name
+  if (before.options.includes("UNLOGGED") !== after.options.includes("UNLOGGED"))
+    out.push(alter(t, after.options.includes("UNLOGGED") ? "SET UNLOGGED" : "SET LOGGED"))
+  const params = (o: string | undefined) => (o === undefined ? [] : splitTopLevel(stripParens(o.slice(5))))
+  const withBefore = params(optionValue(before, "WITH ("))
+  const withAfter = params(optionValue(after, "WITH ("))
+  const reset = withBefore
+    .map((p) => p.split("=")[0] as string)
+    .filter((k) => !withAfter.some((p) => p.startsWith(`${k}=`)))
+  if (reset.length > 0) out.push(alter(t, `RESET (${reset.join(", ")})`))
+  const set = withAfter.filter((p) => !withBefore.includes(p))
+  if (set.length > 0) out.push(alter(t, `SET (${set.join(", ")})`))
+  const inherits = (x: Table) => {
+    const o = optionValue(x, "INHERITS ")
+    return o === undefined ? [] : splitTopLevel(stripParens(o.slice(9)))
+  }
+  for (const p of inherits(before))
+    if (!inherits(after).includes(p)) out.push(alter(t, `NO INHERIT ${quoteName(p)}`))
+  for (const p of inherits(after))
+    if (!inherits(before).includes(p)) out.push(alter(t, `INHERIT ${quoteName(p)}`))
+  const partOf = (x: Table) => /^PARTITION OF (\S+) (.*)$/s.exec(optionValue(x, "PARTITION OF ") ?? "")
+  const pb = partOf(before)
+  const pa = partOf(after)
+  if (pb?.[0] !== pa?.[0]) {
+    if (pb) out.push(alter(pb[1] as string, `DETACH PARTITION ${quoteName(t)}`))
+    if (pa) out.push(alter(pa[1] as string, `ATTACH PARTITION ${quoteName(t)} ${pa[2]}`))
+  }
+  if (optionValue(before, "PARTITION BY ") !== optionValue(after, "PARTITION BY "))
+    notes.push(`Table ${t} changes its partitioning, which ALTER TABLE cannot do; it is not migrated.`)
+  return out
+}
+
+/**
+ * ALTER TABLE statements for one changed table, foreign keys aside: constraints that go away first,
+ * then columns dropped, added and changed, then the constraints that are new, then table options.
+ */
+export function alterTable(change: AlterTable, notes: string[], context: TableContext): string[] {
+  const { before, after } = change
+  const t = after.name
+  const out: string[] = []
+  const oldEntries = constraintEntries(before)
+  const newEntries = constraintEntries(after)
+  const newKeys = new Set(newEntries.map((e) => e.key))
+  const oldKeys = new Set(oldEntries.map((e) => e.key))
+  for (const e of oldEntries)
+    if (!newKeys.has(e.key)) out.push(alter(t, `DROP CONSTRAINT ${quoteIdent(e.name)}`))
+  // A partition's columns are its parent's: attaching or detaching brings them along.
+  const columnsMove = !isPartition(before) && !isPartition(after)
+  for (const c of columnsMove ? change.droppedColumns : []) {
+    const serial = serialOf(before.name, c)
+    out.push(alter(t, `DROP COLUMN ${quoteIdent(c.name)}`))
+    if (serial && !serial.shorthand) out.push(`DROP SEQUENCE IF EXISTS ${quoteName(serial.sequence)}`)
+  }
+  for (const c of columnsMove ? change.addedColumns : []) {
+    const serial = serialOf(t, c)
+    if (serial && !serial.shorthand) {
+      const as = c.type === "bigint" ? "" : ` AS ${c.type === "smallint" ? "smallint" : "integer"}`
+      out.push(
+        `CREATE SEQUENCE ${quoteName(serial.sequence)}${as}${serial.clauses ? ` ${serial.clauses}` : ""}`,
+      )
+      out.push(alter(t, `ADD COLUMN ${columnSql(t, c)}`))
+      out.push(`ALTER SEQUENCE ${quoteName(serial.sequence)} OWNED BY ${quoteName(t)}.${quoteIdent(c.name)}`)
+    } else out.push(alter(t, `ADD COLUMN ${columnSql(t, c)}`))
+  }
+  for (const { before: b, after: a } of columnsMove ? change.changedColumns : [])
+    out.push(...changeColumn(after, b, a, notes, context))
+  for (const e of newEntries) if (!oldKeys.has(e.key)) out.push(alter(t, `ADD ${e.sql}`))
+  out.push(...optionStatements(before, after, notes))
+  out.push(...commentStatements(after, before))
+  out.push(...securityStatements(after, before))
+  return out
+}

@@ -1,0 +1,188 @@
+/**
+ * plan-types: changes to enums, domains, composite types and sequences that keep the columns using
+ * them. Enums gain values with ALTER TYPE ... ADD VALUE (https://www.postgresql.org/docs/current/sql-altertype.html);
+ * an enum that loses or reorders values is swapped for a new type that every using column is cast
+ * to through text. Domains change with ALTER DOMAIN, composite types attribute by attribute,
+ * sequences with ALTER SEQUENCE. The definitions parsed here are the ones catalog-objects.ts writes.
+ */
+import type { Schema, SchemaObject } from "../../model.ts"
+import { significant, tokenize } from "./lexer.ts"
+import { makeObjectName, quoteIdent, quoteLiteral, quoteName, splitName } from "./names.ts"
+import { splitTopLevel, stripParens, topLevelKeywords } from "./sql-text.ts"
+
+export function enumLabels(definition: string): string[] {
+  return significant(tokenize(definition))
+    .filter((t) => t.kind === "string")
+    .map((t) => t.text.slice(1, -1).replaceAll("''", "'"))
+}
+
+/** Columns of `schema` whose type is `type` or an array of it. */
+export function columnsOfType(schema: Schema, type: string) {
+  const q = quoteName(type)
+  return schema.tables.flatMap((table) =>
+    table.columns
+      .filter((c) => c.type === q || c.type === `${q}[]`)
+      .map((column) => ({ table: table.name, column, array: column.type.endsWith("[]") })),
+  )
+}
+
+/** True when `older` appears in `newer` in the same order: new values can be added around it. */
+const isSubsequence = (older: ReadonlyArray<string>, newer: ReadonlyArray<string>) => {
+  let i = 0
+  for (const label of newer) if (label === older[i]) i++
+  return i === older.length
+}
+
+export function alterEnum(before: SchemaObject, after: SchemaObject, from: Schema, to: Schema): string[] {
+  const old = enumLabels(before.definition)
+  const labels = enumLabels(after.definition)
+  const q = quoteName(after.name)
+  if (isSubsequence(old, labels)) {
+    const out: string[] = []
+    const present = new Set(old)
+    labels.forEach((label, i) => {
+      if (present.has(label)) return
+      const next = labels.slice(i + 1).find((l) => present.has(l))
+      const position = next !== undefined ? ` BEFORE ${quoteLiteral(next)}` : ""
+      out.push(`ALTER TYPE ${q} ADD VALUE ${quoteLiteral(label)}${position}`)
+      present.add(label)
+    })
+    return out
+  }
+  // Values cannot be removed or reordered in place: build the new type, move every column to it, swap names.
+  const { schema, name } = splitName(after.name)
+  const tempBare = makeObjectName(name, undefined, "aim_new")
+  const temp = schema === "public" ? tempBare : `${schema}.${tempBare}`
+  const out = [`CREATE TYPE ${quoteName(temp)} AS ENUM (${labels.map(quoteLiteral).join(", ")})`]
+  const users = columnsOfType(from, before.name)
+  for (const { table, column, array } of users) {
+    const qt = quoteName(table)
+    const qc = quoteIdent(column.name)
+    if (column.default !== undefined) out.push(`ALTER TABLE ${qt} ALTER COLUMN ${qc} DROP DEFAULT`)
+    const cast = array ? `${qc}::text[]::${quoteName(temp)}[]` : `${qc}::text::${quoteName(temp)}`
+    out.push(`ALTER TABLE ${qt} ALTER COLUMN ${qc} TYPE ${quoteName(temp)}${array ? "[]" : ""} USING ${cast}`)
+  }
+  out.push(`DROP TYPE ${q}`, `ALTER TYPE ${quoteName(temp)} RENAME TO ${quoteIdent(name)}`)
+  for (const { table, column } of users) {
+    const target = to.tables.find((t) => t.name === table)?.columns.find((c) => c.name === column.name)
+    if (column.default !== undefined && target?.default !== undefined)
+      out.push(
+        `ALTER TABLE ${quoteName(table)} ALTER COLUMN ${quoteIdent(column.name)} SET DEFAULT ${target.default}`,
+      )
+  }
+  return out
+}
+
+interface Domain {
+  readonly base: string
+  readonly collation?: string | undefined
+  readonly default?: string | undefined
+  readonly notNull: boolean
+  readonly checks: ReadonlyArray<{ readonly name: string; readonly sql: string }>
+}
+
+export function parseDomain(definition: string, name: string): Domain {
+  const asAt = topLevelKeywords(definition, ["AS"])[0]?.start ?? 0
+  const rest = definition.slice(asAt + 2)
+  const marks = topLevelKeywords(rest, ["COLLATE", "DEFAULT", "NOT NULL", "CONSTRAINT", "CHECK"])
+  const piece = (i: number) =>
+    rest.slice(marks[i]?.start ?? rest.length, marks[i + 1]?.start ?? rest.length).trim()
+  const domain = { base: rest.slice(0, marks[0]?.start ?? rest.length).trim(), notNull: false } as {
+    base: string
+    collation?: string
+    default?: string
+    notNull: boolean
+    checks: Array<{ name: string; sql: string }>
+  }
+  domain.checks = []
+  let pendingName: string | undefined
+  marks.forEach((m, i) => {
+    const text = piece(i)
+    if (m.word === "COLLATE") domain.collation = text.slice(8)
+    else if (m.word === "DEFAULT") domain.default = text.slice(8)
+    else if (m.word === "NOT NULL") domain.notNull = true
+    else if (m.word === "CONSTRAINT") pendingName = text.slice(11)
+    else {
+      const own = pendingName?.startsWith('"') ? pendingName.slice(1, -1).replaceAll('""', '"') : pendingName
+      domain.checks.push({
+        name: own ?? makeObjectName(splitName(name).name, undefined, "check"),
+        sql: `${pendingName !== undefined ? `CONSTRAINT ${pendingName} ` : ""}${text}`,
+      })
+      pendingName = undefined
+    }
+  })
+  return domain
+}
+
+export function alterDomain(before: SchemaObject, after: SchemaObject, notes: string[]): string[] {
+  const a = parseDomain(before.definition, before.name)
+  const b = parseDomain(after.definition, after.name)
+  const q = quoteName(after.name)
+  const out: string[] = []
+  if (a.base !== b.base || a.collation !== b.collation)
+    notes.push(
+      `Domain ${after.name} changes its base type or collation, which ALTER DOMAIN cannot do; it is not migrated.`,
+    )
+  if (a.default !== b.default)
+    out.push(`ALTER DOMAIN ${q} ${b.default === undefined ? "DROP DEFAULT" : `SET DEFAULT ${b.default}`}`)
+  if (a.notNull !== b.notNull) out.push(`ALTER DOMAIN ${q} ${b.notNull ? "SET" : "DROP"} NOT NULL`)
+  const newSql = new Set(b.checks.map((c) => c.sql))
+  const oldSql = new Set(a.checks.map((c) => c.sql))
+  for (const c of a.checks)
+    if (!newSql.has(c.sql)) out.push(`ALTER DOMAIN ${q} DROP CONSTRAINT ${quoteIdent(c.name)}`)
+  for (const c of b.checks) if (!oldSql.has(c.sql)) out.push(`ALTER DOMAIN ${q} ADD ${c.sql}`)
+  return out
+}
+
+/** Attributes of `CREATE TYPE t AS (a integer, b text)` as [quoted name, type]. */
+function attributes(definition: string): Array<[string, string]> {
+  const open = definition.indexOf("(")
+  return splitTopLevel(stripParens(definition.slice(open))).map((part) => {
+    const tokens = significant(tokenize(part))
+    const first = tokens[0]?.text ?? ""
+    return [first, part.slice(first.length).trim()]
+  })
+}
+
+export function alterComposite(before: SchemaObject, after: SchemaObject): string[] {
+  const q = quoteName(after.name)
+  const old = new Map(attributes(before.definition))
+  const now = new Map(attributes(after.definition))
+  const out: string[] = []
+  for (const [name] of old) if (!now.has(name)) out.push(`ALTER TYPE ${q} DROP ATTRIBUTE ${name}`)
+  for (const [name, type] of now) {
+    const was = old.get(name)
+    if (was === undefined) out.push(`ALTER TYPE ${q} ADD ATTRIBUTE ${name} ${type}`)
+    else if (was !== type) out.push(`ALTER TYPE ${q} ALTER ATTRIBUTE ${name} TYPE ${type}`)
+  }
+  return out
+}
+
+/** The CREATE part and the OWNED BY part of a sequence definition. */
+export function sequenceParts(definition: string): { create: string; owner?: string | undefined } {
+  const [create, owner] = definition.split(";\n")
+  return { create: create ?? definition, owner: owner?.replace(/^ALTER SEQUENCE \S+ OWNED BY /, "") }
+}
+
+/** ALTER SEQUENCE that resets every option to what the new definition says (defaults included). */
+export function alterSequence(before: SchemaObject, after: SchemaObject): string[] {
+  const q = quoteName(after.name)
+  const a = sequenceParts(before.definition)
+  const b = sequenceParts(after.definition)
+  const out: string[] = []
+  if (a.create !== b.create) {
+    const text = b.create
+    const type = /\bAS (\w+)/.exec(text)?.[1] ?? "bigint"
+    const increment = /INCREMENT BY (-?\d+)/.exec(text)?.[1] ?? "1"
+    const min = /MINVALUE (-?\d+)/.exec(text)?.[1]
+    const max = /MAXVALUE (-?\d+)/.exec(text)?.[1]
+    const ascending = !increment.startsWith("-")
+    const start = /START WITH (-?\d+)/.exec(text)?.[1] ?? (ascending ? (min ?? "1") : (max ?? "-1"))
+    const cache = /CACHE (\d+)/.exec(text)?.[1] ?? "1"
+    out.push(
+      `ALTER SEQUENCE ${q} AS ${type} INCREMENT BY ${increment} ${min ? `MINVALUE ${min}` : "NO MINVALUE"} ${max ? `MAXVALUE ${max}` : "NO MAXVALUE"} START WITH ${start} CACHE ${cache} ${/\bCYCLE\b/.test(text) ? "CYCLE" : "NO CYCLE"}`,
+    )
+  }
+  if (a.owner !== b.owner && b.owner === undefined) out.push(`ALTER SEQUENCE ${q} OWNED BY NONE`)
+  return out
+}

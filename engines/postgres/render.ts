@@ -1,0 +1,129 @@
+/**
+ * render: PostgreSQL DDL for tables of the normalized model. `renderTable` is the canonical text for
+ * display and diffs (columns in name order, so two tables that compare equal render the same); the
+ * clause helpers are shared with the planner, which writes the same clauses in catalog order.
+ */
+import type { CheckConstraint, Column, ForeignKey, PrimaryKey, Table, UniqueConstraint } from "../../model.ts"
+import { defaultNames, quoteIdent, quoteLiteral, quoteName, splitName } from "./names.ts"
+
+export const columnList = (columns: ReadonlyArray<string>) => columns.map(quoteIdent).join(", ")
+
+const serialTypes: Record<string, string> = {
+  integer: "serial",
+  bigint: "bigserial",
+  smallint: "smallserial",
+}
+
+/** The sequence a serial column owns, and whether `serial` alone recreates it. */
+export function serialOf(
+  table: string,
+  column: Column,
+): { sequence: string; clauses: string; shorthand: boolean } | undefined {
+  const value = column.extra?.serial
+  if (value === undefined) return undefined
+  const space = value.indexOf(" ")
+  const sequence = space === -1 ? value : value.slice(0, space)
+  const clauses = space === -1 ? "" : value.slice(space + 1)
+  const { schema, name } = splitName(table)
+  const expected =
+    schema === "public"
+      ? defaultNames.sequence(name, column.name)
+      : `${schema}.${defaultNames.sequence(name, column.name)}`
+  const shorthand =
+    sequence === expected && clauses === "" && column.notNull && serialTypes[column.type] !== undefined
+  return { sequence, clauses, shorthand }
+}
+
+/** The default expression a serial column's explicit form uses. */
+export const nextval = (sequence: string) => `nextval(${quoteLiteral(quoteName(sequence))}::regclass)`
+
+/** One column as CREATE TABLE and ADD COLUMN write it. */
+export function columnSql(table: string, column: Column): string {
+  const serial = serialOf(table, column)
+  const parts = [
+    quoteIdent(column.name),
+    serial?.shorthand ? (serialTypes[column.type] as string) : column.type,
+  ]
+  if (column.collation !== undefined) parts.push(`COLLATE ${column.collation}`)
+  const identity = column.extra?.identity
+  if (identity !== undefined) {
+    const open = identity.indexOf(" (")
+    parts.push(
+      open === -1
+        ? `GENERATED ${identity} AS IDENTITY`
+        : `GENERATED ${identity.slice(0, open)} AS IDENTITY${identity.slice(open)}`,
+    )
+  }
+  if (column.generated)
+    parts.push(
+      `GENERATED ALWAYS AS (${column.generated.expression}) ${column.generated.stored ? "STORED" : "VIRTUAL"}`,
+    )
+  if (serial && !serial.shorthand) parts.push(`DEFAULT ${nextval(serial.sequence)}`)
+  if (column.default !== undefined) parts.push(`DEFAULT ${column.default}`)
+  if (column.notNull && !serial?.shorthand && identity === undefined) parts.push("NOT NULL")
+  return parts.join(" ")
+}
+
+const constraintPrefix = (name: string | undefined) =>
+  name === undefined ? "" : `CONSTRAINT ${quoteIdent(name)} `
+
+export const primaryKeySql = (pk: PrimaryKey) =>
+  `${constraintPrefix(pk.name)}PRIMARY KEY (${columnList(pk.columns)})`
+export const uniqueSql = (u: UniqueConstraint) =>
+  `${constraintPrefix(u.name)}UNIQUE (${columnList(u.columns)})`
+export const checkSql = (c: CheckConstraint) =>
+  /^\(.*\) NO INHERIT$/s.test(c.expression)
+    ? `${constraintPrefix(c.name)}CHECK ${c.expression}`
+    : `${constraintPrefix(c.name)}CHECK (${c.expression})`
+
+export function foreignKeySql(fk: ForeignKey): string {
+  let text = `${constraintPrefix(fk.name)}FOREIGN KEY (${columnList(fk.columns)}) REFERENCES ${quoteName(fk.table)}`
+  if (fk.referencedColumns.length > 0) text += ` (${columnList(fk.referencedColumns)})`
+  if (fk.match === "FULL") text += " MATCH FULL"
+  if (fk.onUpdate !== "NO ACTION") text += ` ON UPDATE ${fk.onUpdate}`
+  if (fk.onDelete !== "NO ACTION") text += ` ON DELETE ${fk.onDelete}`
+  if (fk.deferrable) text += ` DEFERRABLE INITIALLY ${fk.initiallyDeferred ? "DEFERRED" : "IMMEDIATE"}`
+  return text
+}
+
+/** Options that are constraints written inside the parentheses of CREATE TABLE. */
+export const isConstraintOption = (option: string) =>
+  /^(CONSTRAINT |EXCLUDE |UNIQUE |PRIMARY KEY )/.test(option)
+
+/** Canonical text of a table; comments and row security follow as their own statements. */
+export function renderTable(table: Table): string {
+  const lines = [...table.columns]
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map((c) => columnSql(table.name, c))
+  if (table.primaryKey) lines.push(primaryKeySql(table.primaryKey))
+  for (const u of table.uniques) lines.push(uniqueSql(u))
+  for (const c of table.checks) lines.push(checkSql(c))
+  for (const fk of table.foreignKeys) lines.push(foreignKeySql(fk))
+  for (const o of table.options) if (isConstraintOption(o)) lines.push(o)
+  const unlogged = table.options.includes("UNLOGGED") ? "UNLOGGED " : ""
+  const partitionOf = table.options.find((o) => o.startsWith("PARTITION OF "))
+  const head = `CREATE ${unlogged}TABLE ${quoteName(table.name)}`
+  let text: string
+  if (partitionOf !== undefined) {
+    const [, parent, bound] = /^PARTITION OF (\S+) (.*)$/s.exec(partitionOf) ?? []
+    const body = lines.length > 0 ? ` (\n${lines.map((l) => `  ${l}`).join(",\n")}\n)` : ""
+    text = `${head} PARTITION OF ${quoteName(parent ?? "")}${body} ${bound ?? ""}`
+  } else text = `${head} (\n${lines.map((l) => `  ${l}`).join(",\n")}\n)`
+  for (const o of table.options) {
+    if (o.startsWith("INHERITS "))
+      text += ` ${o.replace(/\(([^)]*)\)/, (_, list: string) => `(${list.split(", ").map(quoteName).join(", ")})`)}`
+    else if (o.startsWith("PARTITION BY ") || o.startsWith("WITH (")) text += ` ${o}`
+  }
+  text += ";"
+  for (const o of table.options) {
+    if (o.startsWith("COMMENT ")) text += `\nCOMMENT ON TABLE ${quoteName(table.name)} IS ${o.slice(8)};`
+    else if (o === "ROW LEVEL SECURITY")
+      text += `\nALTER TABLE ${quoteName(table.name)} ENABLE ROW LEVEL SECURITY;`
+    else if (o === "FORCE ROW LEVEL SECURITY")
+      text += `\nALTER TABLE ${quoteName(table.name)} FORCE ROW LEVEL SECURITY;`
+  }
+  for (const c of [...table.columns].sort((a, b) => a.name.localeCompare(b.name)))
+    if (c.extra?.comment !== undefined)
+      text += `\nCOMMENT ON COLUMN ${quoteName(table.name)}.${quoteIdent(c.name)} IS ${quoteLiteral(c.extra.comment)};`
+  return text
+}
