@@ -37,8 +37,28 @@ export interface NewMigration {
   readonly planner?: { readonly name: string; readonly email: string } | undefined
 }
 
+/** What a format may need to know about the project it writes for. */
+export interface FormatContext {
+  /** The engine id from aim.toml: `sqlite`, `postgres-17`... */
+  readonly engine: string
+  /** The project folder's name. */
+  readonly project: string
+  /** The environment: the process environment with the project's `[env]` over it. */
+  readonly env: Readonly<Record<string, string | undefined>>
+}
+
 export interface FormatShape {
   readonly id: string
+  /**
+   * The format bound to one project, for formats whose files name the engine, the project or the
+   * planner (sqitch). Formats without it are used as they are.
+   */
+  readonly forProject?: ((context: FormatContext) => FormatShape) | undefined
+  /**
+   * Index files the format extends in place (sqitch.plan): render may hand back one of these
+   * existing paths, and the writer replaces it atomically. Every other existing file is never overwritten.
+   */
+  readonly indexFiles?: ReadonlyArray<string> | undefined
   /** False for formats whose runner has no down direction (refinery). */
   readonly supportsDown: boolean
   /** The history in the order the runner applies it; `prefix` is prepended to paths in messages. */
@@ -52,10 +72,27 @@ export interface FormatShape {
 /** A description turned into a file-name part every runner and file system accepts. */
 export function safeName(description: string, fallback = "migration"): string {
   const name = description
+    // Accented letters keep their base letter (Ünïcode -> unicode) rather than vanish.
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, "_")
     .replace(/^_+|_+$/g, "")
     .slice(0, 60)
     .replace(/_+$/, "")
   return name === "" ? fallback : name
+}
+
+/**
+ * The rendered paths that may replace a file already in the folder: the format's index files
+ * (sqitch.plan), nothing else, so the writer refuses to overwrite any migration.
+ */
+export function replaceablePaths(
+  format: FormatShape,
+  rendered: ReadonlyArray<FolderFile>,
+  existing: ReadonlyArray<FolderFile>,
+): string[] {
+  const present = new Set(existing.map((f) => f.path))
+  const indexes = new Set(format.indexFiles ?? [])
+  return rendered.filter((f) => present.has(f.path) && indexes.has(f.path)).map((f) => f.path)
 }

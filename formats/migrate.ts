@@ -49,7 +49,7 @@ export const migrate: FormatShape = {
         return new FormatError({
           format: "migrate",
           file: `${prefix}${file.path}`,
-          reason: `version ${version} is also used by ${clash.path}`,
+          reason: `version ${version} is also used by ${prefix}${clash.path}`,
         })
       }
       entry[slot] = file

@@ -22,14 +22,17 @@
  * deploy_dir..., extension); the folder is taken to be the top directory with default names.
  *
  * Render appends one change line to the plan (creating the plan, and a `sqitch.conf` like the one
- * `sqitch init` writes without an engine, when missing) and writes deploy/revert/verify scripts in
+ * `sqitch init` writes, when missing) and writes deploy/revert/verify scripts in
  * the shape of Sqitch's templates. The change name is safeName(description), made unique against
  * every change already planned (`_2`, `_3`...), so it is never a rework. The change has no
  * dependencies: plan order already is the deploy order. The version passed in is not used: a Sqitch
  * change is known by its name.
  *
- * sqitch.plan is the only file any format rewrites: render returns its full new content, and the
- * writer must replace the existing file atomically (it is an index, not a migration).
+ * sqitch.plan is the only file any format rewrites (`indexFiles`): render returns its full new
+ * content, and the writer replaces the existing file atomically (it is an index, not a migration).
+ * `forProject` binds the format to a project: the engine key for sqitch.conf and the headers (from
+ * the aim engine id), the project name for a new plan (the project folder's name when Sqitch
+ * accepts it), and the planner found as Sqitch finds it (sqitchPlanner) from the project's environment.
  */
 import { hostname, userInfo } from "node:os"
 import type { Migration } from "../model.ts"
@@ -42,6 +45,11 @@ export interface SqitchOptions {
   readonly engine?: string | undefined
   /** Project name for a new plan; an existing plan keeps its own. Defaults to "aim". */
   readonly project?: string | undefined
+  /**
+   * Who plans a change when the migration does not say: asked only when a change is rendered (it
+   * may run `git config`). Defaults to "aim <aim@localhost>".
+   */
+  readonly planner?: (() => { readonly name: string; readonly email: string }) | undefined
 }
 
 const PLAN = "sqitch.plan"
@@ -253,11 +261,31 @@ function script(header: string, sql: string): string {
   return `${header}\n\nBEGIN;\n\n${text}\nCOMMIT;\n`
 }
 
+/** Sqitch's engine key for an aim engine id (lib/App/Sqitch/Engine/*.pm; MariaDB runs on `mysql`). */
+export function sqitchEngineKey(engineId: string): string | undefined {
+  if (engineId === "sqlite") return "sqlite"
+  if (/^postgres(-|$)/.test(engineId)) return "pg"
+  if (/^(mysql|mariadb)(-|$)/.test(engineId)) return "mysql"
+  return undefined
+}
+
+/** A project name Sqitch accepts (`sqitch init` takes the same rule as change names), else undefined. */
+export function sqitchProjectName(name: string): string | undefined {
+  return namePattern.test(name) ? name : undefined
+}
+
 export function sqitchFormat(options: SqitchOptions = {}): FormatShape {
   const engineSuffix = (word: string) => (options.engine ? ` ${word} ${options.engine}` : "")
   return {
     id: "sqitch",
     supportsDown: true,
+    indexFiles: [PLAN],
+    forProject: (context) =>
+      sqitchFormat({
+        engine: sqitchEngineKey(context.engine),
+        project: sqitchProjectName(context.project),
+        planner: () => sqitchPlanner(context.env),
+      }),
     read(files: ReadonlyArray<FolderFile>, prefix: string) {
       const plan = files.find((f) => f.path === PLAN)
       if (!plan) return []
@@ -303,7 +331,7 @@ export function sqitchFormat(options: SqitchOptions = {}): FormatShape {
       let name = base
       for (let n = 2; !free(name); n++) name = `${base}_${n}`
 
-      const planner = migration.planner ?? { name: "aim", email: "aim@localhost" }
+      const planner = migration.planner ?? options.planner?.() ?? { name: "aim", email: "aim@localhost" }
       const plannerName =
         planner.name
           .replace(/[<>#\r\n]/g, " ")
