@@ -6,6 +6,7 @@ import { defineCommand } from "citty"
 import { Effect } from "effect"
 import { validateProject } from "../workflow.ts"
 import { projectArgs } from "./_args.ts"
+import { formatFinding } from "./_findings.ts"
 import { projectCommand } from "./_run.ts"
 
 export const validate = defineCommand({
@@ -13,11 +14,17 @@ export const validate = defineCommand({
     name: "validate",
     description: "Check every migration's UP and DOWN, and that they build schema.sql",
   },
-  args: { ...projectArgs },
+  args: {
+    ...projectArgs,
+    rules: {
+      type: "boolean",
+      description: "Also run the validation rules on each migration (exit 1 on an error-level finding)",
+    },
+  },
   run: (context) =>
     projectCommand(context, (config, output) =>
       Effect.gen(function* () {
-        const report = yield* validateProject(config)
+        const report = yield* validateProject(config, { rules: context.args.rules === true })
         const downs =
           report.downsChecked === report.migrations
             ? "each DOWN restores the schema before it"
@@ -25,7 +32,15 @@ export const validate = defineCommand({
         output.out(
           `${report.migrations} migration${report.migrations === 1 ? "" : "s"} valid: UP applies, ${downs}, and the result equals ${config.schema}.`,
         )
-        return 0
+        if (report.findings === undefined) return 0
+        for (const finding of report.findings) output.out(formatFinding(finding, output.color))
+        const errors = report.findings.filter((f) => f.level === "error").length
+        output.out(
+          report.findings.length === 0
+            ? "Rules: no findings."
+            : `Rules: ${errors} error(s), ${report.findings.length - errors} warning(s).`,
+        )
+        return errors > 0 ? 1 : 0
       }),
     ),
 })

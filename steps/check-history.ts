@@ -31,6 +31,12 @@ export interface HistoryReport {
   readonly migrations: number
   /** Migrations whose DOWN was checked (those that have one). */
   readonly downsChecked: number
+  /** The schema before and after each migration's UP, in order, for the validation rules. */
+  readonly states: ReadonlyArray<{
+    readonly migration: Migration
+    readonly before: Schema
+    readonly after: Schema
+  }>
 }
 
 export const checkHistory = Effect.fn("aim/steps/check-history")(function* (
@@ -42,6 +48,7 @@ export const checkHistory = Effect.fn("aim/steps/check-history")(function* (
   const drift = (a: Schema, b: Schema) => renderChanges(compareSchemas(a, b), engine.renderTable)
   let previous = yield* db.snapshot
   let downsChecked = 0
+  const states: Array<{ migration: Migration; before: Schema; after: Schema }> = []
   for (const m of history) {
     yield* applyScript(engine, db, m.up, m.upPath, m.transaction)
     const afterUp = yield* db.snapshot
@@ -66,6 +73,7 @@ export const checkHistory = Effect.fn("aim/steps/check-history")(function* (
       }
       downsChecked++
     }
+    states.push({ migration: m, before: previous, after: afterUp })
     previous = afterUp
   }
   if (compareSchemas(previous, desired).length > 0) {
@@ -75,5 +83,5 @@ export const checkHistory = Effect.fn("aim/steps/check-history")(function* (
       diff: drift(previous, desired),
     })
   }
-  return { migrations: history.length, downsChecked } satisfies HistoryReport
+  return { migrations: history.length, downsChecked, states } satisfies HistoryReport
 }, Effect.scoped)

@@ -1,0 +1,59 @@
+/**
+ * add-not-null-without-default: a table that already exists gets a NOT NULL column without a
+ * default, or an existing column becomes NOT NULL without one. Existing rows must then hold a value
+ * the migration invents (or the statement fails on a table with rows), and every writer that does
+ * not name the column starts failing. Generated, identity and auto-increment columns bring their
+ * own values and are not flagged. Decided from the catalogs.
+ */
+import { compareSchemas } from "../compare.ts"
+import type { Column } from "../model.ts"
+import { altersWith, columnFate, locate, renames } from "./_ddl.ts"
+import { sameName } from "./_sql.ts"
+import { type BuiltinRule, finding } from "./rule.ts"
+
+/** The column gets a value on insert without the writer naming it. */
+const valued = (c: Column) =>
+  c.default !== undefined ||
+  c.generated !== undefined ||
+  Object.keys(c.extra ?? {}).some((k) => /identity|auto_?increment/i.test(k)) ||
+  /auto_?increment|identity|serial/i.test(`${c.type} ${c.definition ?? ""}`)
+
+export const addNotNullWithoutDefault: BuiltinRule = {
+  id: "add-not-null-without-default",
+  description: "An existing table gets a NOT NULL column, or a column becomes NOT NULL, without a default.",
+  check: (before, after, up) => {
+    const moves = renames(up)
+    return compareSchemas(before, after).flatMap((change) => {
+      if (change.kind !== "alter-table") return []
+      const table = change.after.name
+      // A renamed column shows in the catalogs as one dropped and one added: it keeps its rows' values.
+      const renamedTo = change.droppedColumns.map((c) => columnFate(moves, change.before.name, c.name).column)
+      const added = change.addedColumns
+        .filter((c) => c.notNull && !valued(c) && !renamedTo.some((r) => sameName(r, c.name)))
+        .map((c) =>
+          finding(
+            "add-not-null-without-default",
+            `Column ${table}.${c.name} is added as NOT NULL without a default; existing rows and writers that omit it have no value for it.`,
+            locate(up, (s) => altersWith(s, table, c.name, "ADD"), table),
+          ),
+        )
+      const tightened = change.changedColumns
+        .filter(({ before: b, after: a }) => !b.notNull && a.notNull && !valued(a))
+        .map(({ after: c }) =>
+          finding(
+            "add-not-null-without-default",
+            `Column ${table}.${c.name} becomes NOT NULL without a default; rows holding NULL and writers that omit it fail.`,
+            locate(
+              up,
+              (s) =>
+                altersWith(s, table, c.name, "ALTER") ||
+                altersWith(s, table, c.name, "MODIFY") ||
+                altersWith(s, table, c.name, "CHANGE"),
+              table,
+            ),
+          ),
+        )
+      return [...added, ...tightened]
+    })
+  },
+}

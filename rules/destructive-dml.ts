@@ -1,0 +1,28 @@
+/**
+ * destructive-dml: the UP script empties or rewrites a whole table: TRUNCATE (CASCADE empties the
+ * referencing tables too), DELETE or UPDATE without WHERE. Decided from each statement's parse tree
+ * in the engine's grammar (_parse.ts), where DML inside a CTE or a DO block counts and DML inside a
+ * trigger or rule body (which runs later) does not. A statement the grammar rejects is checked by
+ * tokens, which can only err towards flagging, and the finding says so.
+ */
+import { type BuiltinRule, finding } from "./rule.ts"
+
+export const destructiveDml: BuiltinRule = {
+  id: "destructive-dml",
+  description: "TRUNCATE, or DELETE or UPDATE without WHERE, in the migration.",
+  check: (_before, _after, up) =>
+    up.flatMap((s) =>
+      s.dml.flatMap((dml) => {
+        if (dml.kind !== "truncate" && dml.filtered) return []
+        const what =
+          dml.kind === "truncate"
+            ? `TRUNCATE empties ${dml.table || "the table"}${dml.cascade ? " and, with CASCADE, every table that references it" : ""}`
+            : `${dml.kind.toUpperCase()} without WHERE ${dml.kind === "delete" ? "removes every row of" : "rewrites every row of"} ${dml.table || "the table"}`
+        const how =
+          dml.checkedBy === "tokens"
+            ? ` (checked by tokens: the statement did not parse${s.unparsed ? `: ${s.unparsed}` : ""}; this check may flag a filtered statement, never miss one)`
+            : ""
+        return [finding("destructive-dml", `${what}.${how}`, s)]
+      }),
+    ),
+}

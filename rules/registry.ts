@@ -1,0 +1,24 @@
+/**
+ * registry: the built-in validation rules, in the order `aim rules` lists them. Adding a rule is a
+ * file in rules/ named by its id and one line here.
+ */
+import { addNotNullWithoutDefault } from "./add-not-null-without-default.ts"
+import { destructiveDml } from "./destructive-dml.ts"
+import { dropColumn } from "./drop-column.ts"
+import { dropIndex } from "./drop-index.ts"
+import { dropTable } from "./drop-table.ts"
+import { narrowingTypeChange } from "./narrowing-type-change.ts"
+import { removeEnumValue } from "./remove-enum-value.ts"
+import type { BuiltinRule } from "./rule.ts"
+
+export const builtinRules: ReadonlyArray<BuiltinRule> = [
+  dropTable,
+  dropColumn,
+  narrowingTypeChange,
+  removeEnumValue,
+  destructiveDml,
+  addNotNullWithoutDefault,
+  dropIndex,
+]
+
+export const builtinIds = builtinRules.map((r) => r.id)

@@ -1,0 +1,49 @@
+/**
+ * rule: the contract of a built-in validation rule. A rule is a pure function of the schema before
+ * the migration, the schema after it (both read from real databases by an engine) and the UP
+ * statements (split by the engine, parsed by the engine's grammar); it returns findings that name
+ * the statement and its line. The decision comes from the catalogs wherever it can, so a rename is
+ * not a drop and a spelling of a type is not a change; the statements only locate the finding, or
+ * decide what the catalogs cannot see (rows deleted by DML).
+ */
+import type { Finding, Schema } from "../model.ts"
+import type { Token } from "./_sql.ts"
+
+/** A statement that deletes or rewrites rows, as the parser (or the token fallback) read it. */
+export interface DmlFact {
+  readonly kind: "delete" | "update" | "truncate"
+  /** The target table, as written. */
+  readonly table: string
+  /** A WHERE clause (or, for MySQL's multi-table forms, an inner join condition) limits the rows. */
+  readonly filtered: boolean
+  /** TRUNCATE ... CASCADE: tables that reference the target are emptied too. */
+  readonly cascade: boolean
+  /** "tokens" when the grammar could not parse the statement and the token fallback decided. */
+  readonly checkedBy: "parser" | "tokens"
+}
+
+/** One statement of the UP script, with what the rules need to know about it. */
+export interface UpStatement {
+  readonly sql: string
+  /** 1-based line of the statement in the UP file. */
+  readonly line: number
+  readonly tokens: ReadonlyArray<Token>
+  /** Rows the statement deletes or rewrites (empty for DDL). */
+  readonly dml: ReadonlyArray<DmlFact>
+  /** Why the grammar could not parse the statement; undefined when it did. */
+  readonly unparsed?: string | undefined
+}
+
+export interface BuiltinRule {
+  /** The id users write in aim.toml; also the rule's file name. */
+  readonly id: string
+  /** One sentence on what the rule flags, shown by `aim rules`. */
+  readonly description: string
+  /** Findings at the default level ("warning"); the rule set applies the configured level. */
+  readonly check: (before: Schema, after: Schema, up: ReadonlyArray<UpStatement>) => ReadonlyArray<Finding>
+}
+
+/** A finding at `statement`, or without one when no statement could be tied to it. */
+export function finding(rule: string, message: string, statement: UpStatement | undefined): Finding {
+  return { rule, level: "warning", message, statement: statement?.sql, line: statement?.line }
+}

@@ -1,0 +1,3 @@
+-- before: CREATE TABLE users (id bigint PRIMARY KEY, email varchar(200) NOT NULL, name text, age integer, score numeric(10,2), created_at timestamptz DEFAULT now());
+-- before: CREATE INDEX users_email_idx ON users (email);
+DROP INDEX users_email_idx;

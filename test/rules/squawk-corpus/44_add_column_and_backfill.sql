@@ -1,0 +1,4 @@
+-- before: CREATE TABLE users (id bigint PRIMARY KEY, email varchar(200) NOT NULL, name text, age integer, score numeric(10,2), created_at timestamptz DEFAULT now());
+ALTER TABLE users ADD COLUMN active boolean;
+UPDATE users SET active = true;
+ALTER TABLE users ALTER COLUMN active SET NOT NULL;

@@ -1,0 +1,6 @@
+-- before: CREATE TABLE users (id bigint PRIMARY KEY, email varchar(200) NOT NULL, name text, age integer, score numeric(10,2), created_at timestamptz DEFAULT now());
+DO $$
+BEGIN
+  DELETE FROM users;
+END
+$$;
