@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { parseTOML } from "confbox"
 import { Effect, Schema as S } from "effect"
+import { parseModelSpec } from "./llm/model-spec.ts"
 
 export class ConfigError extends S.TaggedError<ConfigError>()("ConfigError", {
   /** The file or flag at fault. */
@@ -14,6 +15,16 @@ export class ConfigError extends S.TaggedError<ConfigError>()("ConfigError", {
   line: S.optional(S.Number),
   reason: S.String,
 }) {
+  // Bun gives every Error a `line` (where it was constructed); without a line of our own the
+  // message would point into aim's source, so an absent line is set to undefined explicitly.
+  constructor(props: {
+    readonly source: string
+    readonly line?: number | undefined
+    readonly reason: string
+  }) {
+    super({ ...props, line: props.line })
+  }
+
   override get message() {
     return `${this.source}${this.line ? `:${this.line}` : ""}: ${this.reason}`
   }
@@ -43,6 +54,10 @@ export interface Config {
   readonly maxTokens: number
   readonly model?: string | undefined
   readonly context?: string | undefined
+  /** Who writes the migration when a model is set: see `Strategy`; "auto" when absent. */
+  readonly strategy?: Strategy | undefined
+  /** Seconds to wait for one answer from the model before it counts as a (retried) timeout; 120 when absent. */
+  readonly modelTimeout?: number | undefined
   readonly noDown: boolean
   readonly env: Readonly<Record<string, string>>
   readonly validation: { readonly disabled: ReadonlyArray<string>; readonly rules: ReadonlyArray<CustomRule> }
@@ -59,12 +74,21 @@ export interface ConfigFlags {
   readonly "max-tokens"?: string | undefined
   readonly model?: string | undefined
   readonly context?: string | undefined
+  readonly strategy?: string | undefined
   readonly "no-down"?: boolean | undefined
   /** KEY=VALUE, one or many. */
   readonly env?: string | ReadonlyArray<string> | undefined
 }
 
 export const CONFIG_FILE = "aim.toml"
+
+/**
+ * `auto`: the planner's migration when it verifies and nothing in the change is ambiguous (a
+ * possible rename, a lossy type change, an enum value removed), else the model. `llm`: always the
+ * model. `builtin`: never the model. Without a model (or with model = "builtin") only the planner runs.
+ */
+export const strategies = ["auto", "llm", "builtin"] as const
+export type Strategy = (typeof strategies)[number]
 
 const topLevel: Record<string, "string" | "integer" | "boolean" | "table"> = {
   engine: "string",
@@ -75,6 +99,8 @@ const topLevel: Record<string, "string" | "integer" | "boolean" | "table"> = {
   max_tokens: "integer",
   model: "string",
   context: "string",
+  strategy: "string",
+  model_timeout: "integer",
   no_down: "boolean",
   env: "table",
   validation: "table",
@@ -226,6 +252,32 @@ export const loadConfig = Effect.fnUntraced(function* (root: string, flags: Conf
     (data.max_tokens as number | undefined) ?? 16384,
   )
   if (maxTokens instanceof ConfigError) return yield* maxTokens
+  const modelTimeout = (data.model_timeout as number | undefined) ?? 120
+  // Where a value came from, to point at it: the flag, or the key's line in aim.toml.
+  const origin = (key: string, flag: string, fromFlag: boolean) =>
+    fromFlag ? { source: flag } : { source: file, line: lineOf(readFileSync(file, "utf8"), key) }
+  if (modelTimeout < 1)
+    return yield* new ConfigError({
+      ...origin("model_timeout", "", false),
+      reason: `"model_timeout" must be at least 1 (seconds)`,
+    })
+  const model = flags.model ?? str("model")
+  const spec = model === undefined ? undefined : parseModelSpec(model)
+  if (typeof spec === "string")
+    return yield* new ConfigError({ ...origin("model", "--model", flags.model !== undefined), reason: spec })
+  const strategy = flags.strategy ?? str("strategy") ?? "auto"
+  if (!(strategies as ReadonlyArray<string>).includes(strategy)) {
+    return yield* new ConfigError({
+      ...origin("strategy", "--strategy", flags.strategy !== undefined),
+      reason: `unknown strategy "${strategy}" (known: ${strategies.join(", ")})`,
+    })
+  }
+  if (strategy === "llm" && (spec === undefined || spec.kind === "builtin")) {
+    return yield* new ConfigError({
+      ...origin("strategy", "--strategy", flags.strategy !== undefined),
+      reason: `strategy "llm" needs a model: set model = "<provider>-<model>" in aim.toml or pass --model`,
+    })
+  }
   const envFlags = parseEnvFlags(flags.env)
   if (envFlags instanceof ConfigError) return yield* envFlags
   const fileEnv = (data.env ?? {}) as Record<string, string>
@@ -242,8 +294,10 @@ export const loadConfig = Effect.fnUntraced(function* (root: string, flags: Conf
     migrations: flags.migrations ?? str("migrations") ?? "migrations",
     maxRetries,
     maxTokens,
-    model: flags.model ?? str("model"),
+    model,
     context: flags.context ?? str("context"),
+    strategy: strategy as Strategy,
+    modelTimeout,
     noDown: flags["no-down"] ?? (data.no_down as boolean | undefined) ?? false,
     env,
     validation: { disabled: validation.disabled ?? [], rules: validation.rules ?? [] },

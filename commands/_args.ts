@@ -14,6 +14,7 @@ export const projectArgs = {
   "max-retries": { type: "string", description: "Attempts after a failed verification (default 3)" },
   "max-tokens": { type: "string", description: "Output token limit for a model (default 16384)" },
   model: { type: "string", description: "Generator: builtin, or <provider>-<model>" },
+  strategy: { type: "string", description: "With a model: auto (default), llm (always ask) or builtin" },
   context: { type: "string", description: "Extra instructions for the generator" },
   down: { type: "boolean", description: "Write a DOWN migration (--no-down to skip)", default: true },
   env: { type: "string", description: "KEY=VALUE for the environment (repeatable)" },
@@ -21,11 +22,14 @@ export const projectArgs = {
   debug: { type: "boolean", description: "Show stack traces of internal errors" },
 } as const satisfies ArgsDef
 
-/** Every `--env` value: citty keeps only the last of a repeated flag. */
+/**
+ * Every `--env` value: citty keeps only the last of a repeated flag. A trailing `--env` with no value
+ * is kept as "" so that config.ts rejects it rather than it being silently ignored.
+ */
 export function envValues(rawArgs: ReadonlyArray<string>): string[] {
   const values: string[] = []
   rawArgs.forEach((arg, i) => {
-    if (arg === "--env" && rawArgs[i + 1] !== undefined) values.push(rawArgs[i + 1] as string)
+    if (arg === "--env") values.push(rawArgs[i + 1] ?? "")
     else if (arg.startsWith("--env=")) values.push(arg.slice("--env=".length))
   })
   return values
@@ -41,6 +45,7 @@ export function toConfigFlags(args: Record<string, unknown>, rawArgs: ReadonlyAr
     "max-retries": str("max-retries"),
     "max-tokens": str("max-tokens"),
     model: str("model"),
+    strategy: str("strategy"),
     context: str("context"),
     "no-down": args.down === false ? true : undefined,
     env: envValues(rawArgs),

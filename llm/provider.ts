@@ -48,7 +48,8 @@ export class ProviderFailed extends S.TaggedError<ProviderFailed>()("ProviderFai
   retryAfter: S.optional(S.Number),
 }) {
   override get message() {
-    if (this.status === 401 || this.status === 403) return `The API key was rejected by ${this.provider} (HTTP ${this.status}).`
+    if (this.status === 401 || this.status === 403)
+      return `API key rejected by ${this.provider} (HTTP ${this.status}): ${this.reason}`
     return `${this.provider}: ${this.reason}${this.status ? ` (HTTP ${this.status})` : ""}`
   }
 }
