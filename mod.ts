@@ -21,6 +21,7 @@ export { engines, findEngine, knownEngines } from "./engines/registry.ts"
 export { layer as sqliteLayer } from "./engines/sqlite/engine.ts"
 export {
   type FormatShape,
+  type FormatContext,
   type FolderFile,
   type NewMigration,
   FormatError,
@@ -39,7 +40,44 @@ export {
   ForeignKeysBroken,
 } from "./steps/verify.ts"
 export { write, WriteFailed, type WriteRequest } from "./steps/write.ts"
+export {
+  generate,
+  GenerationFailed,
+  OutputTruncated,
+  transportRetry,
+  defaultTransport,
+  estimateTokens,
+  type TransportPolicy,
+  type Verdict,
+  type GenerationRequest,
+  type Generation,
+} from "./steps/generate.ts"
+export {
+  Provider,
+  ProviderFailed,
+  type ProviderShape,
+  type ToolRequest,
+  type ToolAnswer,
+  type ToolSpec,
+} from "./llm/provider.ts"
+export { providerLayer, keyVariableOf } from "./llm/registry.ts"
+export { parseModelSpec, knownProviders, type ModelSpec } from "./llm/model-spec.ts"
+export { MissingApiKey, CredentialsError, resolveKey, storeKey } from "./llm/credentials.ts"
+export { findAmbiguities, type Ambiguity } from "./ambiguity.ts"
 export { checkHistory, HistoryBroken, type HistoryReport } from "./steps/check-history.ts"
+export {
+  validate,
+  enforceRules,
+  RuleViolated,
+  customRuleConcurrency,
+  ruleRequestRetry,
+  type MigrationUnderRules,
+  type ValidationReport,
+} from "./steps/validate.ts"
+export { builtinRules, builtinIds } from "./rules/registry.ts"
+export { resolveRules, listRules, type RuleSet, type RuleListing } from "./rules/resolve.ts"
+export { parseStatements } from "./rules/_parse.ts"
+export type { BuiltinRule, UpStatement, DmlFact } from "./rules/rule.ts"
 export {
   diffProject,
   generateMigration,
@@ -50,4 +88,5 @@ export {
   type DiffResult,
   type GenerateOptions,
   type GenerateResult,
+  type GenerationReport,
 } from "./workflow.ts"

@@ -3,18 +3,26 @@
  * the order; steps never call each other. Each workflow needs an `Engine` in its context (cli.ts
  * provides the one aim.toml names) and reports each phase, with its time, to the `Progress` reference.
  */
+import { basename } from "node:path"
 import { Context, Duration, Effect, Schema as S } from "effect"
 import { type Config, ConfigError } from "./config.ts"
 import { compareSchemas, describeChange, renderChanges } from "./compare.ts"
+import { findAmbiguities } from "./ambiguity.ts"
 import { Engine } from "./engines/engine.ts"
-import { safeName, type FolderFile, type FormatShape } from "./formats/format.ts"
+import { replaceablePaths, safeName, type FolderFile, type FormatShape } from "./formats/format.ts"
 import { formats } from "./formats/registry.ts"
-import type { Change, Migration, Schema } from "./model.ts"
+import type { Change, Finding, Migration, Schema } from "./model.ts"
 import { readFolder, readHistory, readSchemaSource } from "./project.ts"
 import { lockProject } from "./project-lock.ts"
 import { checkHistory } from "./steps/check-history.ts"
 import { diff } from "./steps/diff.ts"
-import { plan } from "./steps/plan.ts"
+import { enforceRules, type MigrationUnderRules, validate as validateRules } from "./steps/validate.ts"
+import { resolveRules, type RuleSet } from "./rules/resolve.ts"
+import { parseModelSpec } from "./llm/model-spec.ts"
+import { Provider } from "./llm/provider.ts"
+import { providerLayer } from "./llm/registry.ts"
+import { generate, type TransportPolicy, type Verdict } from "./steps/generate.ts"
+import { type Candidate, plan } from "./steps/plan.ts"
 import { snapshot } from "./steps/snapshot.ts"
 import { verify, type VerifyReport } from "./steps/verify.ts"
 import { write } from "./steps/write.ts"
@@ -41,7 +49,13 @@ export function formatOf(config: Config) {
       reason: `unknown format "${config.format}" (known formats: ${Object.keys(formats).join(", ")})`,
     })
   }
-  return format
+  // Bound to the project: some formats' files name the engine, the project or the planner (sqitch).
+  const context = {
+    engine: config.engine,
+    project: basename(config.root),
+    env: { ...process.env, ...config.env },
+  }
+  return format.forProject?.(context) ?? format
 }
 
 const loadFormat = (config: Config) => {
@@ -89,6 +103,21 @@ export interface GenerateOptions {
   readonly name?: string | undefined
   /** Injected for reproducible versions and sqitch timestamps. */
   readonly now?: Date | undefined
+  /** Backoff for a model's transport failures (429, 5xx, timeouts); steps/generate.ts has the default. */
+  readonly transport?: TransportPolicy | undefined
+}
+
+/** How a model wrote the migration, for the run's report. */
+export interface GenerationReport {
+  /** `<provider>-<model>` as configured. */
+  readonly model: string
+  readonly attempts: number
+  readonly inputTokens: number
+  readonly outputTokens: number
+  /** Time spent waiting on the provider, transport retries included. */
+  readonly waitMillis: number
+  /** The first prompt's size, estimated at four characters per token. */
+  readonly promptTokens: number
 }
 
 export interface GenerateResult {
@@ -98,6 +127,12 @@ export interface GenerateResult {
   readonly down?: string | undefined
   readonly notes: ReadonlyArray<string>
   readonly verification?: VerifyReport | undefined
+  /** Set when a model wrote the migration; undefined when the built-in planner did. */
+  readonly generation?: GenerationReport | undefined
+  /** Why a configured model was not asked (strategy "auto" with an unambiguous change). */
+  readonly modelSkipped?: string | undefined
+  /** What the validation rules found (warnings only: an error-level finding stops the run). */
+  readonly findings?: ReadonlyArray<Finding> | undefined
   /** Paths relative to the project folder. */
   readonly files: ReadonlyArray<FolderFile>
 }
@@ -133,25 +168,24 @@ export const generateMigration = Effect.fn("aim/workflow/generate")(function* (
   // Held from reading the history to writing the files, so two runs cannot pick the same version.
   if (!options.dryRun) yield* lockProject(config.root)
   const format = yield* loadFormat(config)
+  const rules = yield* loadRuleSet(config)
   const result = yield* diffProject(config)
   if (result.changes.length === 0) {
     return { status: "nothing-to-generate", diff: result, notes: [], files: [] } satisfies GenerateResult
   }
   const withDown = !config.noDown && format.supportsDown
-  const candidate = yield* phase(
-    "plan",
-    plan(result.current, result.desired, withDown),
-    () => "built-in planner",
+  const { candidate, verification, generation, description, modelSkipped } = yield* produceCandidate(
+    config,
+    result,
+    withDown,
+    options,
   )
-  const verification = yield* phase(
-    "verify",
-    verify(candidate, result.history, result.current, result.desired),
-    (r) =>
-      `UP${r.downChecked ? " and DOWN" : ""} proven on a fresh database with rows in ${r.seed.seeded.length} table(s)`,
-  )
+  const migration = { before: result.current, after: result.desired, up: candidate.up, source: "UP" }
+  const checked = yield* phase("rules", checkRules(config, rules, migration), rulesDetail)
+  yield* enforceRules(checked, "UP")
   const now = options.now ?? new Date()
   const files = renderFiles(format, result, {
-    description: options.name ?? describeChanges(result.changes),
+    description: options.name ?? description ?? describeChanges(result.changes),
     up: candidate.up,
     down: candidate.down,
     now,
@@ -174,9 +208,111 @@ export const generateMigration = Effect.fn("aim/workflow/generate")(function* (
     down: candidate.down,
     notes: candidate.notes,
     verification,
+    generation,
+    modelSkipped,
+    findings: checked.findings,
     files: files.files.map((f) => ({ path: `${config.migrations}/${f.path}`, content: f.content })),
   } satisfies GenerateResult
 }, Effect.scoped)
+
+const verifyDetail = (r: VerifyReport) =>
+  `UP${r.downChecked ? " and DOWN" : ""} proven on a fresh database with rows in ${r.seed.seeded.length} table(s)`
+
+/**
+ * Who writes the candidate, and its proof. The planner alone without a model, with model =
+ * "builtin" or strategy "builtin". With a model, strategy "auto" keeps the planner's migration when
+ * it verifies and nothing in the change is ambiguous; otherwise (and always under "llm") the model
+ * writes it, each answer verified and failures fed back, the planner's draft in the prompt.
+ */
+const produceCandidate = Effect.fnUntraced(function* (
+  config: Config,
+  result: DiffResult,
+  withDown: boolean,
+  options: GenerateOptions,
+) {
+  const spec = config.model === undefined ? undefined : parseModelSpec(config.model)
+  const strategy = config.strategy ?? "auto"
+  const planned = plan(result.current, result.desired, withDown)
+  const prove = (c: Candidate) => verify(c, result.history, result.current, result.desired)
+  if (spec === undefined || typeof spec === "string" || spec.kind === "builtin" || strategy === "builtin") {
+    const candidate = yield* phase("plan", planned, () => "built-in planner")
+    const verification = yield* phase("verify", prove(candidate), verifyDetail)
+    return { candidate, verification, generation: undefined, description: undefined, modelSkipped: undefined }
+  }
+  // A failed verification is something to tell the model; anything else (the engine broke) stops the run.
+  const judge = (c: Candidate) =>
+    prove(c).pipe(
+      Effect.map((report): Verdict<VerifyReport> => ({ ok: true, report })),
+      Effect.catchTags({
+        MigrationFailed: (e) => Effect.succeed(refused(e)),
+        SchemaDrift: (e) => Effect.succeed(refused(e)),
+        RowsChanged: (e) => Effect.succeed(refused(e)),
+        ForeignKeysBroken: (e) => Effect.succeed(refused(e)),
+      }),
+    )
+  // With a model, a change the planner cannot write is the model's to write.
+  const draft = yield* phase(
+    "plan",
+    planned.pipe(Effect.catchTag("PlanFailed", () => Effect.succeed(undefined))),
+    (c) => (c ? "built-in planner (draft)" : "the built-in planner cannot write this change"),
+  )
+  const ambiguities = findAmbiguities(result.changes)
+  let rejected: string | undefined
+  if (draft && strategy === "auto" && ambiguities.length === 0) {
+    const verdict = yield* phase("verify", judge(draft), (v) =>
+      v.ok ? verifyDetail(v.report) : "draft rejected",
+    )
+    if (verdict.ok) {
+      const modelSkipped = "the change holds nothing ambiguous and the built-in planner's migration verifies"
+      return {
+        candidate: draft,
+        verification: verdict.report,
+        generation: undefined,
+        description: undefined,
+        modelSkipped,
+      }
+    }
+    rejected = verdict.detail
+  }
+  const request = {
+    model: spec.spec,
+    current: result.current,
+    desired: result.desired,
+    changes: result.changes,
+    draft: draft ? { candidate: draft, rejected } : undefined,
+    context: config.context,
+    withDown,
+    maxRetries: config.maxRetries,
+    maxTokens: config.maxTokens,
+    transport: options.transport,
+  }
+  // A Provider already in the context (a library caller's own) wins over the one aim.toml names.
+  const given = yield* Effect.serviceOption(Provider)
+  const run = generate(request, judge)
+  const generated = yield* phase(
+    "generate",
+    given._tag === "Some"
+      ? Effect.provideService(run, Provider, given.value)
+      : Effect.provide(run, providerLayer(spec, { timeoutSeconds: config.modelTimeout ?? 120 })),
+    (g) => `${g.model}: ${g.attempts} attempt(s), verified`,
+  )
+  const { candidate, report, description, ...usage } = generated
+  const generation: GenerationReport = {
+    model: usage.model,
+    attempts: usage.attempts,
+    inputTokens: usage.inputTokens,
+    outputTokens: usage.outputTokens,
+    waitMillis: usage.waitMillis,
+    promptTokens: usage.promptTokens,
+  }
+  return { candidate, verification: report, generation, description, modelSkipped: undefined }
+})
+
+const refused = (e: { readonly _tag: string; readonly message: string }): Verdict<never> => ({
+  ok: false,
+  problem: e._tag,
+  detail: e.message,
+})
 
 function renderFiles(
   format: FormatShape,
@@ -193,20 +329,66 @@ function renderFiles(
     },
     project.folder,
   )
-  // A format hands back an existing path only for its index file (sqitch.plan), which it extends.
-  const existing = new Set(project.folder.map((f) => f.path))
-  return { files, replaces: files.filter((f) => existing.has(f.path)).map((f) => f.path) }
+  // Only a format's index files (sqitch.plan) may replace an existing file; the writer refuses any other.
+  return { files, replaces: replaceablePaths(format, files, project.folder) }
 }
 
 /** Every existing migration proven in order, and the result equal to schema.sql. */
-export const validateProject = Effect.fn("aim/workflow/validate")(function* (config: Config) {
+export const validateProject = Effect.fn("aim/workflow/validate")(function* (
+  config: Config,
+  options: { readonly rules?: boolean | undefined } = {},
+) {
   const format = yield* loadFormat(config)
+  const rules = options.rules ? yield* loadRuleSet(config) : undefined
   const history = yield* readHistory(config, format, yield* readFolder(config))
   const source = yield* readSchemaSource(config)
   const { desired } = yield* phase("snapshot", snapshot([], source), () => `loaded ${config.schema}`)
-  return yield* phase(
+  const report = yield* phase(
     "validate",
     checkHistory(history, desired),
     (r) => `${r.migrations} migration(s), ${r.downsChecked} DOWN(s) checked`,
   )
+  if (!rules) return { ...report, findings: undefined }
+  // Each migration judged on its own before/after schemas; its findings name its UP file.
+  const findings = yield* phase(
+    "rules",
+    Effect.forEach(report.states, ({ migration, before, after }) =>
+      checkRules(config, rules, { before, after, up: migration.up, source: migration.upPath }).pipe(
+        Effect.map((r) => r.findings.map((f) => ({ ...f, source: migration.upPath }))),
+      ),
+    ).pipe(Effect.map((all) => all.flat())),
+    (all) => `${all.length} finding(s) in ${report.states.length} migration(s)`,
+  )
+  return { ...report, findings }
+})
+
+function loadRuleSet(config: Config) {
+  const set = resolveRules(config.validation, config.file ?? "aim.toml")
+  return set instanceof ConfigError ? Effect.fail(set) : Effect.succeed(set)
+}
+
+const rulesDetail = (r: { findings: ReadonlyArray<Finding>; customEvaluated: number }) =>
+  `${r.findings.length} finding(s)${r.customEvaluated > 0 ? `, ${r.customEvaluated} custom rule(s) judged by the model` : ""}`
+
+/**
+ * Run the validation rules on one migration. Custom rules get the configured model (a Provider
+ * already in the context wins); without one they are reported as not evaluated.
+ */
+const checkRules = Effect.fnUntraced(function* (
+  config: Config,
+  rules: RuleSet,
+  migration: MigrationUnderRules,
+) {
+  const run = validateRules(rules, migration, { maxTokens: Math.min(config.maxTokens, 2048) })
+  const given = yield* Effect.serviceOption(Provider)
+  const spec = config.model === undefined ? undefined : parseModelSpec(config.model)
+  if (
+    rules.customs.length === 0 ||
+    given._tag === "Some" ||
+    spec === undefined ||
+    typeof spec === "string" ||
+    spec.kind === "builtin"
+  )
+    return yield* run
+  return yield* Effect.provide(run, providerLayer(spec, { timeoutSeconds: config.modelTimeout ?? 120 }))
 })

@@ -7,6 +7,7 @@ import { defineCommand } from "citty"
 import { Effect } from "effect"
 import { generateMigration } from "../workflow.ts"
 import { projectArgs } from "./_args.ts"
+import { formatFinding } from "./_findings.ts"
 import { bold, colorDiff } from "./_output.ts"
 import { projectCommand } from "./_run.ts"
 
@@ -24,11 +25,6 @@ export const generate = defineCommand({
   run: (context) =>
     projectCommand(context, (config, output) =>
       Effect.gen(function* () {
-        if (config.model !== undefined && config.model !== "builtin") {
-          output.err(
-            `aim: model "${config.model}" is not available in this version; using the built-in planner.`,
-          )
-        }
         const result = yield* generateMigration(config, {
           dryRun: context.args["dry-run"] === true,
           name: typeof context.args.name === "string" ? context.args.name : undefined,
@@ -40,6 +36,16 @@ export const generate = defineCommand({
         output.out(colorDiff(output.color, result.diff.text))
         output.out("")
         for (const note of result.notes) output.out(`note: ${note}`)
+        const g = result.generation
+        if (g) {
+          output.out(
+            `Written by ${g.model}: ${g.attempts} attempt${g.attempts === 1 ? "" : "s"}, ${g.inputTokens} input and ${g.outputTokens} output tokens, ${(g.waitMillis / 1000).toFixed(1)} s waiting for the model.`,
+          )
+        } else if (result.modelSkipped) {
+          output.out(
+            `Written by the built-in planner; ${config.model} was not asked: ${result.modelSkipped}.`,
+          )
+        }
         const seeded = result.verification?.seed.seeded.length ?? 0
         output.out(
           `Verified on a fresh database: UP reaches ${config.schema}${result.down !== undefined ? ", DOWN restores the previous schema" : ""}, rows in ${seeded} table${seeded === 1 ? "" : "s"} kept.`,
@@ -47,6 +53,7 @@ export const generate = defineCommand({
         for (const skipped of result.verification?.seed.skipped ?? []) {
           output.out(`note: no sample rows in ${skipped.table} (${skipped.reason})`)
         }
+        for (const finding of result.findings ?? []) output.out(formatFinding(finding, output.color))
         if (result.status === "dry-run") {
           for (const file of result.files)
             output.out(`\n${bold(output.color, `-- ${file.path}`)}\n${file.content.trimEnd()}`)

@@ -82,7 +82,15 @@ export interface Database {
 export interface Capabilities {
   /** DDL can be rolled back, so one database can try several candidates. */
   readonly transactionalDdl: boolean
+  /**
+   * The grammar the validation rules parse this engine's statements with. Without one, the rules
+   * fall back to a token-level check that can only err towards flagging.
+   */
+  readonly grammar?: SqlGrammar | undefined
 }
+
+/** Grammars the validation rules can parse (rules/_parse.ts). */
+export type SqlGrammar = "sqlite" | "postgresql" | "mysql" | "mariadb"
 
 export interface EngineShape {
   /** "sqlite", "postgres-17", ... as written in aim.toml. */
@@ -100,6 +108,11 @@ export interface EngineShape {
   readonly plan: (from: Schema, to: Schema) => Effect.Effect<Plan, PlanFailed>
   /** Canonical DDL of one table, for display and diffs. */
   readonly renderTable: (table: Table) => string
+  /**
+   * What a model must know to write this dialect's migrations (what ALTER TABLE can and cannot do,
+   * how a rebuild keeps rows), one rule per entry; shown in the generation prompt.
+   */
+  readonly promptRules?: ReadonlyArray<string> | undefined
 }
 
 export class Engine extends Context.Service<Engine, EngineShape>()("aim/engines/Engine") {}

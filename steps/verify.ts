@@ -23,7 +23,11 @@ export class MigrationFailed extends S.TaggedError<MigrationFailed>()("Migration
   reason: S.String,
 }) {
   override get message() {
-    return `The ${this.phase.toUpperCase()} migration fails at line ${this.line}: ${this.reason}\n  in: ${this.statement.replace(/\s+/g, " ").slice(0, 200)}`
+    const hint =
+      this.phase === "down"
+        ? "\nThe change cannot be undone with the data in place (a dropped column or table takes its values with it). Give the column a default in schema.sql, or skip DOWN with --no-down (no_down = true in aim.toml)."
+        : ""
+    return `The ${this.phase.toUpperCase()} migration fails at line ${this.line}: ${this.reason}\n  in: ${this.statement.replace(/\s+/g, " ").slice(0, 200)}${hint}`
   }
 }
 

@@ -306,7 +306,7 @@ export const make = Effect.fnUntraced(function* (id: string, config: Pick<Config
     id,
     dialect: flavor.title,
     description: describe(flavor, choice, urlVersion),
-    capabilities: { transactionalDdl: false },
+    capabilities: { transactionalDdl: false, grammar: flavor.name },
     split: (sql, source) =>
       Effect.try({
         try: () => splitStatements(sql, source),

@@ -49,7 +49,7 @@ export const layer = (id: string, config: Config): Layer.Layer<Engine, EngineFai
         id,
         dialect: "PostgreSQL",
         description: `PostgreSQL ${backend.serverVersion} (${backend.detail}): ${reason}${warning ? `; ${warning}` : ""}`,
-        capabilities: { transactionalDdl: true },
+        capabilities: { transactionalDdl: true, grammar: "postgresql" },
         split: (sql, source) =>
           Effect.try({
             try: () => splitStatements(sql, source),

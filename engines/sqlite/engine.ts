@@ -90,6 +90,14 @@ function open(): { readonly database: Database; readonly close: () => void } {
   return { database, close: () => db.close(false) }
 }
 
+/** https://www.sqlite.org/lang_altertable.html: what ALTER TABLE does, and the documented rebuild for the rest. */
+const promptRules = [
+  "ALTER TABLE can only RENAME TO, RENAME COLUMN, ADD COLUMN and DROP COLUMN; any other change to a table (type, NOT NULL, default, constraint, foreign key) needs a rebuild: CREATE TABLE new_x with the new definition, INSERT INTO new_x SELECT ... FROM x, DROP TABLE x, ALTER TABLE new_x RENAME TO x, then recreate x's indexes and triggers.",
+  "PRAGMA foreign_keys cannot change inside the transaction and stays ON: dropping a table that others reference with ON DELETE CASCADE deletes their rows, so keep those rows (copy them aside and back) when rebuilding a referenced table.",
+  "Drop the views that read a table before rebuilding or renaming it, and create them again afterwards.",
+  "ADD COLUMN cannot add a PRIMARY KEY or UNIQUE column, nor a NOT NULL column without a non-NULL default.",
+]
+
 function sqliteVersion(): string {
   const db = new BunDatabase(":memory:")
   try {
@@ -104,7 +112,7 @@ export const make = Effect.sync(() =>
     id: "sqlite",
     dialect: "SQLite",
     description: `SQLite ${sqliteVersion()} (in-process bun:sqlite, in-memory throwaway databases)`,
-    capabilities: { transactionalDdl: true },
+    capabilities: { transactionalDdl: true, grammar: "sqlite" },
     split: (sql, source) =>
       Effect.try({
         try: () => splitStatements(sql, source),
@@ -121,6 +129,7 @@ export const make = Effect.sync(() =>
     ).pipe(Effect.map((handle) => handle.database)),
     plan: (from, to) => Effect.sync(() => planSqlite(from, to)),
     renderTable,
+    promptRules,
   }),
 )
 

@@ -1,0 +1,116 @@
+/**
+ * _cli: the command line, behind the entry in cli.ts. Parse it with citty, refuse unknown commands
+ * and flags with exit code 2, then run the command's program under NodeRuntime.runMain, which
+ * interrupts it on SIGINT/SIGTERM so every scope (throwaway databases, servers, temp files) closes
+ * before the process exits with 130 (SIGINT) or 143 (SIGTERM).
+ */
+import { NodeRuntime } from "@effect/platform-node"
+import { type ArgsDef, type CommandDef, renderUsage, runCommand } from "citty"
+import { Effect, Exit } from "effect"
+import pkg from "../package.json" with { type: "json" }
+import { auth } from "./auth.ts"
+import { diff } from "./diff.ts"
+import { generate } from "./generate.ts"
+import { init } from "./init.ts"
+import { rules } from "./rules.ts"
+import { validate } from "./validate.ts"
+
+// biome-ignore lint/suspicious/noExplicitAny: citty's command types are invariant in their args.
+const commands: Record<string, CommandDef<any>> = { init, diff, generate, validate, rules, auth }
+
+const main = {
+  meta: {
+    name: "aim",
+    version: pkg.version,
+    description: "Write SQL migrations from schema.sql and prove them before they touch disk",
+  },
+  subCommands: commands,
+}
+
+/** citty's usage text, plain on a pipe or with NO_COLOR. */
+// biome-ignore lint/suspicious/noExplicitAny: citty's command types are invariant in their args.
+async function printUsage(
+  command: CommandDef<any>,
+  parent: CommandDef<any> | undefined,
+  stream: NodeJS.WriteStream,
+) {
+  const text = await renderUsage(command, parent)
+  const plain = !stream.isTTY || process.env.NO_COLOR !== undefined
+  stream.write(`${plain ? text.replace(/\u001b\[[0-9;]*m/g, "") : text}\n`)
+}
+
+function usageError(message: string, command?: string): never {
+  process.stderr.write(`aim: ${message}\nRun \`aim ${command ? `${command} ` : ""}--help\` for usage.\n`)
+  process.exit(2)
+}
+
+/** Flags citty would silently accept: anything not declared (with its --no- form for booleans). */
+function unknownFlag(rawArgs: ReadonlyArray<string>, args: ArgsDef): string | undefined {
+  const known = new Set<string>()
+  for (const [name, def] of Object.entries(args)) {
+    known.add(name)
+    if (def.type === "boolean") known.add(`no-${name}`)
+    const alias = "alias" in def ? def.alias : undefined
+    for (const a of alias === undefined ? [] : Array.isArray(alias) ? alias : [alias]) known.add(a)
+  }
+  for (let i = 0; i < rawArgs.length; i++) {
+    const arg = rawArgs[i] as string
+    if (arg === "--") break
+    const match = /^--?([^=]+)(=?)/.exec(arg)
+    if (!match || /^-\d/.test(arg)) continue
+    const name = match[1] as string
+    if (!known.has(name)) return arg
+    // The next word is this flag's value, even when it starts with "-" (`--name ---`).
+    const def = args[name] ?? Object.values(args).find((d) => "alias" in d && [d.alias].flat().includes(name))
+    if (def?.type === "string" && match[2] === "") i++
+  }
+  return undefined
+}
+
+/** Signals caught while aim was still loading; handed over so none is lost before runMain listens. */
+export interface EarlySignals {
+  readonly received: () => "SIGINT" | "SIGTERM" | undefined
+  readonly release: () => void
+}
+
+const exitCodeOfSignal = (signal: "SIGINT" | "SIGTERM") => (signal === "SIGTERM" ? 143 : 130)
+
+export async function run(rawArgs: string[], early: EarlySignals) {
+  const [name, ...rest] = rawArgs
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    // Without a command it is bad usage: the usage goes to stderr, with exit code 2.
+    await printUsage(main, undefined, name === undefined ? process.stderr : process.stdout)
+    process.exit(name === undefined ? 2 : 0)
+  }
+  if (name === "--version" || name === "-v") {
+    process.stdout.write(`${pkg.version}\n`)
+    return
+  }
+  const command = commands[name]
+  if (!command) usageError(`unknown command "${name}" (commands: ${Object.keys(commands).join(", ")})`)
+  if (rest.includes("--help") || rest.includes("-h")) {
+    await printUsage(command, main, process.stdout)
+    return
+  }
+  const unknown = unknownFlag(rest, (command.args ?? {}) as ArgsDef)
+  if (unknown) usageError(`unknown option "${unknown}" for "aim ${name}"`, name)
+  let program: Effect.Effect<number>
+  try {
+    program = (await runCommand(command, { rawArgs: rest })).result as Effect.Effect<number>
+  } catch (error) {
+    usageError(error instanceof Error ? error.message.replace(/\u001b\[[0-9;]*m/g, "") : String(error), name)
+  }
+  const before = early.received()
+  if (before) process.exit(exitCodeOfSignal(before))
+  let signalCode = 130
+  process.once("SIGTERM", () => {
+    signalCode = 143
+  })
+  NodeRuntime.runMain(program, {
+    disableErrorReporting: true,
+    teardown: (exit, onExit) =>
+      onExit(Exit.isSuccess(exit) ? Number(exit.value) : Exit.hasInterrupts(exit) ? signalCode : 1),
+  })
+  // runMain now listens for SIGINT/SIGTERM itself.
+  early.release()
+}
