@@ -7,6 +7,8 @@
  * This is a measurement tool: it exits 0 whatever the results, unless --strict is given.
  *
  *   bun run conformance --engine sqlite [--filter <substring>] [--verbose] [--strict] [--corpus <dir>]
+ *   bun run conformance --engine postgres [--suite psqldef|migra] [--filter <substring>]   (test/conformance/postgres.ts)
+ *   bun run conformance --engine mariadb|mysql [--filter <substring>]                       (test/conformance/mysql.ts)
  */
 import { Database } from "bun:sqlite"
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
@@ -229,7 +231,34 @@ async function plannedScripts(c: Case, engine: string): Promise<string> {
   })
 }
 
+/**
+ * The server engines have runners of their own (they reuse one server database across cases and run
+ * two at a time); this entry hands them their arguments so one command measures every engine.
+ */
+const delegated: Record<string, { script: string; args: (engine: string) => string[] }> = {
+  postgres: { script: "postgres.ts", args: () => [] },
+  mariadb: { script: "mysql.ts", args: (engine) => ["--engine", engine] },
+  mysql: { script: "mysql.ts", args: (engine) => ["--engine", engine] },
+}
+
+async function delegate(argv: ReadonlyArray<string>): Promise<number | undefined> {
+  const at = argv.indexOf("--engine")
+  const engine = at === -1 ? undefined : argv[at + 1]
+  const target = engine === undefined ? undefined : delegated[engine.replace(/-.*$/, "")]
+  if (!engine || !target) return undefined
+  const rest = argv.filter((_, i) => i !== at && i !== at + 1)
+  const child = Bun.spawn(
+    [process.execPath, join(import.meta.dir, target.script), ...target.args(engine), ...rest],
+    {
+      stdio: ["inherit", "inherit", "inherit"],
+    },
+  )
+  return await child.exited
+}
+
 async function main(): Promise<number> {
+  const handedOver = await delegate(process.argv.slice(2))
+  if (handedOver !== undefined) return handedOver
   const options = parseArgs(process.argv.slice(2))
   const suite = suites[options.engine]
   if (!suite) throw new UsageError(`no conformance suite for engine "${options.engine}"`)
