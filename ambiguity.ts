@@ -7,6 +7,7 @@
  */
 import type { Change, Column, Table } from "./model.ts"
 
+/** One undecidable point in a change, with a sentence naming the objects. */
 export interface Ambiguity {
   readonly kind: "renamed-column" | "renamed-table" | "lossy-type" | "enum-value-removed"
   /** One sentence naming the objects: "users.name may have been renamed to full_name". */
@@ -95,6 +96,10 @@ function enumLabels(definition: string): ReadonlyArray<string> {
   return open === -1 ? [] : parseType(`ENUM${definition.slice(open)}`).labels
 }
 
+/**
+ * What in a change a catalog diff cannot decide alone (possible renames, lossy type changes, removed enum
+ * values).
+ */
 export function findAmbiguities(changes: ReadonlyArray<Change>): Ambiguity[] {
   const found: Ambiguity[] = []
   const dropped = changes.flatMap((c) => (c.kind === "drop-table" ? [c.table] : []))

@@ -3,12 +3,16 @@
  * defaults; for environment variables, `--env` over the shell over `[env]`. Every key is checked, so
  * a typo is an error naming the key, the file and its line rather than a setting silently ignored.
  */
-import { existsSync, readFileSync } from "node:fs"
+import { existsSync, readFileSync, statSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { parseTOML } from "confbox"
 import { Effect, Schema as S } from "effect"
 import { parseModelSpec } from "./llm/model-spec.ts"
 
+/**
+ * A setting aim cannot use (unknown key, bad value, missing aim.toml), naming the file or flag and the line;
+ * the CLI exits 2.
+ */
 export class ConfigError extends S.TaggedError<ConfigError>()("ConfigError", {
   /** The file or flag at fault. */
   source: S.String,
@@ -41,6 +45,10 @@ export interface CustomRule {
   readonly level?: string | undefined
 }
 
+/**
+ * The project's settings, decoded and merged: aim.toml, then flags, then defaults; paths are relative to
+ * `root`.
+ */
 export interface Config {
   /** The project folder: where aim.toml is, and what relative paths start from. */
   readonly root: string
@@ -180,6 +188,8 @@ function checkFile(file: string, text: string, data: Record<string, unknown>): C
 function readToml(file: string): Record<string, unknown> | ConfigError {
   let text: string
   try {
+    // A FIFO would block aim (and its signal handling) until a writer came; a folder cannot be read.
+    if (!statSync(file).isFile()) return new ConfigError({ source: file, reason: "is not a regular file" })
     text = new TextDecoder("utf-8", { fatal: true }).decode(readFileSync(file))
   } catch (error) {
     const reason =

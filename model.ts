@@ -24,8 +24,10 @@ export interface Column {
   readonly definition?: string | undefined
 }
 
+/** What a foreign key does to referencing rows on delete or update. */
 export type ReferentialAction = "NO ACTION" | "RESTRICT" | "CASCADE" | "SET NULL" | "SET DEFAULT"
 
+/** A foreign key of a table, normalized across engines. */
 export interface ForeignKey {
   /** Constraint name where the engine keeps one that matters (PostgreSQL, MySQL); undefined for SQLite. */
   readonly name?: string | undefined
@@ -40,23 +42,27 @@ export interface ForeignKey {
   readonly match?: "FULL" | undefined
 }
 
+/** A table's primary key: its columns in order, and its name where the engine keeps one. */
 export interface PrimaryKey {
   readonly name?: string | undefined
   readonly columns: ReadonlyArray<string>
   readonly autoincrement: boolean
 }
 
+/** A UNIQUE constraint of a table: its columns in order and its name. */
 export interface UniqueConstraint {
   readonly name?: string | undefined
   readonly columns: ReadonlyArray<string>
 }
 
+/** A CHECK constraint of a table: its expression as the database normalizes it, and its name. */
 export interface CheckConstraint {
   readonly name?: string | undefined
   /** Normalized expression text. */
   readonly expression: string
 }
 
+/** A table in the normalized catalog: columns, keys, constraints and options. */
 export interface Table {
   /** Qualified where the engine has schemas and the table is outside the default one ("audit.log"). */
   readonly name: string
@@ -92,6 +98,9 @@ export type ObjectKind =
   | "event"
   | "comment"
 
+/**
+ * Anything in a schema that is not a table (index, view, trigger, enum, sequence...), kept as its definition.
+ */
 export interface SchemaObject {
   readonly kind: ObjectKind
   readonly name: string
@@ -105,6 +114,7 @@ export interface SchemaObject {
   readonly dependsOn: ReadonlyArray<string>
 }
 
+/** The normalized catalog of one database: what snapshots produce and the diff compares. */
 export interface Schema {
   readonly engine: string
   /** The version of the database that produced this snapshot, e.g. "3.51.0". */
@@ -166,6 +176,7 @@ export interface Plan {
   readonly notes: ReadonlyArray<string>
 }
 
+/** How serious a finding is: an `error` stops the run, a `warning` is printed. */
 export type FindingLevel = "error" | "warning"
 
 /** A rule's verdict on one statement of a migration. */

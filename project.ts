@@ -2,13 +2,17 @@
  * project: reading the user's files: the migrations folder (through the configured format) and
  * schema.sql. Files must be UTF-8; a file that is not is named, never half-read.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs"
+import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from "node:fs"
 import { join, relative } from "node:path"
 import { Effect, Schema as S } from "effect"
 import type { Config } from "./config.ts"
 import { type FolderFile, FormatError, type FormatShape } from "./formats/format.ts"
 import type { Migration } from "./model.ts"
 
+/**
+ * A project file or folder aim cannot read (a missing schema.sql, a migrations path that is a file), with the
+ * reason.
+ */
 export class ProjectFileError extends S.TaggedError<ProjectFileError>()("ProjectFileError", {
   file: S.String,
   reason: S.String,
@@ -28,13 +32,23 @@ const utf8 = new TextDecoder("utf-8", { fatal: true })
 
 export function readUtf8(path: string, shown: string): string | ProjectFileError {
   try {
+    // Checked first: reading a FIFO would block aim (and its signal handling) until a writer came.
+    const stat = statSync(path)
+    if (stat.isDirectory()) return new ProjectFileError({ file: shown, reason: "is a folder, not a file" })
+    if (!stat.isFile())
+      return new ProjectFileError({
+        file: shown,
+        reason: "is not a regular file (a FIFO, socket or device); aim reads only regular files",
+      })
     return utf8.decode(readFileSync(path))
   } catch (error) {
     if (error instanceof TypeError)
       return new ProjectFileError({ file: shown, reason: "is not valid UTF-8 text" })
     const code = (error as NodeJS.ErrnoException).code
-    const reason =
-      code === "ENOENT"
+    const dangling = code === "ENOENT" && isSymlink(path)
+    const reason = dangling
+      ? "is a symbolic link to a file that does not exist"
+      : code === "ENOENT"
         ? "does not exist"
         : code === "EACCES"
           ? "cannot be read (permission denied)"
@@ -43,20 +57,39 @@ export function readUtf8(path: string, shown: string): string | ProjectFileError
   }
 }
 
-/** Every regular file under `dir`, paths relative to it with `/` separators, in name order. */
+function isSymlink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink()
+  } catch {
+    return false
+  }
+}
+
+/**
+ * Every file under `dir` that is not a folder, paths relative to it with `/` separators, in name
+ * order. Entries that are not regular files (dangling links, FIFOs) are listed too, so that reading
+ * them names them instead of aim skipping or blocking on them.
+ */
 function listFiles(dir: string): string[] {
   const out: string[] = []
   const walk = (current: string) => {
     for (const name of readdirSync(current).sort()) {
       if (name.startsWith(".")) continue
       const full = join(current, name)
-      const stat = statSync(full)
-      if (stat.isDirectory()) walk(full)
-      else if (stat.isFile()) out.push(relative(dir, full).split("\\").join("/"))
+      if (isFolder(full)) walk(full)
+      else out.push(relative(dir, full).split("\\").join("/"))
     }
   }
   walk(dir)
   return out
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory()
+  } catch {
+    return false
+  }
 }
 
 /** The migrations folder's SQL and index files; empty when the folder does not exist yet. */
@@ -89,6 +122,7 @@ export const readHistory = Effect.fnUntraced(function* (
   return history as ReadonlyArray<Migration>
 })
 
+/** Read schema.sql (or the configured schema file) as text, with the path used in messages. */
 export const readSchemaSource = Effect.fnUntraced(function* (config: Config) {
   const text = readUtf8(join(config.root, config.schema), config.schema)
   if (text instanceof ProjectFileError) return yield* text

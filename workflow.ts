@@ -27,20 +27,30 @@ import { snapshot } from "./steps/snapshot.ts"
 import { verify, type VerifyReport } from "./steps/verify.ts"
 import { write } from "./steps/write.ts"
 
-/** Where phase timings go; the default drops them (library use, --quiet, pipes). */
+/**
+ * Where phase timings go; the default drops them (library use, --quiet, pipes). `begin`, when
+ * given, is told a phase started and returns what to call when it ends, however it ends (the CLI
+ * shows a spinner meanwhile).
+ */
 export const Progress = Context.Reference<{
   readonly phase: (name: string, millis: number, detail?: string) => void
+  readonly begin?: (name: string) => () => void
 }>("aim/workflow/Progress", { defaultValue: () => ({ phase: () => {} }) })
 
 /** Run `effect` as a named phase and report its duration. */
 const phase = <A, E, R>(name: string, effect: Effect.Effect<A, E, R>, detail?: (a: A) => string) =>
   Effect.gen(function* () {
     const progress = yield* Progress
-    const [elapsed, result] = yield* Effect.timed(effect)
+    const end = progress.begin?.(name)
+    const [elapsed, result] = yield* Effect.timed(effect).pipe(Effect.ensuring(Effect.sync(() => end?.())))
     progress.phase(name, Duration.toMillis(elapsed), detail?.(result))
     return result
   })
 
+/**
+ * The project's format, bound to the project (engine, folder name, environment), or a ConfigError for an
+ * unknown format.
+ */
 export function formatOf(config: Config) {
   const format = formats[config.format]
   if (!format) {
@@ -63,6 +73,7 @@ const loadFormat = (config: Config) => {
   return format instanceof ConfigError ? Effect.fail(format) : Effect.succeed(format)
 }
 
+/** What `diffProject` found: the history, both schemas, the changes, and the changes as `-`/`+` text. */
 export interface DiffResult {
   /** The migrations folder as read, for formats that keep an index file. */
   readonly folder: ReadonlyArray<FolderFile>
@@ -97,6 +108,7 @@ export const diffProject = Effect.fn("aim/workflow/diff")(function* (config: Con
   } satisfies DiffResult
 })
 
+/** Options of `generateMigration`: dry run, file description, clock and model backoff. */
 export interface GenerateOptions {
   readonly dryRun: boolean
   /** Description for the file name; derived from the changes when absent. */
@@ -120,6 +132,10 @@ export interface GenerationReport {
   readonly promptTokens: number
 }
 
+/**
+ * What `generateMigration` did: nothing to generate, written or dry run, with the migration, its proof,
+ * findings and files.
+ */
 export interface GenerateResult {
   readonly status: "nothing-to-generate" | "written" | "dry-run"
   readonly diff: DiffResult
@@ -199,6 +215,7 @@ export const generateMigration = Effect.fn("aim/workflow/generate")(function* (
         files: files.files,
         replaces: files.replaces,
       }),
+      () => `${files.files.length} file(s) in ${config.migrations}`,
     )
   }
   return {

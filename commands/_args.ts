@@ -7,8 +7,14 @@ import type { ConfigFlags } from "../config.ts"
 
 export const projectArgs = {
   dir: { type: "string", description: "Project folder (where aim.toml is)", default: "." },
-  engine: { type: "string", description: "Database engine: sqlite" },
-  format: { type: "string", description: "Migration format: migrate" },
+  engine: {
+    type: "string",
+    description: "Database engine: sqlite, postgres-<version>, mysql-<version>, mariadb-<version>",
+  },
+  format: {
+    type: "string",
+    description: "Migration format: migrate, goose, flyway, sqitch, sqlx, dbmate, refinery",
+  },
   schema: { type: "string", description: "Desired-schema file (default schema.sql)" },
   migrations: { type: "string", description: "Migrations folder (default migrations)" },
   "max-retries": { type: "string", description: "Attempts after a failed verification (default 3)" },
@@ -19,6 +25,8 @@ export const projectArgs = {
   down: { type: "boolean", description: "Write a DOWN migration (--no-down to skip)", default: true },
   env: { type: "string", description: "KEY=VALUE for the environment (repeatable)" },
   quiet: { type: "boolean", description: "No progress lines", alias: ["q"] },
+  json: { type: "boolean", description: "Print one JSON document on stdout (no progress, no colour)" },
+  color: { type: "boolean", description: "Colour on a terminal (--no-color to turn off)", default: true },
   debug: { type: "boolean", description: "Show stack traces of internal errors" },
 } as const satisfies ArgsDef
 

@@ -14,6 +14,7 @@ import { generate } from "./generate.ts"
 import { init } from "./init.ts"
 import { rules } from "./rules.ts"
 import { validate } from "./validate.ts"
+import type { EarlySignals } from "./_early-signals.ts"
 
 // biome-ignore lint/suspicious/noExplicitAny: citty's command types are invariant in their args.
 const commands: Record<string, CommandDef<any>> = { init, diff, generate, validate, rules, auth }
@@ -39,8 +40,13 @@ async function printUsage(
   stream.write(`${plain ? text.replace(/\u001b\[[0-9;]*m/g, "") : text}\n`)
 }
 
-function usageError(message: string, command?: string): never {
+function usageError(message: string, command?: string, rawArgs: ReadonlyArray<string> = []): never {
   process.stderr.write(`aim: ${message}\nRun \`aim ${command ? `${command} ` : ""}--help\` for usage.\n`)
+  // A tool that asked for JSON gets its error document even when the command line itself is wrong.
+  if (rawArgs.includes("--json"))
+    process.stdout.write(
+      `${JSON.stringify({ error: { tag: "UsageError", message }, exitCode: 2 }, null, 2)}\n`,
+    )
   process.exit(2)
 }
 
@@ -67,15 +73,16 @@ function unknownFlag(rawArgs: ReadonlyArray<string>, args: ArgsDef): string | un
   return undefined
 }
 
-/** Signals caught while aim was still loading; handed over so none is lost before runMain listens. */
-export interface EarlySignals {
-  readonly received: () => "SIGINT" | "SIGTERM" | undefined
-  readonly release: () => void
+export type { EarlySignals } from "./_early-signals.ts"
+
+/** What an entry adds around every command's program (the binary provides PGlite's embedded files). */
+export interface RunOptions {
+  readonly provide?: (program: Effect.Effect<number>) => Effect.Effect<number>
 }
 
 const exitCodeOfSignal = (signal: "SIGINT" | "SIGTERM") => (signal === "SIGTERM" ? 143 : 130)
 
-export async function run(rawArgs: string[], early: EarlySignals) {
+export async function run(rawArgs: string[], early: EarlySignals, options: RunOptions = {}) {
   const [name, ...rest] = rawArgs
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     // Without a command it is bad usage: the usage goes to stderr, with exit code 2.
@@ -87,18 +94,23 @@ export async function run(rawArgs: string[], early: EarlySignals) {
     return
   }
   const command = commands[name]
-  if (!command) usageError(`unknown command "${name}" (commands: ${Object.keys(commands).join(", ")})`)
+  if (!command)
+    usageError(`unknown command "${name}" (commands: ${Object.keys(commands).join(", ")})`, undefined, rest)
   if (rest.includes("--help") || rest.includes("-h")) {
     await printUsage(command, main, process.stdout)
     return
   }
   const unknown = unknownFlag(rest, (command.args ?? {}) as ArgsDef)
-  if (unknown) usageError(`unknown option "${unknown}" for "aim ${name}"`, name)
+  if (unknown) usageError(`unknown option "${unknown}" for "aim ${name}"`, name, rest)
   let program: Effect.Effect<number>
   try {
     program = (await runCommand(command, { rawArgs: rest })).result as Effect.Effect<number>
   } catch (error) {
-    usageError(error instanceof Error ? error.message.replace(/\u001b\[[0-9;]*m/g, "") : String(error), name)
+    usageError(
+      error instanceof Error ? error.message.replace(/\u001b\[[0-9;]*m/g, "") : String(error),
+      name,
+      rest,
+    )
   }
   const before = early.received()
   if (before) process.exit(exitCodeOfSignal(before))
@@ -106,7 +118,7 @@ export async function run(rawArgs: string[], early: EarlySignals) {
   process.once("SIGTERM", () => {
     signalCode = 143
   })
-  NodeRuntime.runMain(program, {
+  NodeRuntime.runMain(options.provide ? options.provide(program) : program, {
     disableErrorReporting: true,
     teardown: (exit, onExit) =>
       onExit(Exit.isSuccess(exit) ? Number(exit.value) : Exit.hasInterrupts(exit) ? signalCode : 1),

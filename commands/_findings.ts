@@ -3,7 +3,7 @@
  * the statement), what, and the statement itself on the next line.
  */
 import type { Finding } from "../model.ts"
-import { dim } from "./_output.ts"
+import { dim, red, yellow } from "./_output.ts"
 
 export function formatFinding(
   f: Finding & { readonly source?: string },
@@ -15,5 +15,6 @@ export function formatFinding(
   const statement = f.statement
     ? `\n${dim(color, `  in: ${f.statement.replace(/\s+/g, " ").trim().slice(0, 200)}`)}`
     : ""
-  return `${f.level} [${f.rule}] ${at}: ${f.message}${statement}`
+  const level = (f.level === "error" ? red : yellow)(color, f.level)
+  return `${level} [${f.rule}] ${at}: ${f.message}${statement}`
 }

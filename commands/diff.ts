@@ -1,11 +1,14 @@
 /**
  * diff: show what separates the migrations from schema.sql: `-` only in the history, `+` only in
- * schema.sql. With --exit-code, exit 1 when they differ (for CI).
+ * schema.sql. With --exit-code, exit 1 when they differ (for CI); with --json, print the result as
+ * one JSON document.
  */
 import { defineCommand } from "citty"
 import { Effect } from "effect"
+import { Engine } from "../engines/engine.ts"
 import { diffProject } from "../workflow.ts"
 import { projectArgs } from "./_args.ts"
+import { changeDocument, engineDocument } from "./_json.ts"
 import { colorDiff } from "./_output.ts"
 import { projectCommand } from "./_run.ts"
 
@@ -14,17 +17,28 @@ export const diff = defineCommand({
   args: {
     ...projectArgs,
     "exit-code": { type: "boolean", description: "Exit 1 when there is a difference" },
-    color: {
-      type: "boolean",
-      description: "Colour the diff on a terminal (--no-color to turn off)",
-      default: true,
-    },
   },
   run: (context) =>
-    projectCommand(context, (config, output) =>
+    projectCommand(context, (config, { output, phases }) =>
       Effect.gen(function* () {
         const result = yield* diffProject(config)
-        if (result.changes.length === 0) {
+        const different = result.changes.length > 0
+        const exitCode = different && context.args["exit-code"] === true ? 1 : 0
+        if (output.json) {
+          output.document({
+            command: "diff",
+            engine: engineDocument(yield* Engine),
+            schema: config.schema,
+            migrations: result.history.length,
+            different,
+            changes: result.changes.map(changeDocument),
+            diff: result.text,
+            phases,
+            exitCode,
+          })
+          return exitCode
+        }
+        if (!different) {
           output.out(`No difference: the migrations build ${config.schema}.`)
           return 0
         }
@@ -32,7 +46,7 @@ export const diff = defineCommand({
         output.out(
           `\n${result.changes.length} change${result.changes.length === 1 ? "" : "s"} between the migrations and ${config.schema}.`,
         )
-        return context.args["exit-code"] === true ? 1 : 0
+        return exitCode
       }),
     ),
 })

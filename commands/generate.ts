@@ -1,15 +1,55 @@
 /**
  * generate: the main job. Plan UP and DOWN for the difference between the migrations and
  * schema.sql, prove them on a throwaway database, and write them in the project's format.
- * With --dry-run, print what would be written and write nothing.
+ * With --dry-run, print what would be written and write nothing; with --json, print the result
+ * (files with their paths and contents, the generator, attempts, tokens, findings) as one JSON
+ * document.
  */
 import { defineCommand } from "citty"
 import { Effect } from "effect"
-import { generateMigration } from "../workflow.ts"
+import { Engine, type EngineShape } from "../engines/engine.ts"
+import { type GenerateResult, generateMigration } from "../workflow.ts"
 import { projectArgs } from "./_args.ts"
 import { formatFinding } from "./_findings.ts"
-import { bold, colorDiff } from "./_output.ts"
+import { highlightSql } from "./_highlight.ts"
+import { changeDocument, engineDocument } from "./_json.ts"
+import { bold, colorDiff, dim } from "./_output.ts"
 import { projectCommand } from "./_run.ts"
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`
+
+/** The --json document of a finished run. */
+function generateDocument(result: GenerateResult, schema: string, engine: EngineShape, phases: unknown) {
+  const g = result.generation
+  const v = result.verification
+  return {
+    command: "generate",
+    status: result.status,
+    engine: engineDocument(engine),
+    schema,
+    changes: result.diff.changes.map(changeDocument),
+    diff: result.diff.text,
+    generator: g ? g.model : "builtin",
+    attempts: g ? g.attempts : result.status === "nothing-to-generate" ? 0 : 1,
+    tokens: g ? { input: g.inputTokens, output: g.outputTokens } : null,
+    waitMillis: g ? g.waitMillis : null,
+    modelSkipped: result.modelSkipped ?? null,
+    notes: result.notes,
+    verification: v
+      ? {
+          downChecked: v.downChecked,
+          tablesChecked: v.tablesChecked,
+          seeded: v.seed.seeded,
+          skipped: v.seed.skipped,
+        }
+      : null,
+    findings: result.findings ?? [],
+    written: result.status === "written",
+    files: result.files.map((f) => ({ path: f.path, content: f.content })),
+    phases,
+    exitCode: 0,
+  }
+}
 
 export const generate = defineCommand({
   meta: {
@@ -20,26 +60,30 @@ export const generate = defineCommand({
     ...projectArgs,
     "dry-run": { type: "boolean", description: "Print the migration instead of writing it" },
     name: { type: "string", description: "Description used in the file name" },
-    color: { type: "boolean", description: "Colour on a terminal (--no-color to turn off)", default: true },
   },
   run: (context) =>
-    projectCommand(context, (config, output) =>
+    projectCommand(context, (config, { output, phases }) =>
       Effect.gen(function* () {
         const result = yield* generateMigration(config, {
           dryRun: context.args["dry-run"] === true,
           name: typeof context.args.name === "string" ? context.args.name : undefined,
         })
+        if (output.json) {
+          output.document(generateDocument(result, config.schema, yield* Engine, phases))
+          return 0
+        }
         if (result.status === "nothing-to-generate") {
           output.out(`Nothing to generate: the migrations already build ${config.schema}.`)
           return 0
         }
-        output.out(colorDiff(output.color, result.diff.text))
+        const c = output.color
+        output.out(colorDiff(c, result.diff.text))
         output.out("")
         for (const note of result.notes) output.out(`note: ${note}`)
         const g = result.generation
         if (g) {
           output.out(
-            `Written by ${g.model}: ${g.attempts} attempt${g.attempts === 1 ? "" : "s"}, ${g.inputTokens} input and ${g.outputTokens} output tokens, ${(g.waitMillis / 1000).toFixed(1)} s waiting for the model.`,
+            `Written by ${g.model}: ${plural(g.attempts, "attempt")}, ${g.inputTokens} input and ${g.outputTokens} output tokens, ${(g.waitMillis / 1000).toFixed(1)} s waiting for the model.`,
           )
         } else if (result.modelSkipped) {
           output.out(
@@ -48,18 +92,21 @@ export const generate = defineCommand({
         }
         const seeded = result.verification?.seed.seeded.length ?? 0
         output.out(
-          `Verified on a fresh database: UP reaches ${config.schema}${result.down !== undefined ? ", DOWN restores the previous schema" : ""}, rows in ${seeded} table${seeded === 1 ? "" : "s"} kept.`,
+          `Verified on a fresh database: UP reaches ${config.schema}${result.down !== undefined ? ", DOWN restores the previous schema" : ""}, rows in ${plural(seeded, "table")} kept.`,
         )
         for (const skipped of result.verification?.seed.skipped ?? []) {
           output.out(`note: no sample rows in ${skipped.table} (${skipped.reason})`)
         }
-        for (const finding of result.findings ?? []) output.out(formatFinding(finding, output.color))
+        for (const finding of result.findings ?? []) output.out(formatFinding(finding, c))
         if (result.status === "dry-run") {
+          // Each file under a `-- path` line, so the output is itself SQL that can be copied as is.
           for (const file of result.files)
-            output.out(`\n${bold(output.color, `-- ${file.path}`)}\n${file.content.trimEnd()}`)
-          output.out("\nDry run: nothing was written.")
+            output.out(`\n${bold(c, `-- ${file.path}`)}\n${highlightSql(c, file.content.trimEnd())}`)
+          output.out(
+            `\n${dim(c, "Dry run: nothing was written.")} Run without --dry-run to write these files.`,
+          )
         } else {
-          for (const file of result.files) output.out(`Wrote ${file.path}`)
+          for (const file of result.files) output.out(`Wrote ${bold(c, file.path)}`)
         }
         return 0
       }),

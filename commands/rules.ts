@@ -1,7 +1,8 @@
 /**
  * rules: list the validation rules a run applies, as aim.toml resolves them: the built-ins minus
  * `disabled`, then the custom rules, each with its level. `--json` prints them as a JSON list of
- * { id, level, source, rule } for tools. Needs no engine and no model.
+ * { id, level, source, rule } for tools (a failure, too, is then a JSON error document). Needs no
+ * engine and no model.
  */
 import { defineCommand } from "citty"
 import { Effect } from "effect"
@@ -18,7 +19,7 @@ export const rules = defineCommand({
     debug: { type: "boolean", description: "Show stack traces of internal errors" },
   },
   run: ({ args }) => {
-    const output = makeOutput({ quiet: true })
+    const output = makeOutput({ quiet: true, json: args.json === true })
     const program = Effect.gen(function* () {
       const config = yield* loadConfig(String(args.dir ?? "."), { engine: undefined }, true)
       const set = resolveRules(config.validation, config.file ?? "aim.toml")

@@ -1,12 +1,15 @@
 /**
  * validate: prove the existing migrations: for each, in order, UP applies, DOWN restores the
- * schema before it and UP applies again; and the last state equals schema.sql.
+ * schema before it and UP applies again; and the last state equals schema.sql. With --rules, also
+ * run the validation rules on each; with --json, print the result as one JSON document.
  */
 import { defineCommand } from "citty"
 import { Effect } from "effect"
+import { Engine } from "../engines/engine.ts"
 import { validateProject } from "../workflow.ts"
 import { projectArgs } from "./_args.ts"
 import { formatFinding } from "./_findings.ts"
+import { engineDocument } from "./_json.ts"
 import { projectCommand } from "./_run.ts"
 
 export const validate = defineCommand({
@@ -22,9 +25,28 @@ export const validate = defineCommand({
     },
   },
   run: (context) =>
-    projectCommand(context, (config, output) =>
+    projectCommand(context, (config, { output, phases }) =>
       Effect.gen(function* () {
         const report = yield* validateProject(config, { rules: context.args.rules === true })
+        const errors = report.findings?.filter((f) => f.level === "error").length ?? 0
+        const exitCode = errors > 0 ? 1 : 0
+        if (output.json) {
+          output.document({
+            command: "validate",
+            engine: engineDocument(yield* Engine),
+            schema: config.schema,
+            valid: true,
+            migrations: report.states.map((s) => ({
+              up: s.migration.upPath,
+              down: s.migration.downPath ?? null,
+            })),
+            downsChecked: report.downsChecked,
+            findings: report.findings ?? null,
+            phases,
+            exitCode,
+          })
+          return exitCode
+        }
         const downs =
           report.downsChecked === report.migrations
             ? "each DOWN restores the schema before it"
@@ -34,13 +56,12 @@ export const validate = defineCommand({
         )
         if (report.findings === undefined) return 0
         for (const finding of report.findings) output.out(formatFinding(finding, output.color))
-        const errors = report.findings.filter((f) => f.level === "error").length
         output.out(
           report.findings.length === 0
             ? "Rules: no findings."
             : `Rules: ${errors} error(s), ${report.findings.length - errors} warning(s).`,
         )
-        return errors > 0 ? 1 : 0
+        return exitCode
       }),
     ),
 })

@@ -58,6 +58,7 @@ export interface ApplyOptions {
   readonly transaction: boolean
 }
 
+/** Which tables a verification filled with synthesized rows before UP, and which it left empty and why. */
 export interface SeedReport {
   /** Tables that received synthesized rows, with how many. */
   readonly seeded: ReadonlyArray<{ readonly table: string; readonly rows: number }>
@@ -92,6 +93,10 @@ export interface Capabilities {
 /** Grammars the validation rules can parse (rules/_parse.ts). */
 export type SqlGrammar = "sqlite" | "postgresql" | "mysql" | "mariadb"
 
+/**
+ * The engine contract: what an engine in engines/ provides (id, description, capabilities, split, ephemeral
+ * databases, plan, renderTable).
+ */
 export interface EngineShape {
   /** "sqlite", "postgres-17", ... as written in aim.toml. */
   readonly id: string
@@ -115,4 +120,8 @@ export interface EngineShape {
   readonly promptRules?: ReadonlyArray<string> | undefined
 }
 
+/**
+ * The engine service every step uses: throwaway databases, the SQL splitter, the planner and the table
+ * renderer of one database engine.
+ */
 export class Engine extends Context.Service<Engine, EngineShape>()("aim/engines/Engine") {}

@@ -16,6 +16,7 @@ export interface EngineEntry {
   readonly layer: (id: string, config: Config) => Layer.Layer<Engine, EngineFailed | ConfigError>
 }
 
+/** Every engine aim knows, in the order ids are matched against them. */
 export const engines: ReadonlyArray<EngineEntry> = [
   { matches: (id) => id === "sqlite", layer: () => sqlite.layer },
   {
@@ -39,6 +40,10 @@ export const engines: ReadonlyArray<EngineEntry> = [
 /** Engine ids users may write; shown when an id is unknown. */
 export const knownEngines = ["sqlite", "postgres-<version>", "mysql-<version>", "mariadb-<version>"]
 
+/**
+ * The engine entry for an id from aim.toml (`sqlite`, `postgres-17`, `mariadb-11`), or undefined when none
+ * matches.
+ */
 export function findEngine(id: string): EngineEntry | undefined {
   return engines.find((e) => e.matches(id))
 }

@@ -47,6 +47,10 @@ export interface FormatContext {
   readonly env: Readonly<Record<string, string | undefined>>
 }
 
+/**
+ * The format contract: how a migration runner names, reads and writes migration files (see formats/ for the
+ * built-in ones).
+ */
 export interface FormatShape {
   readonly id: string
   /**

@@ -11,6 +11,10 @@ import { refinery } from "./refinery.ts"
 import { sqitch } from "./sqitch.ts"
 import { sqlx } from "./sqlx.ts"
 
+/**
+ * The built-in formats by the name aim.toml uses (`migrate`, `goose`, `flyway`, `sqitch`, `sqlx`, `dbmate`,
+ * `refinery`).
+ */
 export const formats: Readonly<Record<string, FormatShape>> = {
   migrate,
   goose,

@@ -11,6 +11,7 @@ import { dirname, join } from "node:path"
 import { parseTOML } from "confbox"
 import { Effect, Schema as S } from "effect"
 
+/** A provider needs an API key and none is set, naming the variable to set (or `aim auth <provider>`). */
 export class MissingApiKey extends S.TaggedError<MissingApiKey>()("MissingApiKey", {
   provider: S.String,
   variable: S.String,
@@ -20,6 +21,7 @@ export class MissingApiKey extends S.TaggedError<MissingApiKey>()("MissingApiKey
   }
 }
 
+/** The credentials file cannot be read or written, naming the path. */
 export class CredentialsError extends S.TaggedError<CredentialsError>()("CredentialsError", {
   path: S.String,
   reason: S.String,

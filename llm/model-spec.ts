@@ -6,6 +6,7 @@
  */
 import { compatibleProviders } from "./openai-compatible.ts"
 
+/** The `model` setting decoded: the built-in planner, or a provider and a model. */
 export type ModelSpec =
   | { readonly kind: "builtin" }
   | { readonly kind: "llm"; readonly provider: string; readonly model: string; readonly spec: string }

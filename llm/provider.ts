@@ -9,6 +9,7 @@ import { Context, type Effect, Schema as S } from "effect"
 /** A JSON Schema object describing a tool's arguments. */
 export type JsonSchema = Readonly<Record<string, unknown>>
 
+/** The tool a model is asked to call, with the JSON Schema of its arguments. */
 export interface ToolSpec {
   readonly name: string
   readonly description: string
@@ -20,6 +21,7 @@ export interface ChatTurn {
   readonly content: string
 }
 
+/** One request to a model: system prompt, conversation, the tool it must call, and the output token limit. */
 export interface ToolRequest {
   readonly system: string
   /** The conversation so far; the last turn is the user's. */
@@ -28,6 +30,7 @@ export interface ToolRequest {
   readonly maxTokens: number
 }
 
+/** A model's answer: the tool call's arguments, any free text, and the tokens used. */
 export interface ToolAnswer {
   /** The arguments of the tool call, undefined when the model answered without calling the tool. */
   readonly arguments?: unknown
@@ -54,6 +57,7 @@ export class ProviderFailed extends S.TaggedError<ProviderFailed>()("ProviderFai
   }
 }
 
+/** The provider contract: what an LLM provider in llm/ implements to answer a tool request. */
 export interface ProviderShape {
   /** "anthropic", "openai", "groq", "bedrock", ... */
   readonly provider: string
@@ -61,4 +65,5 @@ export interface ProviderShape {
   readonly callTool: (request: ToolRequest) => Effect.Effect<ToolAnswer, ProviderFailed>
 }
 
+/** The model service: one tool-calling request at a time to the configured provider (see llm/registry.ts). */
 export class Provider extends Context.Service<Provider, ProviderShape>()("aim/llm/Provider") {}

@@ -23,6 +23,10 @@ export function keyVariableOf(provider: string): string | undefined {
   return compatibleProviders[provider]?.keyVariable
 }
 
+/**
+ * The Provider layer for a `<provider>-<model>` spec, with its key resolved from the environment or `aim
+ * auth`.
+ */
 export function providerLayer(
   spec: Extract<ModelSpec, { kind: "llm" }>,
   options: ProviderOptions,

@@ -11,6 +11,7 @@ import { narrowingTypeChange } from "./narrowing-type-change.ts"
 import { removeEnumValue } from "./remove-enum-value.ts"
 import type { BuiltinRule } from "./rule.ts"
 
+/** The built-in validation rules, one per file in rules/ (file name = rule id). */
 export const builtinRules: ReadonlyArray<BuiltinRule> = [
   dropTable,
   dropColumn,
@@ -21,4 +22,5 @@ export const builtinRules: ReadonlyArray<BuiltinRule> = [
   dropIndex,
 ]
 
+/** The ids of the built-in rules, as aim.toml spells them. */
 export const builtinIds = builtinRules.map((r) => r.id)

@@ -22,6 +22,7 @@ export interface ResolvedCustom {
   readonly level: FindingLevel
 }
 
+/** The rules a run applies: enabled built-ins with their levels, custom rules, and the disabled built-ins. */
 export interface RuleSet {
   readonly builtins: ReadonlyArray<ResolvedBuiltin>
   readonly customs: ReadonlyArray<ResolvedCustom>
@@ -39,6 +40,7 @@ export interface RuleListing {
 
 const levels: ReadonlyArray<FindingLevel> = ["error", "warning"]
 
+/** aim.toml's `[validation]` resolved into the rules a run applies, or a ConfigError naming the problem. */
 export function resolveRules(
   validation: { readonly disabled: ReadonlyArray<string>; readonly rules: ReadonlyArray<CustomRule> },
   source = "aim.toml",

@@ -34,6 +34,9 @@ export interface UpStatement {
   readonly unparsed?: string | undefined
 }
 
+/**
+ * The rule contract: an id, a level, a description, and a check over the schemas and parsed UP statements.
+ */
 export interface BuiltinRule {
   /** The id users write in aim.toml; also the rule's file name. */
   readonly id: string

@@ -10,6 +10,9 @@ import { Engine } from "../engines/engine.ts"
 import { applyScript } from "../engines/replay.ts"
 import type { Migration, Schema } from "../model.ts"
 
+/**
+ * An existing migration fails a check of `aim validate`: which migration, which check, and the difference.
+ */
 export class HistoryBroken extends S.TaggedError<HistoryBroken>()("HistoryBroken", {
   migration: S.String,
   check: S.Literals(["down-restores", "up-repeats", "matches-schema"]),
@@ -27,6 +30,10 @@ export class HistoryBroken extends S.TaggedError<HistoryBroken>()("HistoryBroken
   }
 }
 
+/**
+ * What `checkHistory` proved: how many migrations, how many DOWNs, and each migration's before and after
+ * schemas.
+ */
 export interface HistoryReport {
   readonly migrations: number
   /** Migrations whose DOWN was checked (those that have one). */
@@ -39,6 +46,10 @@ export interface HistoryReport {
   }>
 }
 
+/**
+ * Step: prove every existing migration in order (UP applies, DOWN restores, UP again) and that the end equals
+ * schema.sql.
+ */
 export const checkHistory = Effect.fn("aim/steps/check-history")(function* (
   history: ReadonlyArray<Migration>,
   desired: Schema,

@@ -45,6 +45,7 @@ export type Verdict<A> =
   | { readonly ok: true; readonly report: A }
   | { readonly ok: false; readonly problem: string; readonly detail: string }
 
+/** How often and how long to retry a model call after a retryable transport failure (429, 5xx, timeout). */
 export interface TransportPolicy {
   /** Retries of one call after a retryable transport failure. */
   readonly retries: number
@@ -52,6 +53,7 @@ export interface TransportPolicy {
   readonly maxDelay: Duration.Input
 }
 
+/** The default backoff for a model's transport failures: 5 retries from 1 s, capped at 30 s. */
 export const defaultTransport: TransportPolicy = { retries: 5, baseDelay: "1 second", maxDelay: "30 seconds" }
 
 /** The longest wait a retry-after header can ask for before aim gives up waiting on it. */
@@ -76,6 +78,7 @@ export const transportRetry = (policy: TransportPolicy) =>
     Schedule.while(({ input }) => input.retryable),
   )
 
+/** What the model is asked: the two schemas, the changes, the planner's draft, instructions and limits. */
 export interface GenerationRequest {
   /** `<provider>-<model>` as configured, for messages. */
   readonly model: string
@@ -91,6 +94,7 @@ export interface GenerationRequest {
   readonly transport?: TransportPolicy | undefined
 }
 
+/** A migration a model wrote and that verified, with its proof, attempts, token counts and wait time. */
 export interface Generation<A> {
   readonly candidate: Candidate
   readonly report: A

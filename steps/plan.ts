@@ -11,6 +11,10 @@ export function renderScript(statements: ReadonlyArray<string>): string {
   return statements.length === 0 ? "" : `${statements.map((s) => `${s.trim()};`).join("\n")}\n`
 }
 
+/**
+ * A migration proposed by the planner or a model, not yet verified: UP, optional DOWN, and notes for the
+ * user.
+ */
 export interface Candidate {
   readonly up: string
   /** Undefined with `no_down` or for a format without a down direction. */
@@ -18,6 +22,10 @@ export interface Candidate {
   readonly notes: ReadonlyArray<string>
 }
 
+/**
+ * Step: the built-in planner's UP (and DOWN when `withDown`) for the change from `current` to `desired`;
+ * fails with PlanFailed when it cannot write it.
+ */
 export const plan = Effect.fn("aim/steps/plan")(function* (
   current: Schema,
   desired: Schema,

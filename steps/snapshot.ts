@@ -34,6 +34,7 @@ export const snapshotSchema = Effect.fn("aim/steps/snapshot/schema")(function* (
   return yield* db.snapshot
 }, Effect.scoped)
 
+/** The two schemas a run compares: what the migrations build and what schema.sql asks for. */
 export interface Snapshots {
   /** What the history builds. */
   readonly current: Schema
@@ -41,6 +42,9 @@ export interface Snapshots {
   readonly desired: Schema
 }
 
+/**
+ * Step: replay the history and load schema.sql into two throwaway databases at once, and read both catalogs.
+ */
 export const snapshot = Effect.fn("aim/steps/snapshot")(function* (
   history: ReadonlyArray<Migration>,
   source: SchemaSource,

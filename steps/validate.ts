@@ -37,6 +37,7 @@ export class RuleViolated extends S.TaggedError<RuleViolated>()("RuleViolated", 
   }
 }
 
+/** A migration as the rules see it: the schemas before and after, and the UP SQL with where it came from. */
 export interface MigrationUnderRules {
   readonly before: Schema
   readonly after: Schema
@@ -45,6 +46,7 @@ export interface MigrationUnderRules {
   readonly source: string
 }
 
+/** What the rules found in one migration, and how many custom rules the model judged. */
 export interface ValidationReport {
   /** Every finding, error and warning, built-ins first, then custom rules in their order. */
   readonly findings: ReadonlyArray<Finding>
@@ -123,6 +125,10 @@ const judge = (
       }),
     )
 
+/**
+ * Step: run the resolved validation rules on one migration; built-ins decide exactly, custom rules go to the
+ * model in parallel.
+ */
 export const validate = Effect.fn("aim/steps/validate")(function* (
   rules: RuleSet,
   migration: MigrationUnderRules,

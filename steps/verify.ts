@@ -31,6 +31,10 @@ export class MigrationFailed extends S.TaggedError<MigrationFailed>()("Migration
   }
 }
 
+/**
+ * Verification failure: after UP (or DOWN) the database does not match the expected schema; carries the
+ * difference.
+ */
 export class SchemaDrift extends S.TaggedError<SchemaDrift>()("SchemaDrift", {
   phase: Phase,
   diff: S.String,
@@ -41,6 +45,7 @@ export class SchemaDrift extends S.TaggedError<SchemaDrift>()("SchemaDrift", {
   }
 }
 
+/** Verification failure: rows present before UP are missing or changed after it (or after DOWN). */
 export class RowsChanged extends S.TaggedError<RowsChanged>()("RowsChanged", {
   phase: Phase,
   table: S.String,
@@ -51,6 +56,7 @@ export class RowsChanged extends S.TaggedError<RowsChanged>()("RowsChanged", {
   }
 }
 
+/** Verification failure: after UP or DOWN some rows violate a foreign key. */
 export class ForeignKeysBroken extends S.TaggedError<ForeignKeysBroken>()("ForeignKeysBroken", {
   phase: Phase,
   violations: S.Array(S.String),
@@ -60,6 +66,10 @@ export class ForeignKeysBroken extends S.TaggedError<ForeignKeysBroken>()("Forei
   }
 }
 
+/**
+ * What a successful verification checked: the seeded tables, how many tables' rows were compared, and whether
+ * DOWN was run.
+ */
 export interface VerifyReport {
   readonly seed: SeedReport
   /** Tables whose rows were compared after UP (and after DOWN). */
@@ -135,6 +145,10 @@ const runPhase = Effect.fnUntraced(function* (
   }
 })
 
+/**
+ * Step: prove a candidate on a fresh database holding the history and sample rows: UP reaches the desired
+ * schema, rows survive, DOWN restores the previous schema.
+ */
 export const verify = Effect.fn("aim/steps/verify")(function* (
   candidate: Candidate,
   history: ReadonlyArray<Migration>,

@@ -10,6 +10,7 @@ import { dirname, join } from "node:path"
 import { Effect, Schema as S } from "effect"
 import type { FolderFile } from "../formats/format.ts"
 
+/** A migration file could not be written (it exists, or the folder is not writable), naming the file. */
 export class WriteFailed extends S.TaggedError<WriteFailed>()("WriteFailed", {
   file: S.String,
   reason: S.String,
@@ -19,6 +20,7 @@ export class WriteFailed extends S.TaggedError<WriteFailed>()("WriteFailed", {
   }
 }
 
+/** The files to write, where, and which existing ones (a format's index) may be replaced. */
 export interface WriteRequest {
   /** The migrations folder, absolute. */
   readonly folder: string
@@ -29,6 +31,10 @@ export interface WriteRequest {
   readonly replaces?: ReadonlyArray<string>
 }
 
+/**
+ * Step: write the migration files into the migrations folder, refusing to overwrite any file except a
+ * format's index.
+ */
 export const write = Effect.fn("aim/steps/write")(function* (request: WriteRequest) {
   const replaceable = new Set(request.replaces ?? [])
   const token = `${process.pid}-${Date.now().toString(36)}`

@@ -249,7 +249,12 @@ function startServer(flavor: Flavor, choice: BackendChoice) {
         const address = yield* Effect.try({ try: () => parseServerUrl(choice.url), catch: failed })
         yield* check(address, `the server at ${describeAddress(address)}`)
         return address
-      })
+      }).pipe(
+        // Name the setting at fault: the URL came from an environment variable or aim.toml.
+        Effect.mapError(
+          (e) => new EngineFailed({ engine: e.engine, action: e.action, reason: `${e.reason} (url from ${choice.source})` }),
+        ),
+      )
     case "docker":
     case "local": {
       const start =

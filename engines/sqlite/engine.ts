@@ -133,4 +133,7 @@ export const make = Effect.sync(() =>
   }),
 )
 
+/**
+ * The SQLite engine as a layer: in-process bun:sqlite, each throwaway database in memory; needs no server.
+ */
 export const layer = Layer.effect(Engine, make)

@@ -128,7 +128,17 @@ export const acquireBackend = (
     const backend: PgBackend = yield* (() => {
       switch (choice.backend) {
         case "url":
-          return urlBackend(request.engine, url?.value ?? "")
+          // Name the setting at fault when the server cannot be reached: an environment variable or aim.toml.
+          return urlBackend(request.engine, url?.value ?? "").pipe(
+            Effect.mapError(
+              (e) =>
+                new EngineFailed({
+                  engine: e.engine,
+                  action: e.action,
+                  reason: `${e.reason} (url from ${url?.from ?? "aim.toml"})`,
+                }),
+            ),
+          )
         case "docker":
           return dockerBackend(request.engine, request.asked)
         case "local":
