@@ -112,6 +112,10 @@ export async function run(rawArgs: string[], early: EarlySignals, options: RunOp
       rest,
     )
   }
+  // A signal that came while aim was loading is dispatched to cli.ts's listener only on a turn of the
+  // event loop; without this turn it would arrive after runMain, once a quick (synchronous) command
+  // had already finished, and be lost.
+  await new Promise((resolve) => setImmediate(resolve))
   const before = early.received()
   if (before) process.exit(exitCodeOfSignal(before))
   let signalCode = 130

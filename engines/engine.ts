@@ -71,7 +71,8 @@ export interface Database {
   readonly apply: (
     statements: ReadonlyArray<Statement>,
     options: ApplyOptions,
-  ) => Effect.Effect<void, StatementFailed>
+    // EngineFailed: the server went away (a lost connection is not the statement's fault).
+  ) => Effect.Effect<void, StatementFailed | EngineFailed>
   readonly snapshot: Effect.Effect<Schema, EngineFailed>
   /** Insert synthesized rows into every table of `schema`, respecting keys, FKs and checks. */
   readonly seed: (schema: Schema) => Effect.Effect<SeedReport, EngineFailed>

@@ -252,7 +252,12 @@ function startServer(flavor: Flavor, choice: BackendChoice) {
       }).pipe(
         // Name the setting at fault: the URL came from an environment variable or aim.toml.
         Effect.mapError(
-          (e) => new EngineFailed({ engine: e.engine, action: e.action, reason: `${e.reason} (url from ${choice.source})` }),
+          (e) =>
+            new EngineFailed({
+              engine: e.engine,
+              action: e.action,
+              reason: `${e.reason} (url from ${choice.source})`,
+            }),
         ),
       )
     case "docker":

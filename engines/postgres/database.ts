@@ -25,9 +25,28 @@ export function serverMessage(error: unknown): string {
     .join("\n")
 }
 
+/**
+ * A failure of the connection rather than of the statement: the driver's own codes, and the
+ * server's SQLSTATE classes 08 (connection exception) and 57P (terminated, shut down).
+ */
+export function lostConnection(error: unknown): boolean {
+  const code = String((error as { code?: unknown } | null)?.code ?? "")
+  return (
+    /^(CONNECTION_(CLOSED|ENDED|DESTROYED)|ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT)$/.test(code) ||
+    /^(08...|57P0[123])$/.test(code)
+  )
+}
+
 export function sessionDatabase(engine: string, session: PgSession): Database {
   const engineFailed = (action: string) => (error: unknown) =>
     new EngineFailed({ engine, action, reason: serverMessage(error) })
+
+  const connectionLost = (at: Statement | undefined, error: unknown) =>
+    new EngineFailed({
+      engine,
+      action: `run ${at ? `${at.source}:${at.line}` : "a script"}`,
+      reason: `the connection to the server was lost (${serverMessage(error)})`,
+    })
 
   const apply = (statements: ReadonlyArray<Statement>, options: ApplyOptions) =>
     Effect.tryPromise({
@@ -38,6 +57,7 @@ export function sessionDatabase(engine: string, session: PgSession): Database {
           try {
             await session.exec(s.sql)
           } catch (error) {
+            if (lostConnection(error)) throw connectionLost(s, error)
             // Whoever opened the transaction (aim or the script), it is aborted now; end it so the
             // session stays usable. Without one open, ROLLBACK only warns.
             await session.exec("ROLLBACK").catch(() => undefined)
@@ -53,6 +73,7 @@ export function sessionDatabase(engine: string, session: PgSession): Database {
           try {
             await session.exec("COMMIT")
           } catch (error) {
+            if (lostConnection(error)) throw connectionLost(statements.at(-1), error)
             // Deferred constraints are checked at COMMIT.
             throw new StatementFailed({
               source: statements[0]?.source ?? "",
@@ -64,14 +85,16 @@ export function sessionDatabase(engine: string, session: PgSession): Database {
         }
       },
       catch: (error) =>
-        error instanceof StatementFailed
+        error instanceof StatementFailed || error instanceof EngineFailed
           ? error
-          : new StatementFailed({
-              source: statements[0]?.source ?? "",
-              line: 0,
-              statement: "BEGIN",
-              reason: serverMessage(error),
-            }),
+          : lostConnection(error)
+            ? connectionLost(statements[0], error)
+            : new StatementFailed({
+                source: statements[0]?.source ?? "",
+                line: 0,
+                statement: "BEGIN",
+                reason: serverMessage(error),
+              }),
     })
 
   return {

@@ -22,6 +22,16 @@ const engineFailed = (action: string) => (error: unknown) =>
 const controlsTransaction = (s: Statement) =>
   /^(BEGIN|COMMIT|END|ROLLBACK)\b/i.test(s.sql.trim()) && !/^BEGIN\s+ATOMIC/i.test(s.sql)
 
+/**
+ * Statements that reach files beyond the in-memory database: ATTACH opens (or creates) any file
+ * the process may write, VACUUM INTO writes one. SQL a model wrote runs here too, so aim runs
+ * neither, whoever wrote it.
+ */
+const reachesFiles = (s: Statement) => {
+  const sql = s.sql.replace(/^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*/, "")
+  return /^ATTACH\b/i.test(sql) || /^VACUUM\b[^;]*\bINTO\b/i.test(sql)
+}
+
 /** A value as text that tells types apart, so 1 and '1' do not compare equal. */
 function cell(value: unknown): string {
   if (value === null) return "null"
@@ -37,6 +47,15 @@ function open(): { readonly database: Database; readonly close: () => void } {
   const apply = (statements: ReadonlyArray<Statement>, options: { transaction: boolean }) =>
     Effect.try({
       try: () => {
+        const outside = statements.find(reachesFiles)
+        if (outside)
+          throw new StatementFailed({
+            source: outside.source,
+            line: outside.line,
+            statement: outside.sql,
+            reason:
+              "ATTACH and VACUUM INTO reach files outside aim's throwaway database; aim does not run them",
+          })
         const wrap = options.transaction && !statements.some(controlsTransaction)
         if (wrap) db.run("BEGIN")
         for (const s of statements) {

@@ -57,28 +57,51 @@ export const throwawayServer = Effect.fnUntraced(function* (connector: ServerCon
   })
   const versionNum = Number(info?.num ?? 0)
 
-  const createDatabase = Effect.acquireRelease(
-    Effect.tryPromise({
-      try: async () => {
-        const name = throwawayName()
-        // template0 and C collation: the same empty database on every server, whatever its defaults.
-        await adminSession.exec(
-          `CREATE DATABASE ${quoteIdent(name)} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'`,
-        )
-        return name
-      },
-      catch: fail("create a throwaway database"),
-    }),
-    (name) =>
-      Effect.tryPromise(async () => {
-        for (const statement of dropStatements(name, versionNum)) await adminSession.exec(statement)
-      }).pipe(
-        Effect.catch((error) =>
-          Effect.logWarning(
-            `${connector.engine}: could not drop throwaway database ${name}: ${connector.clean(String(error))}`,
-          ),
+  /**
+   * Drop `name` (IF EXISTS), on the admin connection, or on a fresh one when that connection is
+   * gone (the server ended it, as pg_terminate_backend or a restart does): a throwaway database
+   * must not outlive the run because the connection that made it was cut.
+   */
+  const dropDatabase = (name: string) => {
+    const dropOn = (session: ReturnType<typeof sessionOf>) => async () => {
+      for (const statement of dropStatements(name, versionNum)) await session.exec(statement)
+    }
+    return Effect.tryPromise(dropOn(adminSession)).pipe(
+      Effect.catch(() =>
+        Effect.tryPromise(async () => {
+          const fresh = connector.connect()
+          try {
+            await dropOn(sessionOf(fresh))()
+          } finally {
+            await fresh.end({ timeout: 5 }).catch(() => undefined)
+          }
+        }),
+      ),
+      Effect.catch((error) =>
+        Effect.logWarning(
+          `${connector.engine}: could not drop throwaway database ${name}: ${connector.clean(String(error))}`,
         ),
       ),
+    )
+  }
+
+  const createDatabase = Effect.acquireRelease(
+    Effect.suspend(() => {
+      const name = throwawayName()
+      return Effect.tryPromise({
+        // template0 and C collation: the same empty database on every server, whatever its defaults.
+        try: () =>
+          adminSession.exec(
+            `CREATE DATABASE ${quoteIdent(name)} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'`,
+          ),
+        catch: fail("create a throwaway database"),
+      }).pipe(
+        Effect.as(name),
+        // The connection may have been cut after the server created it but before it answered.
+        Effect.tapError(() => dropDatabase(name)),
+      )
+    }),
+    dropDatabase,
   )
 
   const ephemeral = Effect.gen(function* () {

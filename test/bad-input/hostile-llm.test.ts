@@ -1,0 +1,206 @@
+/**
+ * Hostile model output: SQL written by a model must only ever run in throwaway databases aim made.
+ * A fake model (test/llm/fake-server.ts, OpenAI protocol) answers, one attempt after another, with
+ * statements aimed outside the throwaway database: DROP DATABASE of the user's real database (also
+ * after a COMMIT that ends aim's transaction), a psql `\!` shell escape, a table in another
+ * database, COPY ... TO PROGRAM, and on SQLite ATTACH of a real database file and VACUUM INTO a new
+ * file. Afterwards the sentinel database, the sentinel files and the project are as they were, no
+ * file appeared, and aim reports that no candidate verified (exit 1, nothing written).
+ *
+ * The PostgreSQL URL is a superuser's, as a developer's local URL usually is: that is the case where
+ * a statement can reach beyond its database.
+ */
+import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test"
+import { Database } from "bun:sqlite"
+import { randomBytes } from "node:crypto"
+import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { type Reply, startFakeServer } from "../llm/fake-server.ts"
+import {
+  closePgAdmin,
+  disposeSandbox,
+  dropPgRole,
+  expectNothingLeft,
+  expectOneMessage,
+  makePgRole,
+  makeSandbox,
+  type PgRole,
+  pgAdmin,
+  pgAvailable,
+  pgDatabasesOf,
+  runAim,
+  snapshotTree,
+  writeProject,
+} from "./_harness.ts"
+
+setDefaultTimeout(180_000)
+
+const hasPg = await pgAvailable()
+
+const answer = (up_sql: string): Reply => ({
+  kind: "tool",
+  args: { up_sql, down_sql: "DROP TABLE posts;", description: "add posts" },
+})
+
+/** A place the database server's OS user (postgres) may delete from: a hostile COPY TO PROGRAM could. */
+function sentinelFolder(root: string) {
+  const folder = join(root, "sentinel")
+  mkdirSync(folder)
+  chmodSync(folder, 0o777)
+  const file = join(folder, "keep-me.txt")
+  writeFileSync(file, "sentinel\n")
+  return { folder, file }
+}
+
+const modelToml = (engine: string, attempts: number) =>
+  `engine = "${engine}"\nmodel = "openai-gpt-test"\nstrategy = "llm"\nmax_retries = ${attempts - 1}\n`
+
+describe("hostile SQL from a model runs only in aim's throwaway databases", () => {
+  /**
+   * KNOWN BUG (reported, not fixed here: the fix is to verify as an unprivileged role, not a
+   * denylist): with a superuser URL, `COMMIT; DROP DATABASE <other>` and `COPY ... TO PROGRAM` from a
+   * model run with the superuser's power, so the first two groups fail today; they are marked
+   * `failing` so the suite stays green and flips red (remove `.failing`) once aim is safe.
+   */
+  const pgGroups: ReadonlyArray<{
+    name: string
+    knownBug: boolean
+    replies: (sentinel: { db: string; file: string; folder: string }) => ReadonlyArray<Reply>
+  }> = [
+    {
+      name: "DROP DATABASE of the user's database, inside and after aim's transaction",
+      knownBug: true,
+      replies: ({ db }) => [
+        answer(`DROP DATABASE ${db};\nCREATE TABLE posts (id int PRIMARY KEY);`),
+        answer(`COMMIT;\nDROP DATABASE ${db};\nBEGIN;\nCREATE TABLE posts (id int PRIMARY KEY);`),
+      ],
+    },
+    {
+      name: "a psql shell escape and COPY ... TO PROGRAM",
+      knownBug: true,
+      replies: ({ file, folder }) => [
+        answer(`\\! rm -rf ${file}\nCREATE TABLE posts (id int PRIMARY KEY);`),
+        answer(`COPY (SELECT 1) TO PROGRAM 'rm -rf ${file}';\nCREATE TABLE posts (id int PRIMARY KEY);`),
+        answer(
+          `CREATE TABLE posts (id int PRIMARY KEY);\nCOPY (SELECT 1) TO PROGRAM 'touch ${folder}/created-by-model';`,
+        ),
+      ],
+    },
+    {
+      name: "tables in another database",
+      knownBug: false,
+      replies: ({ db }) => [
+        answer(`CREATE TABLE ${db}.public.t (id int);\nCREATE TABLE posts (id int PRIMARY KEY);`),
+        answer(`ALTER TABLE ${db}.public.keep RENAME TO gone;\nCREATE TABLE posts (id int PRIMARY KEY);`),
+        answer(`DROP TABLE ${db}.public.keep;\nCREATE TABLE posts (id int PRIMARY KEY);`),
+      ],
+    },
+  ]
+  for (const group of pgGroups) {
+    const run = group.knownBug ? test.failing : test
+    run.skipIf(!hasPg)(`PostgreSQL url (superuser), ${group.name}: the sentinels survive`, async () => {
+      const box = makeSandbox("aim-hostile-")
+      const fake = startFakeServer()
+      const sentinelDb = `sentinel_${randomBytes(6).toString("hex")}`
+      let role: PgRole | undefined
+      try {
+        const { folder, file } = sentinelFolder(box.root)
+        await pgAdmin().unsafe(`CREATE DATABASE ${sentinelDb}`)
+        const replies = [
+          ...group.replies({ db: sentinelDb, file, folder }),
+          // Never verifies: keeps the run failing so that every hostile answer is tried.
+          answer("CREATE TABLE posts (;"),
+        ]
+        fake.script(replies)
+        writeProject(box, {
+          "aim.toml": `${modelToml("postgres-15", replies.length)}\n[engines.postgres]\nbackend = "url"\n`,
+          "schema.sql":
+            "CREATE TABLE users (id int PRIMARY KEY);\nCREATE TABLE posts (id int PRIMARY KEY);\n",
+          "migrations/000001_users.up.sql": "CREATE TABLE users (id int PRIMARY KEY);\n",
+        })
+        role = await makePgRole({ superuser: true })
+        const before = snapshotTree(box.project)
+        const r = await runAim(box, ["generate"], {
+          AIM_POSTGRES_URL: role.url,
+          OPENAI_BASE_URL: `${fake.url}/v1`,
+          OPENAI_API_KEY: "sk-aimtest-hostile",
+        })
+        console.log(
+          `hostile: postgres, ${group.name}: exit ${r.code}\n${r.stderr}${r.code === 0 ? r.stdout : ""}`,
+        )
+        // What matters most first: the user's database and files outside aim's throwaway databases.
+        const rows = await pgAdmin()`SELECT datname FROM pg_database WHERE datname = ${sentinelDb}`
+        expect(rows.map((row) => row.datname)).toEqual([sentinelDb])
+        expect(existsSync(file)).toBe(true)
+        expect(readdirSync(folder)).toEqual(["keep-me.txt"])
+        expect(await pgDatabasesOf(role)).toEqual([])
+        expectOneMessage(r, 1, ["openai-gpt-test", `${replies.length} attempts`, "nothing was written"])
+        expect(fake.requests.length).toBe(replies.length)
+        expectNothingLeft(box, before)
+      } finally {
+        fake.stop()
+        await pgAdmin()
+          .unsafe(`DROP DATABASE IF EXISTS ${sentinelDb} WITH (FORCE)`)
+          .catch(() => undefined)
+        await dropPgRole(role)
+        disposeSandbox(box)
+      }
+    })
+  }
+
+  test("SQLite: ATTACH and VACUUM INTO cannot reach files", async () => {
+    const box = makeSandbox("aim-hostile-")
+    const fake = startFakeServer()
+    try {
+      const { folder, file } = sentinelFolder(box.root)
+      const realDb = join(folder, "app.db")
+      const db = new Database(realDb)
+      db.exec("CREATE TABLE keep (id INTEGER PRIMARY KEY); INSERT INTO keep VALUES (1), (2);")
+      db.close()
+      const replies = [
+        answer(
+          `BEGIN;\nCOMMIT;\nATTACH DATABASE '${realDb}' AS other;\nDROP TABLE other.keep;\nDETACH DATABASE other;\nCREATE TABLE posts (id INTEGER PRIMARY KEY);`,
+        ),
+        answer(
+          `ATTACH DATABASE '${realDb}' AS other;\nDROP TABLE other.keep;\nDETACH DATABASE other;\nCREATE TABLE posts (id INTEGER PRIMARY KEY);`,
+        ),
+        answer(
+          `ATTACH DATABASE '${folder}/new.db' AS other;\nCREATE TABLE other.t (id INTEGER);\nDETACH DATABASE other;\nCREATE TABLE posts (id INTEGER PRIMARY KEY);`,
+        ),
+        answer(`CREATE TABLE posts (id INTEGER PRIMARY KEY);\nVACUUM INTO '${folder}/copy.db';`),
+        answer("CREATE TABLE posts (;"),
+      ]
+      fake.script(replies)
+      writeProject(box, {
+        "aim.toml": modelToml("sqlite", replies.length),
+        "schema.sql":
+          "CREATE TABLE users (id INTEGER PRIMARY KEY);\nCREATE TABLE posts (id INTEGER PRIMARY KEY);\n",
+        "migrations/000001_users.up.sql": "CREATE TABLE users (id INTEGER PRIMARY KEY);\n",
+      })
+      const before = snapshotTree(box.project)
+      const r = await runAim(box, ["generate"], {
+        OPENAI_BASE_URL: `${fake.url}/v1`,
+        OPENAI_API_KEY: "sk-aimtest-hostile",
+      })
+      console.log(
+        `hostile: sqlite exit ${r.code}\n${r.stderr}\nsentinel folder: ${readdirSync(folder).join(", ")}`,
+      )
+      const check = new Database(realDb, { readonly: true })
+      const kept = check.query("SELECT count(*) AS n FROM sqlite_master WHERE name = 'keep'").get() as {
+        n: number
+      }
+      check.close()
+      expect(kept.n).toBe(1)
+      expect(readdirSync(folder).sort()).toEqual(["app.db", "keep-me.txt"])
+      expect(existsSync(file)).toBe(true)
+      expectOneMessage(r, 1, ["openai-gpt-test", `${replies.length} attempts`, "nothing was written"])
+      expect(fake.requests.length).toBe(replies.length)
+      expectNothingLeft(box, before)
+    } finally {
+      fake.stop()
+      disposeSandbox(box)
+    }
+  })
+})
+
+afterAll(() => closePgAdmin())
