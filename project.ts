@@ -119,6 +119,18 @@ export const readHistory = Effect.fnUntraced(function* (
 ) {
   const history = format.read(files, `${config.migrations}/`)
   if (history instanceof FormatError) return yield* history
+  // A runner skips files it does not recognise, and so does each format; but a folder of SQL files
+  // of which the format reads none is almost surely the wrong `format`, and treating it as an empty
+  // history would make the next migration re-create every table.
+  const sqlFiles = files.filter((f) => f.path.endsWith(".sql"))
+  if (history.length === 0 && sqlFiles.length > 0) {
+    const example = sqlFiles[0] as FolderFile
+    return yield* new FormatError({
+      format: format.id,
+      file: `${config.migrations}/${example.path}`,
+      reason: `none of the ${sqlFiles.length} .sql file(s) in ${config.migrations}/ is a ${format.id} migration; check format in aim.toml`,
+    })
+  }
   return history as ReadonlyArray<Migration>
 })
 
