@@ -25,8 +25,8 @@
  * it counts. Note a counter that grows a digit (9 to 10) sorts before the old ones by name, which is
  * how dbmate would then apply them on a fresh database.
  */
-import type { Migration } from "../model.ts"
 import { isBlankSql, linesOf, needsNoTransaction } from "./_statements.ts"
+import { historyOfSectionedFiles, type SectionedFile } from "./_single-file.ts"
 import { type FolderFile, FormatError, type FormatShape, safeName } from "./format.ts"
 import { nextNumericVersion, timestampVersion } from "./migrate.ts"
 
@@ -46,11 +46,7 @@ export function directiveOptions(line: string): Record<string, string> {
   return options
 }
 
-interface Parsed {
-  readonly up: string
-  readonly down: string | undefined
-  readonly transaction: boolean
-}
+type Parsed = SectionedFile
 
 /** Parse one dbmate migration file as dbmate does; the message says what dbmate would reject. */
 export function parseDbmate(content: string): Parsed | string {
@@ -122,23 +118,7 @@ export const dbmate: FormatShape = {
       found.push({ version, name: rest.replace(/^_/, ""), file })
     }
     found.sort((a, b) => (a.file.path < b.file.path ? -1 : a.file.path > b.file.path ? 1 : 0))
-    const history: Migration[] = []
-    for (const { version, name, file } of found) {
-      const parsed = parseDbmate(file.content)
-      if (typeof parsed === "string") {
-        return new FormatError({ format: "dbmate", file: `${prefix}${file.path}`, reason: parsed })
-      }
-      history.push({
-        version,
-        name,
-        up: parsed.up,
-        down: parsed.down,
-        upPath: `${prefix}${file.path}`,
-        downPath: parsed.down !== undefined ? `${prefix}${file.path}` : undefined,
-        transaction: parsed.transaction,
-      })
-    }
-    return history
+    return historyOfSectionedFiles("dbmate", prefix, found, parseDbmate)
   },
   nextVersion: (history, now) =>
     history.length === 0 ? timestampVersion(now) : nextNumericVersion(history, now),

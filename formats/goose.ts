@@ -26,8 +26,8 @@
  * the folder: timestamps (yyyymmddhhmmss, goose create's default, also for an empty folder) or the
  * next number at the folder's width (goose create -s pads to 5).
  */
-import type { Migration } from "../model.ts"
 import { linesOf, needsNoTransaction, splitSql } from "./_statements.ts"
+import { historyOfSectionedFiles, type SectionedFile } from "./_single-file.ts"
 import { type FolderFile, FormatError, type FormatShape, safeName } from "./format.ts"
 import { nextNumericVersion, timestampVersion } from "./migrate.ts"
 
@@ -79,11 +79,7 @@ export function gooseLineEndsStatement(line: string): boolean {
 
 type State = "start" | "up" | "beginUp" | "endUp" | "down" | "beginDown" | "endDown"
 
-interface Parsed {
-  readonly up: string
-  readonly down?: string | undefined
-  readonly transaction: boolean
-}
+type Parsed = SectionedFile
 
 /** Parse one goose SQL file the way goose's sqlparser does; the message says what goose would reject. */
 export function parseGoose(content: string): Parsed | string {
@@ -247,23 +243,7 @@ export const goose: FormatShape = {
       found.push({ key, version, name, file })
     }
     found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-    const history: Migration[] = []
-    for (const { version, name, file } of found) {
-      const parsed = parseGoose(file.content)
-      if (typeof parsed === "string") {
-        return new FormatError({ format: "goose", file: `${prefix}${file.path}`, reason: parsed })
-      }
-      history.push({
-        version,
-        name,
-        up: parsed.up,
-        down: parsed.down,
-        upPath: `${prefix}${file.path}`,
-        downPath: parsed.down !== undefined ? `${prefix}${file.path}` : undefined,
-        transaction: parsed.transaction,
-      })
-    }
-    return history
+    return historyOfSectionedFiles("goose", prefix, found, parseGoose)
   },
   nextVersion: (history, now) =>
     history.length === 0 ? timestampVersion(now) : nextNumericVersion(history, now, 5),
