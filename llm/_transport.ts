@@ -56,6 +56,38 @@ export function httpFailure(failure: HttpFailure): ProviderFailed {
   })
 }
 
+/** The shape both the Anthropic and the OpenAI SDK give their HTTP errors. */
+interface SdkHttpError {
+  readonly status?: number | undefined
+  readonly message: string
+  readonly headers?: { get(name: string): string | null | undefined } | undefined
+}
+
+/**
+ * A failure thrown by an SDK call as ProviderFailed: its own HTTP error class (`isHttpError`)
+ * becomes an HTTP failure with retry-after read from the headers, anything else a failure that
+ * is not retried. The key is removed from every message.
+ */
+export function sdkFailure(options: {
+  readonly provider: string
+  readonly secret: string | undefined
+  readonly keyHint: string
+  readonly isHttpError: (error: unknown) => error is SdkHttpError
+}): (error: unknown) => ProviderFailed {
+  const { provider, secret, keyHint, isHttpError } = options
+  return (error) =>
+    isHttpError(error)
+      ? httpFailure({
+          provider,
+          status: error.status,
+          message: error.message,
+          retryAfter: error.headers ? retryAfterSeconds((h) => error.headers?.get(h)) : undefined,
+          secret,
+          keyHint,
+        })
+      : new ProviderFailed({ provider, reason: redact(String(error), secret), retryable: false })
+}
+
 /**
  * Run one request with a deadline. The request gets an AbortSignal: when the deadline passes (or
  * the run is interrupted) the HTTP call is cancelled rather than left running.

@@ -7,8 +7,8 @@
 import type Anthropic from "@anthropic-ai/sdk"
 import { Effect, Layer } from "effect"
 import { type Credentials, resolveKey } from "./credentials.ts"
-import { httpFailure, redact, request, retryAfterSeconds } from "./_transport.ts"
-import { Provider, ProviderFailed, type ToolAnswer, type ToolRequest } from "./provider.ts"
+import { request, sdkFailure } from "./_transport.ts"
+import { Provider, type ToolAnswer, type ToolRequest } from "./provider.ts"
 
 export const KEY_VARIABLE = "ANTHROPIC_API_KEY"
 
@@ -53,17 +53,12 @@ export const make = Effect.fnUntraced(function* (options: AnthropicOptions) {
     timeout: Math.ceil(options.timeoutSeconds * 1000) + 1000,
   })
   const keyHint = `check ${KEY_VARIABLE} or run \`aim auth ${provider}\``
-  const toFailure = (error: unknown) =>
-    error instanceof APIError
-      ? httpFailure({
-          provider,
-          status: error.status,
-          message: error.message,
-          retryAfter: error.headers ? retryAfterSeconds((h) => error.headers?.get(h)) : undefined,
-          secret: apiKey,
-          keyHint,
-        })
-      : new ProviderFailed({ provider, reason: redact(String(error), apiKey), retryable: false })
+  const toFailure = sdkFailure({
+    provider,
+    secret: apiKey,
+    keyHint,
+    isHttpError: (error): error is InstanceType<typeof APIError> => error instanceof APIError,
+  })
   const callTool = (req: ToolRequest) =>
     request(
       provider,

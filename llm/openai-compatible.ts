@@ -8,8 +8,8 @@
 import { Effect, Layer } from "effect"
 import type OpenAI from "openai"
 import { type Credentials, resolveKey } from "./credentials.ts"
-import { httpFailure, redact, request, retryAfterSeconds } from "./_transport.ts"
-import { Provider, ProviderFailed, type ToolAnswer, type ToolRequest } from "./provider.ts"
+import { request, sdkFailure } from "./_transport.ts"
+import { Provider, type ToolAnswer, type ToolRequest } from "./provider.ts"
 
 export interface CompatibleProvider {
   /** The documented base URL; the SDK appends /chat/completions. */
@@ -154,17 +154,12 @@ export const make = Effect.fnUntraced(function* (options: CompatibleOptions) {
     entry.keyVariable === undefined
       ? "the server refused the request"
       : `check ${entry.keyVariable} or run \`aim auth ${provider}\``
-  const toFailure = (error: unknown) =>
-    error instanceof APIError
-      ? httpFailure({
-          provider,
-          status: error.status,
-          message: error.message,
-          retryAfter: error.headers ? retryAfterSeconds((h) => error.headers?.get(h)) : undefined,
-          secret: apiKey,
-          keyHint,
-        })
-      : new ProviderFailed({ provider, reason: redact(String(error), apiKey), retryable: false })
+  const toFailure = sdkFailure({
+    provider,
+    secret: apiKey,
+    keyHint,
+    isHttpError: (error): error is InstanceType<typeof APIError> => error instanceof APIError,
+  })
   const callTool = (req: ToolRequest) =>
     request(
       provider,
