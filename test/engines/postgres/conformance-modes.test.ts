@@ -1,0 +1,82 @@
+/**
+ * The conformance runner's two modes judge a case alike: directly on the url server
+ * (runPostgresCase) and through the engine layer and the steps of `aim generate` (engineRunner), for
+ * the url backend and for embedded PGlite (PostgreSQL 18, whose catalog keeps NOT NULL in
+ * pg_constraint). Small inline cases, one per outcome, so no corpus is needed.
+ */
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test"
+import { engineRunner, type PgCase, runPostgresCase } from "../../conformance/postgres.ts"
+
+// Three throwaway databases a case; creating one on a busy shared server takes a second or more.
+setDefaultTimeout(120_000)
+
+const make = (name: string, current: string, desired: string, skip?: string): PgCase => ({
+  suite: "psqldef",
+  name,
+  file: "inline",
+  current,
+  desired,
+  skip,
+})
+
+const cases: ReadonlyArray<[PgCase, string]> = [
+  [
+    make("add column", "CREATE TABLE t (a int);", "CREATE TABLE t (a int, b text NOT NULL DEFAULT '');"),
+    "pass",
+  ],
+  [make("nothing to do", "CREATE TABLE t (a int);", "CREATE TABLE t (a int);"), "pass"],
+  [
+    make(
+      "move not null",
+      "CREATE TABLE t (a int NOT NULL, b int);",
+      "CREATE TABLE t (a int, b int NOT NULL);",
+    ),
+    "pass",
+  ],
+  // Seeded rows hold positive numbers, which the new check rejects: the planner's UP fails.
+  [make("check the rows break", "CREATE TABLE t (a int);", "CREATE TABLE t (a int CHECK (a < 0));"), "fail"],
+  [
+    make(
+      "named not null and check",
+      "CREATE TABLE t (a int CONSTRAINT a_nn NOT NULL, b int CHECK (b > 0));",
+      "CREATE TABLE t (a int NOT NULL, b int CHECK (b > 0) NOT NULL);",
+    ),
+    "pass",
+  ],
+  [
+    make("current does not load", "CREATE TABLE t (a no_such_type);", "CREATE TABLE t (a int);"),
+    "not-applicable",
+  ],
+  [make("desired does not load", "", "CREATE TABLE t (a int REFERENCES missing (id));"), "not-applicable"],
+  [make("sqldef option", "", "CREATE TABLE t (a int);", "flavor test"), "skipped"],
+]
+
+describe("conformance: engine mode classifies as the direct mode does", () => {
+  test("direct mode (url server)", async () => {
+    for (const [c, kind] of cases) expect([c.name, (await runPostgresCase(c)).kind]).toEqual([c.name, kind])
+  })
+
+  for (const backend of ["url", "embedded"] as const) {
+    describe(`backend ${backend}`, () => {
+      let runner: Awaited<ReturnType<typeof engineRunner>>
+      beforeAll(async () => {
+        runner = await engineRunner(backend)
+      })
+      afterAll(() => runner?.close())
+
+      test("every outcome", async () => {
+        expect(runner.version).toMatch(/^\d+\.\d+/)
+        for (const [c, kind] of cases) {
+          const outcome = await runner.run(c)
+          expect([c.name, outcome.kind, "reason" in outcome ? outcome.reason : ""]).toEqual([
+            c.name,
+            kind,
+            expect.any(String),
+          ])
+          if (kind === "not-applicable" && "reason" in outcome)
+            expect(outcome.reason).toStartWith(c.name.startsWith("current") ? "current" : "desired")
+        }
+      })
+    })
+  }
+})
