@@ -56,6 +56,12 @@ export type RowImage = ReadonlyArray<string>
 export interface ApplyOptions {
   /** Run the statements in one transaction, as the user's migration runner does. */
   readonly transaction: boolean
+  /**
+   * The statements come from the user's own files (history, schema.sql), not from a model. An
+   * engine may let trusted statements do what only a privileged role can (PostgreSQL: CREATE
+   * EXTENSION of an untrusted extension) and holds untrusted ones to a sandbox.
+   */
+  readonly trusted: boolean
 }
 
 /** Which tables a verification filled with synthesized rows before UP, and which it left empty and why. */

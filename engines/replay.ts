@@ -1,7 +1,9 @@
 /**
  * replay: apply a migration history to a database the way the user's runner does: each migration's
  * UP in its own transaction unless the migration opts out. Shared by every step that rebuilds a
- * history, so they all fail the same way: naming the file and the line of the statement.
+ * history, so they all fail the same way: naming the file and the line of the statement. The caller
+ * says whether the script is trusted (the user's own files) or not (a model's candidate); a history
+ * is always the user's.
  */
 import { Effect } from "effect"
 import type { Migration } from "../model.ts"
@@ -13,9 +15,10 @@ export const applyScript = Effect.fnUntraced(function* (
   sql: string,
   source: string,
   transaction: boolean,
+  trusted: boolean,
 ) {
   const statements = yield* engine.split(sql, source)
-  yield* db.apply(statements, { transaction })
+  yield* db.apply(statements, { transaction, trusted })
 })
 
 export const replayHistory = Effect.fnUntraced(function* (
@@ -24,6 +27,6 @@ export const replayHistory = Effect.fnUntraced(function* (
   history: ReadonlyArray<Migration>,
 ) {
   for (const migration of history) {
-    yield* applyScript(engine, db, migration.up, migration.upPath, migration.transaction)
+    yield* applyScript(engine, db, migration.up, migration.upPath, migration.transaction, true)
   }
 })

@@ -61,10 +61,10 @@ export const checkHistory = Effect.fn("aim/steps/check-history")(function* (
   let downsChecked = 0
   const states: Array<{ migration: Migration; before: Schema; after: Schema }> = []
   for (const m of history) {
-    yield* applyScript(engine, db, m.up, m.upPath, m.transaction)
+    yield* applyScript(engine, db, m.up, m.upPath, m.transaction, true)
     const afterUp = yield* db.snapshot
     if (m.down !== undefined) {
-      yield* applyScript(engine, db, m.down, m.downPath ?? m.upPath, m.transaction)
+      yield* applyScript(engine, db, m.down, m.downPath ?? m.upPath, m.transaction, true)
       const afterDown = yield* db.snapshot
       if (compareSchemas(afterDown, previous).length > 0) {
         return yield* new HistoryBroken({
@@ -73,7 +73,7 @@ export const checkHistory = Effect.fn("aim/steps/check-history")(function* (
           diff: drift(afterDown, previous),
         })
       }
-      yield* applyScript(engine, db, m.up, m.upPath, m.transaction)
+      yield* applyScript(engine, db, m.up, m.upPath, m.transaction, true)
       const again = yield* db.snapshot
       if (compareSchemas(again, afterUp).length > 0) {
         return yield* new HistoryBroken({

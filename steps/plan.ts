@@ -20,6 +20,11 @@ export interface Candidate {
   /** Undefined with `no_down` or for a format without a down direction. */
   readonly down?: string | undefined
   readonly notes: ReadonlyArray<string>
+  /**
+   * True when the SQL comes from aim's own planner (derived from the user's files), so it may use
+   * privileges the sandbox lacks; a model's candidate leaves it unset and runs sandboxed.
+   */
+  readonly trusted?: boolean | undefined
 }
 
 /**
@@ -37,5 +42,6 @@ export const plan = Effect.fn("aim/steps/plan")(function* (
     up: renderScript(planned.up),
     down: withDown ? renderScript(planned.down) : undefined,
     notes: planned.notes,
+    trusted: true,
   } satisfies Candidate
 })

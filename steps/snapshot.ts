@@ -30,7 +30,7 @@ export const snapshotHistory = Effect.fn("aim/steps/snapshot/history")(function*
 export const snapshotSchema = Effect.fn("aim/steps/snapshot/schema")(function* (source: SchemaSource) {
   const engine = yield* Engine
   const db = yield* engine.ephemeral
-  yield* applyScript(engine, db, source.text, source.path, false)
+  yield* applyScript(engine, db, source.text, source.path, false, true)
   return yield* db.snapshot
 }, Effect.scoped)
 

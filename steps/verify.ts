@@ -122,9 +122,11 @@ const runPhase = Effect.fnUntraced(function* (
   sql: string,
   expected: Schema,
   renderTable: (t: Schema["tables"][number]) => string,
+  trusted: boolean,
 ) {
   const engine = yield* Engine
-  yield* applyScript(engine, db, sql, phase.toUpperCase(), true).pipe(
+  // A model's candidate is untrusted and runs in the engine's sandbox; the planner's is the user's own.
+  yield* applyScript(engine, db, sql, phase.toUpperCase(), true, trusted).pipe(
     Effect.catchTag("StatementFailed", (e) =>
       Effect.fail(new MigrationFailed({ phase, line: e.line, statement: e.statement, reason: e.reason })),
     ),
@@ -163,10 +165,11 @@ export const verify = Effect.fn("aim/steps/verify")(function* (
   const before = new Map<string, RowImage>()
   for (const { table, columns } of tables) before.set(table, yield* db.readRows(table, columns))
 
-  yield* runPhase(db, "up", candidate.up, desired, engine.renderTable)
+  const trusted = candidate.trusted === true
+  yield* runPhase(db, "up", candidate.up, desired, engine.renderTable, trusted)
   yield* checkRows(db, "up", before, tables)
   if (candidate.down !== undefined) {
-    yield* runPhase(db, "down", candidate.down, current, engine.renderTable)
+    yield* runPhase(db, "down", candidate.down, current, engine.renderTable, trusted)
     yield* checkRows(db, "down", before, tables)
   }
   return {

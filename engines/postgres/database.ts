@@ -1,20 +1,113 @@
 /**
  * database: the engine's Database over one PgSession, whichever backend produced it. Scripts run
  * statement by statement (so a failure names its file and line), inside BEGIN/COMMIT when asked
- * and the script does not manage transactions itself. Holds nothing; the session belongs to the
- * ephemeral scope that created it.
+ * and the script does not manage transactions itself. Holds nothing; the sessions belong to the
+ * ephemeral scope that created them.
+ *
+ * What runs where: on server backends the session logs in as a sandbox role that owns only its
+ * throwaway database (backends/throwaway.ts), and everything runs there, with one exception. A
+ * trusted script (the user's history or schema.sql, never a model's candidate) may hold statements
+ * that only a privileged role may run inside one database: CREATE/ALTER/DROP/COMMENT ON EXTENSION
+ * (postgis, dblink and most contrib extensions are not "trusted"), LANGUAGE and EVENT TRIGGER. Such a
+ * statement is tried on the sandbox first (a trusted extension such as pg_trgm stays the sandbox's,
+ * so a later candidate may alter it as before); when the server answers "insufficient privilege",
+ * it runs on the admin session connected to the same database (`PgSession.privileged`). That
+ * session is another connection, so the script's transaction is committed before it and reopened
+ * after, letting the admin see what came before (CREATE SCHEMA x; CREATE EXTENSION ... SCHEMA x)
+ * and never waiting on the sandbox's locks. Cluster-wide statements (roles, databases, tablespaces)
+ * are never routed, so nothing outlives the throwaway database.
+ *
+ * Untrusted scripts never touch the admin session, and may not end or start transactions (COMMIT,
+ * BEGIN, ...): aim owns the transaction, and a COMMIT would let what follows run outside it (a
+ * statement that refuses to run in a transaction block, such as DROP DATABASE). Nor may they COPY
+ * ... PROGRAM (see `runsProgram`). Each refusal is a StatementFailed naming the line, so
+ * verification reports it to the model. These checks are belts on top of the sandbox role, which
+ * is what actually keeps model-written SQL inside its database.
  */
 import { Effect } from "effect"
 import type { Statement } from "../../model.ts"
 import { type ApplyOptions, type Database, EngineFailed, StatementFailed } from "../engine.ts"
+import { keyword, significant, tokenize } from "./lexer.ts"
 import { readRows, seedRows } from "./seed.ts"
 import type { PgSession } from "./session.ts"
 import { readSchema } from "./snapshot.ts"
 
-/** BEGIN, START TRANSACTION, COMMIT, END, ROLLBACK, ABORT at the start of a statement (not BEGIN ATOMIC). */
-export const controlsTransaction = (s: Statement) =>
-  /^(BEGIN|START\s+TRANSACTION|COMMIT|END|ROLLBACK|ABORT)\b/i.test(s.sql.trim()) &&
-  !/^BEGIN\s+ATOMIC\b/i.test(s.sql.trim())
+/**
+ * A statement that manages the transaction itself, so aim does not wrap the script in one (see
+ * `endsOrStartsTransaction`; a savepoint needs the wrapping transaction, so it does not count).
+ */
+export const controlsTransaction = (s: Statement) => endsOrStartsTransaction(s)
+
+/** The statement's first `count` keywords (undefined for anything but a bare word). */
+const leadingKeywords = (s: Statement, count: number) =>
+  significant(tokenize(s.sql)).slice(0, count).map(keyword)
+
+/**
+ * A statement that ends or starts a transaction: BEGIN (not BEGIN ATOMIC), START TRANSACTION,
+ * COMMIT, END, ROLLBACK and ABORT (but not ROLLBACK TO a savepoint), PREPARE TRANSACTION, COMMIT
+ * PREPARED, ROLLBACK PREPARED. SAVEPOINT and RELEASE stay inside the transaction, so they are fine.
+ */
+export function endsOrStartsTransaction(s: Statement): boolean {
+  const [first, second, third] = leadingKeywords(s, 3)
+  switch (first) {
+    case "BEGIN":
+      return second !== "ATOMIC"
+    case "START":
+      return second === "TRANSACTION"
+    case "PREPARE":
+      return second === "TRANSACTION"
+    case "COMMIT":
+    case "END":
+    case "ABORT":
+      return true
+    case "ROLLBACK":
+      // ROLLBACK [WORK | TRANSACTION] TO [SAVEPOINT] name
+      return !(second === "TO" || ((second === "WORK" || second === "TRANSACTION") && third === "TO"))
+    default:
+      return false
+  }
+}
+
+/**
+ * COPY ... TO/FROM PROGRAM 'command': a shell command as the server's OS user. The sandbox role
+ * may not run it on a server; PGlite (embedded) accepts it without running anything but its
+ * connection answers wrongly or hangs afterwards, so an untrusted one is refused on every backend.
+ */
+export function runsProgram(s: Statement): boolean {
+  const tokens = significant(tokenize(s.sql))
+  if (keyword(tokens[0]) !== "COPY") return false
+  return tokens.some((t, i) => keyword(t) === "PROGRAM" && tokens[i + 1]?.kind === "string")
+}
+
+/**
+ * A statement only a privileged role may run that acts inside one database: CREATE [OR REPLACE]
+ * EXTENSION / LANGUAGE / EVENT TRIGGER, their ALTER and DROP, COMMENT ON EXTENSION, and a
+ * LEAKPROOF function.
+ */
+export function mayNeedPrivilege(s: Statement): boolean {
+  // Only a superuser may mark a function LEAKPROOF.
+  const all = significant(tokenize(s.sql)).map(keyword)
+  if (
+    all[0] === "CREATE" &&
+    all.includes("FUNCTION") &&
+    all.some((w, i) => w === "LEAKPROOF" && all[i - 1] !== "NOT")
+  ) {
+    return true
+  }
+  const words = leadingKeywords(s, 8)
+  let i = 0
+  const verb = words[i++]
+  if (verb === "COMMENT") {
+    if (words[i++] !== "ON") return false
+  } else if (verb !== "CREATE" && verb !== "ALTER" && verb !== "DROP") return false
+  if (words[i] === "OR" && words[i + 1] === "REPLACE") i += 2
+  if (words[i] === "TRUSTED") i++
+  if (words[i] === "PROCEDURAL") i++
+  const object = words[i]
+  return object === "EXTENSION" || object === "LANGUAGE" || (object === "EVENT" && words[i + 1] === "TRIGGER")
+}
+
+const sqlState = (error: unknown) => String((error as { code?: unknown } | null)?.code ?? "")
 
 /** The server's message, with its DETAIL and HINT, which often name the object at fault. */
 export function serverMessage(error: unknown): string {
@@ -48,14 +141,65 @@ export function sessionDatabase(engine: string, session: PgSession): Database {
       reason: `the connection to the server was lost (${serverMessage(error)})`,
     })
 
+  /**
+   * Run `s`, a trusted statement of the kind `mayNeedPrivilege` names, on the sandbox, or on the
+   * admin session when the sandbox may not (see the header). A savepoint keeps a refused attempt
+   * from aborting the script's transaction; outside a transaction block SAVEPOINT fails harmlessly.
+   */
+  const runPrivileged = async (s: Statement, privileged: PgSession) => {
+    const inBlock = await session.exec("SAVEPOINT aim_privileged").then(
+      () => true,
+      () => false,
+    )
+    try {
+      await session.exec(s.sql)
+      if (inBlock) await session.exec("RELEASE SAVEPOINT aim_privileged")
+      return
+    } catch (error) {
+      if (sqlState(error) !== "42501") throw error
+      if (inBlock)
+        await session.exec("ROLLBACK TO SAVEPOINT aim_privileged; RELEASE SAVEPOINT aim_privileged")
+    }
+    if (inBlock) await session.exec("COMMIT")
+    try {
+      // The script may have set search_path (CREATE EXTENSION installs into its first schema). A
+      // lock the sandbox still holds (a script-managed transaction) must not hang the run.
+      const [path] = await session.query<{ path: string }>("SELECT current_setting('search_path') AS path")
+      await privileged.query(
+        "SELECT set_config('search_path', $1, false), set_config('lock_timeout', '60s', false)",
+        [path?.path ?? "public"],
+      )
+      await privileged.exec(s.sql)
+    } finally {
+      if (inBlock) await session.exec("BEGIN")
+    }
+  }
+
+  const refuse = (s: Statement) =>
+    new StatementFailed({
+      source: s.source,
+      line: s.line,
+      statement: s.sql,
+      reason: runsProgram(s)
+        ? "COPY ... PROGRAM runs a shell command on the database server; a migration may not"
+        : "aim runs each migration in one transaction of its own: a migration may not end or start one (BEGIN, COMMIT, ROLLBACK, END, ABORT, START or PREPARE TRANSACTION); SAVEPOINT is fine",
+    })
+
   const apply = (statements: ReadonlyArray<Statement>, options: ApplyOptions) =>
     Effect.tryPromise({
       try: async () => {
+        if (!options.trusted) {
+          const refused = statements.find((s) => endsOrStartsTransaction(s) || runsProgram(s))
+          if (refused) throw refuse(refused)
+        }
+        // Model-written SQL never reaches the admin session.
+        const privileged = options.trusted ? session.privileged : undefined
         const wrap = options.transaction && !statements.some(controlsTransaction)
         if (wrap) await session.exec("BEGIN")
         for (const s of statements) {
           try {
-            await session.exec(s.sql)
+            if (privileged && mayNeedPrivilege(s)) await runPrivileged(s, privileged)
+            else await session.exec(s.sql)
           } catch (error) {
             if (lostConnection(error)) throw connectionLost(s, error)
             // Whoever opened the transaction (aim or the script), it is aborted now; end it so the
@@ -100,14 +244,17 @@ export function sessionDatabase(engine: string, session: PgSession): Database {
   return {
     apply,
     snapshot: Effect.tryPromise({ try: () => readSchema(session), catch: engineFailed("read the catalog") }),
+    // Sample rows are aim's own SQL: written and read back on the admin session where there is one,
+    // because the sandbox role owns the tables, and FORCE ROW LEVEL SECURITY applies to owners and
+    // would hide rows from the check (an admin superuser bypasses row security).
     seed: (schema) =>
       Effect.tryPromise({
-        try: () => seedRows(session, schema),
+        try: () => seedRows(session.privileged ?? session, schema),
         catch: engineFailed("insert synthesized rows"),
       }),
     readRows: (table, columns) =>
       Effect.tryPromise({
-        try: () => readRows(session, table, columns),
+        try: () => readRows(session.privileged ?? session, table, columns),
         catch: engineFailed(`read rows of ${table}`),
       }),
     // PostgreSQL checks foreign keys on every statement (or at COMMIT when deferred); rows that

@@ -13,4 +13,10 @@ export interface PgSession {
   readonly query: <T = Record<string, unknown>>(sql: string, params?: ReadonlyArray<unknown>) => Promise<T[]>
   /** A script of one or more statements, run with the simple query protocol; no rows returned. */
   readonly exec: (sql: string) => Promise<void>
+  /**
+   * The same database as the server's admin role, present only when `query` and `exec` run as a
+   * sandbox role (backends/throwaway.ts). Only the user's own statements that need more than the
+   * sandbox may use it (database.ts); model-written SQL never does. Connects on first use.
+   */
+  readonly privileged?: PgSession | undefined
 }

@@ -57,19 +57,16 @@ const modelToml = (engine: string, attempts: number) =>
 
 describe("hostile SQL from a model runs only in aim's throwaway databases", () => {
   /**
-   * KNOWN BUG (reported, not fixed here: the fix is to verify as an unprivileged role, not a
-   * denylist): with a superuser URL, `COMMIT; DROP DATABASE <other>` and `COPY ... TO PROGRAM` from a
-   * model run with the superuser's power, so the first two groups fail today; they are marked
-   * `failing` so the suite stays green and flips red (remove `.failing`) once aim is safe.
+   * With a superuser URL, aim verifies each candidate as a sandbox role that owns only its throwaway
+   * database (engines/postgres/backends/throwaway.ts), and refuses COMMIT/BEGIN in a candidate
+   * (engines/postgres/database.ts): DROP DATABASE of another database and COPY ... TO PROGRAM fail.
    */
   const pgGroups: ReadonlyArray<{
     name: string
-    knownBug: boolean
     replies: (sentinel: { db: string; file: string; folder: string }) => ReadonlyArray<Reply>
   }> = [
     {
       name: "DROP DATABASE of the user's database, inside and after aim's transaction",
-      knownBug: true,
       replies: ({ db }) => [
         answer(`DROP DATABASE ${db};\nCREATE TABLE posts (id int PRIMARY KEY);`),
         answer(`COMMIT;\nDROP DATABASE ${db};\nBEGIN;\nCREATE TABLE posts (id int PRIMARY KEY);`),
@@ -77,7 +74,6 @@ describe("hostile SQL from a model runs only in aim's throwaway databases", () =
     },
     {
       name: "a psql shell escape and COPY ... TO PROGRAM",
-      knownBug: true,
       replies: ({ file, folder }) => [
         answer(`\\! rm -rf ${file}\nCREATE TABLE posts (id int PRIMARY KEY);`),
         answer(`COPY (SELECT 1) TO PROGRAM 'rm -rf ${file}';\nCREATE TABLE posts (id int PRIMARY KEY);`),
@@ -88,7 +84,6 @@ describe("hostile SQL from a model runs only in aim's throwaway databases", () =
     },
     {
       name: "tables in another database",
-      knownBug: false,
       replies: ({ db }) => [
         answer(`CREATE TABLE ${db}.public.t (id int);\nCREATE TABLE posts (id int PRIMARY KEY);`),
         answer(`ALTER TABLE ${db}.public.keep RENAME TO gone;\nCREATE TABLE posts (id int PRIMARY KEY);`),
@@ -97,8 +92,7 @@ describe("hostile SQL from a model runs only in aim's throwaway databases", () =
     },
   ]
   for (const group of pgGroups) {
-    const run = group.knownBug ? test.failing : test
-    run.skipIf(!hasPg)(`PostgreSQL url (superuser), ${group.name}: the sentinels survive`, async () => {
+    test.skipIf(!hasPg)(`PostgreSQL url (superuser), ${group.name}: the sentinels survive`, async () => {
       const box = makeSandbox("aim-hostile-")
       const fake = startFakeServer()
       const sentinelDb = `sentinel_${randomBytes(6).toString("hex")}`

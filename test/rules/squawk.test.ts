@@ -116,11 +116,14 @@ const aimFindings = (cases: ReadonlyArray<Case>) =>
       const findings = yield* Effect.scoped(
         Effect.gen(function* () {
           const db = yield* engine.ephemeral
-          yield* db.apply(yield* engine.split(c.before, `${c.file} (before)`), { transaction: true })
+          yield* db.apply(yield* engine.split(c.before, `${c.file} (before)`), {
+            transaction: true,
+            trusted: true,
+          })
           const before = yield* db.snapshot
           const statements = yield* engine.split(c.up, c.file)
           // One statement at a time, outside a transaction: DROP INDEX CONCURRENTLY refuses one.
-          yield* db.apply(statements, { transaction: false })
+          yield* db.apply(statements, { transaction: false, trusted: true })
           const after = yield* db.snapshot
           const up = yield* Effect.promise(() => parseStatements(statements, "postgresql"))
           return builtinRules.flatMap((r) => r.check(before, after, up))

@@ -109,11 +109,13 @@ export const dockerBackend = Effect.fnUntraced(function* (engine: string, asked:
     (started) =>
       Effect.promise(() => started.stop({ remove: true, removeVolumes: true }).catch(() => undefined)),
   )
-  const server = yield* throwawayServer(urlConnector(engine, container.getConnectionUri()))
+  const server = yield* throwawayServer(
+    urlConnector(engine, container.getConnectionUri(), "the container's superuser privileges"),
+  )
   return {
     name: "docker",
     serverVersion: server.serverVersion,
-    detail: `Docker container ${image}`,
+    detail: [`Docker container ${image}`, server.sandboxNote].filter(Boolean).join("; "),
     ephemeral: server.ephemeral,
   } satisfies PgBackend
 })

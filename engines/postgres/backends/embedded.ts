@@ -7,6 +7,12 @@
  * supplies them through the PgliteAssets reference. Resources: the template tar in memory for the
  * life of the acquiring scope, one spare instance until it is used or that scope closes, and one
  * instance per ephemeral, closed when the ephemeral's scope closes.
+ *
+ * No sandbox role here (see throwaway.ts for server backends): PGlite runs in-process as WebAssembly
+ * with an in-memory file system, one database per instance and no shell, so model-written SQL has
+ * no other database to drop and no program to run. COPY ... TO PROGRAM "succeeds" without running
+ * anything (checked with PGlite 0.5.16) but leaves the instance answering wrongly or hanging, which
+ * is why database.ts refuses it in untrusted scripts; COPY TO a file writes only to that memory.
  */
 import type { PGlite, PGliteOptions } from "@electric-sql/pglite"
 import { Context, Effect } from "effect"

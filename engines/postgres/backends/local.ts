@@ -5,7 +5,9 @@
  * the server run as an unprivileged user (see run-as.ts). Resources: one server and its folder for
  * the life of the scope the backend is acquired in (the engine layer's: one per aim run); the
  * server is stopped and the folder removed when that scope closes, on success, failure or Ctrl-C.
- * Throwaway databases inside it work as on any server (throwaway.ts).
+ * Throwaway databases inside it work as on any server (throwaway.ts), each with its own sandbox
+ * role: the server runs as the same OS user that may own the machine's real PostgreSQL data, so
+ * model-written SQL must not run as its superuser.
  */
 import { appendFileSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -141,16 +143,21 @@ export const localBackend = Effect.fnUntraced(function* (
   const server = yield* throwawayServer({
     engine,
     clean: (text) => text,
-    connect: (database) =>
+    privileges: "superuser privileges",
+    // initdb -A trust: any role may log in over the socket, so sandbox roles need no pg_hba.conf line.
+    connect: (database, login) =>
       postgres({
         ...connectionDefaults,
         host: paths.root,
         port: 5432,
-        user: "postgres",
+        user: login?.user ?? "postgres",
+        ...(login ? { pass: login.password } : {}),
         database: database ?? "postgres",
       }),
   })
-  const notes = [`local initdb/pg_ctl from ${install.binDir}`, runAs.note].filter((n) => n !== undefined)
+  const notes = [`local initdb/pg_ctl from ${install.binDir}`, runAs.note, server.sandboxNote].filter(
+    (n) => n !== undefined,
+  )
   return {
     name: "local",
     serverVersion: server.serverVersion,

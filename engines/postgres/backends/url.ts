@@ -1,7 +1,8 @@
 /**
  * url backend: throwaway databases on a server the user already runs, given by
  * `[engines.postgres] url` in aim.toml or AIM_POSTGRES_URL. aim creates and drops only databases
- * named `aim_<random>` there, and never prints the URL's password. Resources: one admin connection
+ * and sandbox roles named `aim_<random>` there (see throwaway.ts), and never prints the URL's
+ * password nor a sandbox role's. Resources: one admin connection
  * for the life of the engine layer's scope, plus one database and connection per ephemeral.
  */
 import { Effect } from "effect"
@@ -12,10 +13,21 @@ import { redactorFor, redactUrl } from "./redact.ts"
 import { type ServerConnector, throwawayServer } from "./throwaway.ts"
 
 /** How to reach the server at `url`, and how to keep its password out of messages. */
-export const urlConnector = (engine: string, url: string): ServerConnector => ({
+export const urlConnector = (
+  engine: string,
+  url: string,
+  privileges = "the url's own privileges",
+): ServerConnector => ({
   engine,
   clean: redactorFor(url),
-  connect: (database) => postgres(url, database ? { ...connectionDefaults, database } : connectionDefaults),
+  privileges,
+  // Options override the URL's parts, so a sandbox login keeps the URL's host, port and settings.
+  connect: (database, login) =>
+    postgres(url, {
+      ...connectionDefaults,
+      ...(database ? { database } : {}),
+      ...(login ? { user: login.user, pass: login.password } : {}),
+    }),
 })
 
 export const urlBackend = Effect.fnUntraced(function* (engine: string, url: string) {
@@ -31,7 +43,7 @@ export const urlBackend = Effect.fnUntraced(function* (engine: string, url: stri
   return {
     name: "url",
     serverVersion: server.serverVersion,
-    detail: `server at ${host}, throwaway aim_* databases`,
+    detail: [`server at ${host}, throwaway aim_* databases`, server.sandboxNote].filter(Boolean).join("; "),
     ephemeral: server.ephemeral,
   } satisfies PgBackend
 })

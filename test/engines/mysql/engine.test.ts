@@ -226,6 +226,7 @@ for (const backend of backends) {
             const db = yield* engine.ephemeral
             yield* db.apply([{ sql: "CREATE TABLE t (a INT)", line: 1, source: "t.sql" }], {
               transaction: false,
+              trusted: true,
             })
             yield* Effect.never
           }),

@@ -134,10 +134,10 @@ describe.skipIf(!hasServer)("Database on the url backend", () => {
             engine,
             "CREATE TABLE a (id int);\n\nINSERT INTO missing VALUES (1);\n",
           )
-          const failed = yield* db.apply(script, { transaction: true }).pipe(Effect.flip)
+          const failed = yield* db.apply(script, { transaction: true, trusted: true }).pipe(Effect.flip)
           // The session is usable afterwards and the CREATE did not survive.
           const after = yield* statements(engine, "CREATE TABLE a (id int);")
-          yield* db.apply(after, { transaction: true })
+          yield* db.apply(after, { transaction: true, trusted: true })
           return { failed, violations: yield* db.foreignKeyViolations }
         }),
       ),
@@ -154,9 +154,12 @@ describe.skipIf(!hasServer)("Database on the url backend", () => {
         Effect.gen(function* () {
           const db = yield* engine.ephemeral
           const script = yield* statements(engine, "CREATE TABLE a (id int);\nSELECT 1/0;")
-          const failed = yield* db.apply(script, { transaction: false }).pipe(Effect.flip)
+          const failed = yield* db.apply(script, { transaction: false, trusted: true }).pipe(Effect.flip)
           const again = yield* db
-            .apply(yield* statements(engine, "CREATE TABLE a (id int);"), { transaction: false })
+            .apply(yield* statements(engine, "CREATE TABLE a (id int);"), {
+              transaction: false,
+              trusted: true,
+            })
             .pipe(Effect.flip)
           return { failed, again }
         }),
@@ -177,6 +180,7 @@ describe.skipIf(!hasServer)("Database on the url backend", () => {
             yield* statements(engine, "BEGIN;\nCREATE TABLE p (id int PRIMARY KEY);\nCOMMIT;"),
             {
               transaction: true,
+              trusted: true,
             },
           )
           const deferred = yield* statements(
@@ -184,7 +188,7 @@ describe.skipIf(!hasServer)("Database on the url backend", () => {
             `CREATE TABLE c (p_id int REFERENCES p DEFERRABLE INITIALLY DEFERRED);
              INSERT INTO c VALUES (42);`,
           )
-          return yield* db.apply(deferred, { transaction: true }).pipe(Effect.flip)
+          return yield* db.apply(deferred, { transaction: true, trusted: true }).pipe(Effect.flip)
         }),
       ),
     )
@@ -207,6 +211,7 @@ describe.skipIf(!hasServer)("Database on the url backend", () => {
             yield* statements(engine, "CREATE TABLE books (id int PRIMARY KEY, title text NOT NULL);"),
             {
               transaction: true,
+              trusted: true,
             },
           )
           return yield* db.snapshot
