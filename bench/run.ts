@@ -1,0 +1,462 @@
+/**
+ * bench: `bun run bench` measures aim's speed against the least work a diff can take, and prints
+ * the result as Markdown. For each engine and backend that runs on this machine, on generated
+ * projects (bench/fixtures.ts: histories of 10, 100 and 1,000 migrations and a 200-table schema,
+ * each with one pending change), it times, as a user's shell sees them: the engine's own client
+ * replaying the history into one fresh database and loading schema.sql into another (the floor);
+ * `aim diff` cold (snapshot-cache miss) and warm (cache hit); and `aim generate --dry-run` (cold, as
+ * after the previous generate changed the history). Each figure is the median of several runs,
+ * interleaved so that load from other work on the machine falls on every column alike. Goals are
+ * printed beside the results with pass/fail marks; speed goals live here, never in timed tests.
+ *
+ * Flags: --runs N (default 5), --budget MINUTES (default 10, 0 for none: a cell gets fewer runs,
+ * down to one, when the time left would not cover N), --quick (3 runs, 10 and 100 migrations),
+ * --engines a,b (sqlite, postgres-url, postgres-local, postgres-embedded, mariadb-url,
+ * mariadb-local), --sizes 10,100,1000,wide, --postgres-url URL, --mariadb-url URL.
+ *
+ * Resources: one temp folder (projects, client scripts, caches, aim's TMPDIR), removed at the end
+ * and on Ctrl-C/SIGTERM; client databases `aim_bench_<hex>`, dropped by the script that creates
+ * them, and any left by a failure dropped at the end. The servers are then checked for `aim_%`
+ * databases, and any that appeared during the run and remain are reported.
+ */
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs"
+import { availableParallelism, loadavg, tmpdir } from "node:os"
+import { join } from "node:path"
+import { buildFixture, type Fixture, type FixtureShape, writeProject } from "./fixtures.ts"
+import { BUN, CLI, firstLine, median, ROOT, type RunResult, run, stopChildren } from "./measure.ts"
+import { type Cell, type Report, type Row, renderReport, type ShapeName } from "./report.ts"
+import {
+  type Client,
+  dialectOf,
+  dropLeftovers,
+  listAimDatabases,
+  probeTargets,
+  type Servers,
+  type TargetKey,
+  targetKeys,
+} from "./targets.ts"
+
+interface Options {
+  readonly runs: number
+  /** Minutes the whole run should take; 0 for no limit. */
+  readonly budget: number
+  readonly sizes: ReadonlyArray<ShapeName>
+  readonly engines: ReadonlyArray<TargetKey>
+  readonly servers: Servers
+}
+
+const usage = `usage: bun run bench [--runs N] [--budget MINUTES] [--quick] [--engines ${targetKeys.join(",")}]
+                     [--sizes 10,100,1000,wide] [--postgres-url URL] [--mariadb-url URL]`
+
+function parseOptions(argv: ReadonlyArray<string>): Options {
+  let runs: number | undefined
+  let budget = 10
+  let quick = false
+  let sizes: ShapeName[] | undefined
+  let engines: TargetKey[] = [...targetKeys]
+  const servers = {
+    postgresUrl: "postgres://postgres@127.0.0.1:5432/postgres",
+    mariadbUrl: "mysql://root@127.0.0.1:3306",
+  }
+  const fail = (message: string): never => {
+    process.stderr.write(`bench: ${message}\n${usage}\n`)
+    process.exit(2)
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string
+    const [flag, inline] = arg.includes("=")
+      ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)]
+      : [arg]
+    const value = () => inline ?? argv[++i] ?? fail(`${flag} needs a value`)
+    switch (flag) {
+      case "--runs": {
+        const v = value()
+        if (!/^[1-9]\d*$/.test(v)) fail(`--runs expects a positive whole number, got "${v}"`)
+        runs = Number(v)
+        break
+      }
+      case "--budget": {
+        const v = value()
+        if (!/^\d+(\.\d+)?$/.test(v)) fail(`--budget expects minutes, got "${v}"`)
+        budget = Number(v)
+        break
+      }
+      case "--quick":
+        quick = true
+        break
+      case "--engines": {
+        const list = value()
+          .split(",")
+          .map((s) => s.trim())
+          .filter((s) => s !== "")
+        for (const e of list)
+          if (!(targetKeys as ReadonlyArray<string>).includes(e))
+            fail(`unknown engine "${e}" (known: ${targetKeys.join(", ")})`)
+        engines = list as TargetKey[]
+        break
+      }
+      case "--sizes": {
+        const list = value()
+          .split(",")
+          .map((s) => s.trim())
+        for (const s of list) if (!["10", "100", "1000", "wide"].includes(s)) fail(`unknown size "${s}"`)
+        sizes = list as ShapeName[]
+        break
+      }
+      case "--postgres-url":
+        servers.postgresUrl = value()
+        break
+      case "--mariadb-url":
+        servers.mariadbUrl = value()
+        break
+      case "--help":
+      case "-h":
+        process.stdout.write(`${usage}\n`)
+        process.exit(0)
+        break
+      default:
+        fail(`unknown option "${arg}"`)
+    }
+  }
+  return {
+    runs: runs ?? (quick ? 3 : 5),
+    budget,
+    sizes: sizes ?? (quick ? ["10", "100"] : ["10", "100", "1000", "wide"]),
+    engines,
+    servers,
+  }
+}
+
+const shapeOf = (name: ShapeName): FixtureShape =>
+  name === "empty"
+    ? { kind: "empty" }
+    : name === "wide"
+      ? { kind: "wide", tables: 200 }
+      : { kind: "history", migrations: Number(name) }
+
+const AIM_TIMEOUT_MS = 600_000
+
+function progress(text: string) {
+  process.stderr.write(`${text}\n`)
+}
+
+/**
+ * The client's replay of one fixture, measured once per engine: every backend of an engine is
+ * compared with the same server's floor, so later rows reuse it instead of spending minutes on it.
+ */
+interface Floor {
+  readonly samples: ReadonlyArray<number>
+  readonly error?: string | undefined
+  /** The row that measured it. */
+  readonly by: string
+}
+
+/** Time one row (engine and backend) on one fixture: client floor, diff cold and warm, generate. */
+async function measureCell(
+  options: Options,
+  temp: string,
+  key: TargetKey,
+  toml: string,
+  client: Client | undefined,
+  shape: ShapeName,
+  fixture: Fixture,
+  floor: Floor | undefined,
+  /** Milliseconds this cell may take for the whole run to stay within its budget. */
+  share: number,
+): Promise<Cell> {
+  const dir = join(temp, key, shape)
+  const project = join(dir, "project")
+  const scripts = join(dir, "client")
+  mkdirSync(scripts, { recursive: true })
+  writeProject(project, fixture, toml)
+  if (!floor) client?.prepare(scripts, fixture)
+  const base = {
+    // The URL rows take their server from aim.toml; a URL in the caller's shell would override it.
+    AIM_POSTGRES_URL: undefined,
+    AIM_MARIADB_URL: undefined,
+    AIM_MYSQL_URL: undefined,
+    XDG_CACHE_HOME: join(temp, "xdg"),
+    TMPDIR: join(temp, "tmp"),
+    NO_COLOR: "1",
+  }
+  // One cache folder per row: it keeps the engine's one-time setup (PGlite's initialized data
+  // folder) as a user's machine does. A cold run is a snapshot-cache miss, made by emptying the
+  // snapshot folder first; it then writes the snapshot, as a user's first run after a change does.
+  const cache = join(temp, "cache", key)
+  const snapshots = join(cache, "snapshots")
+  const env = { ...base, AIM_NO_CACHE: undefined, AIM_CACHE_DIR: cache }
+  const aim = (command: ReadonlyArray<string>, cold: boolean) => {
+    if (cold) rmSync(snapshots, { recursive: true, force: true })
+    return run([BUN, CLI, ...command, "--dir", project, "--quiet"], {
+      env,
+      cwd: project,
+      timeoutMs: AIM_TIMEOUT_MS,
+    })
+  }
+  const diffArgs = ["diff"]
+  const generateArgs = ["generate", "--model", "builtin", "--dry-run"]
+  const cell: Cell = {
+    shape,
+    migrations: fixture.migrations.length,
+    tables: fixture.tables,
+    runs: 0,
+    client: [],
+    cold: [],
+    coldCpu: [],
+    warm: [],
+    warmCpu: [],
+    generate: [],
+    rss: [],
+    notes: [],
+  }
+
+  // The first run checks that aim handles this project at all. It counts as the first cold sample,
+  // except on a row's first fixture, where it may also pay for the engine's one-time setup.
+  const countFirst = shape !== "empty"
+  const first = await aim(diffArgs, true)
+  if (first.code !== 0) {
+    cell.error = `aim diff failed: ${firstLine(first)}`
+    return cell
+  }
+  if (countFirst) record(cell, first)
+  const expected = shape === "empty" ? /No difference/ : /^1 change between/m
+  if (!expected.test(first.stdout)) {
+    const count = /(\d+) changes? between/.exec(first.stdout)?.[1]
+    cell.notes.push(
+      `aim diff reported ${count ?? "no"} change(s) where the fixture has ${shape === "empty" ? "none" : "one"}`,
+    )
+  }
+  // If aim keeps snapshots elsewhere now, the warm runs below would be misses: say so.
+  if (!existsSync(snapshots))
+    cell.notes.push(`no snapshot cache in ${snapshots} after a run: the warm runs may not be cache hits`)
+  let generateOk = shape !== "empty"
+  let clientOk = client !== undefined && floor === undefined
+  if (floor) {
+    cell.client.push(...floor.samples)
+    if (floor.error) cell.clientError = floor.error
+  }
+  const replay = async () => {
+    if (!clientOk || !client) return
+    const r = await client.replay(scripts)
+    if ("error" in r) {
+      cell.clientError = r.error
+      clientOk = false
+    } else cell.client.push(r.millis)
+  }
+  // The first client replay, like the first diff, tells what a round costs: a replay, a cold and a
+  // warm diff (a hit costs about 0.8 of a miss) and a generate (some two diffs).
+  await replay()
+  const clientMs = floor ? 0 : (cell.client[0] ?? 0)
+  const round = clientMs + first.millis * (1.8 + (generateOk ? 2 : 0))
+  const runs = Math.max(1, Math.min(options.runs, Math.floor(share / round)))
+  cell.runs = runs
+
+  for (let i = 0; i < runs; i++) {
+    if (i > 0) await replay()
+    if (i > 0 || !countFirst) {
+      const c = await aim(diffArgs, true)
+      if (c.code === 0) record(cell, c)
+      else cell.notes.push(`a cold aim diff failed: ${firstLine(c)}`)
+    }
+    // Right after a cold run, which wrote this history's snapshot: a cache hit.
+    const w = await aim(diffArgs, false)
+    if (w.code === 0) {
+      cell.warm.push(w.millis)
+      if (w.cpuMs !== undefined) cell.warmCpu.push(w.cpuMs)
+    } else cell.notes.push(`a warm aim diff failed: ${firstLine(w)}`)
+    if (generateOk) {
+      const g = await aim(generateArgs, true)
+      if (g.code === 0 && /Dry run/.test(g.stdout)) cell.generate.push(g.millis)
+      else {
+        cell.generateError = `aim generate failed: ${firstLine(g)}`
+        generateOk = false
+      }
+    }
+  }
+  return cell
+}
+
+/** A cold `aim diff` sample: wall time, CPU time, peak memory. */
+function record(cell: Cell, result: RunResult) {
+  cell.cold.push(result.millis)
+  if (result.cpuMs !== undefined) cell.coldCpu.push(result.cpuMs)
+  if (result.maxRssMiB !== undefined) cell.rss.push(result.maxRssMiB)
+}
+
+/** Embedded PostgreSQL ready time: a first run (initdb into an empty cache) and later runs. */
+async function measureEmbeddedReady(options: Options, temp: string): Promise<Report["embedded"]> {
+  const script = join(ROOT, "bench", "embedded-ready.ts")
+  // The folder the embedded row's aim runs use as AIM_CACHE_DIR, so they start from the template made here.
+  const cacheDir = join(temp, "cache", "postgres-embedded")
+  const once = async (): Promise<{ error: string } | { readyMs: number; wallMs: number; from: string }> => {
+    const r = await run([BUN, script, cacheDir], { env: { AIM_NO_CACHE: undefined }, timeoutMs: 300_000 })
+    if (r.code !== 0) return { error: firstLine(r) }
+    const parsed = JSON.parse(r.stdout.trim()) as { readyMs: number; from: string }
+    return { readyMs: parsed.readyMs, wallMs: r.millis, from: parsed.from }
+  }
+  const first = await once()
+  if ("error" in first) return { error: first.error }
+  const later: number[] = []
+  const laterWall: number[] = []
+  for (let i = 0; i < options.runs; i++) {
+    const r = await once()
+    if ("error" in r) return { error: r.error }
+    later.push(r.readyMs)
+    laterWall.push(r.wallMs)
+  }
+  return {
+    firstMs: first.readyMs,
+    firstWallMs: first.wallMs,
+    firstFrom: first.from,
+    laterMs: median(later),
+    laterWallMs: median(laterWall),
+    runs: later.length,
+  }
+}
+
+async function main() {
+  const options = parseOptions(process.argv.slice(2))
+  const started = performance.now()
+  const temp = mkdtempSync(join(tmpdir(), "aim-bench-"))
+  // aim's local backends run their servers as an unprivileged user when started as root, and
+  // those must reach their folders under aim's TMPDIR, which lives in here.
+  chmodSync(temp, 0o755)
+  mkdirSync(join(temp, "tmp"))
+  chmodSync(join(temp, "tmp"), 0o1777)
+  const usesServers = {
+    postgres: options.engines.some((e) => e.startsWith("postgres")),
+    mariadb: options.engines.some((e) => e.startsWith("mariadb")),
+  }
+  let cleaned = false
+  const cleanup = async () => {
+    if (cleaned) return
+    cleaned = true
+    await dropLeftovers(options.servers, usesServers).catch(() => undefined)
+    rmSync(temp, { recursive: true, force: true })
+  }
+  const onSignal = (signal: NodeJS.Signals, code: number) => {
+    process.on(signal, () => {
+      progress(`bench: ${signal}, stopping the running command and removing ${temp}`)
+      stopChildren()
+      // Give aim a moment to drop its databases before the bench drops its own and exits.
+      setTimeout(() => void cleanup().finally(() => process.exit(code)), 3_000)
+    })
+  }
+  onSignal("SIGINT", 130)
+  onSignal("SIGTERM", 143)
+
+  try {
+    const before = await listAimDatabases(options.servers, usesServers)
+    const report: Report = {
+      date: new Date(),
+      bun: Bun.version,
+      cores: availableParallelism(),
+      loadBefore: loadavg()[0] ?? 0,
+      loadAfter: 0,
+      runs: options.runs,
+      budget: options.budget,
+      sizes: options.sizes,
+      rows: [],
+      skipped: [],
+      cleanup: [],
+      seconds: 0,
+    }
+    const probes = await probeTargets(options.engines, options.servers)
+    const fixtures = new Map<string, Fixture>()
+    const floors = new Map<string, Floor>()
+    const shapes = ["empty", ...options.sizes] as ShapeName[]
+    let cellsLeft = [...probes.values()].filter((p) => p.ok).length * shapes.length
+    const budgetMs = options.budget > 0 ? options.budget * 60_000 : Number.POSITIVE_INFINITY
+    for (const key of options.engines) {
+      const probe = probes.get(key)
+      if (!probe?.ok) {
+        report.skipped.push({ key, reason: probe && !probe.ok ? probe.reason : "not probed" })
+        progress(`skip ${key}: ${probe && !probe.ok ? probe.reason : "not probed"}`)
+        continue
+      }
+      if (key === "postgres-embedded") {
+        progress("embedded PostgreSQL: ready time")
+        report.embedded = await measureEmbeddedReady(options, temp)
+      }
+      const client = "unavailable" in probe.client ? undefined : probe.client
+      const row: Row = {
+        key,
+        label: probe.label,
+        engineId: probe.engineId,
+        inProcess: key === "sqlite" || key === "postgres-embedded",
+        client:
+          "unavailable" in probe.client
+            ? { unavailable: probe.client.unavailable }
+            : { name: probe.client.name },
+        cells: [],
+      }
+      report.rows.push(row)
+      for (const shape of shapes) {
+        const dialect = dialectOf(key)
+        const fixtureKey = `${dialect}/${shape}`
+        const fixture = fixtures.get(fixtureKey) ?? buildFixture(dialect, shapeOf(shape))
+        fixtures.set(fixtureKey, fixture)
+        const t = performance.now()
+        const floor = floors.get(fixtureKey)
+        // What is left of the budget, shared evenly by the cells still to run; a cheap cell leaves
+        // its unused share to the ones after it.
+        const share = (budgetMs - (performance.now() - started)) / Math.max(1, cellsLeft)
+        cellsLeft -= 1
+        const cell = await measureCell(options, temp, key, probe.toml, client, shape, fixture, floor, share)
+        if (floor) row.floorFrom = floor.by
+        else if (client && (cell.client.length > 0 || cell.clientError))
+          floors.set(fixtureKey, { samples: cell.client, error: cell.clientError, by: probe.label })
+        row.cells.push(cell)
+        const ms = (v: number[]) => (v.length > 0 ? `${Math.round(median(v))} ms` : "–")
+        progress(
+          `${key} ${shape}: ${cell.error ?? `${cell.runs} run(s): client ${ms(cell.client)}, diff cold ${ms(cell.cold)}, warm ${ms(cell.warm)}, generate ${ms(cell.generate)}`} (${((performance.now() - t) / 1000).toFixed(0)} s)`,
+        )
+        // A row whose empty project already fails will fail on every size: say it once.
+        if (cell.error && shape === "empty") {
+          cellsLeft -= shapes.length - 1
+          break
+        }
+      }
+    }
+    await dropLeftovers(options.servers, usesServers)
+    // Everything the bench started has exited, so a database of aim's naming (`aim_` + 16 hex)
+    // that appeared during the run and stays was left behind, by this run's aim or by someone
+    // else's run on the same server; other aim_% names (aim_test_...) belong to other tools and
+    // are only counted.
+    const throwaway = /^aim_[0-9a-f]{16}$/
+    const fresh = async () => {
+      const after = await listAimDatabases(options.servers, usesServers)
+      const found: Record<string, { left: string[]; others: number; before: number } | undefined> = {}
+      for (const server of ["postgres", "mariadb"] as const) {
+        const names = after[server]
+        if (names === undefined) continue
+        const old = new Set(before[server] ?? [])
+        const ours = names.filter((n) => n.startsWith("aim_bench_") || (throwaway.test(n) && !old.has(n)))
+        found[server] = { left: ours, others: names.length - ours.length, before: old.size }
+      }
+      return found
+    }
+    // Other people's aim runs on a shared server create and drop throwaway databases all the time;
+    // one that is still there ten seconds later, and was there right after the run, is a leftover.
+    const found = await fresh()
+    if (Object.values(found).some((f) => (f?.left.length ?? 0) > 0)) {
+      await Bun.sleep(10_000)
+      const again = await fresh()
+      for (const [server, f] of Object.entries(found)) {
+        const still = new Set(again[server]?.left ?? [])
+        if (f) f.left = f.left.filter((n) => still.has(n))
+      }
+    }
+    for (const [server, f] of Object.entries(found))
+      if (f) report.cleanup.push({ server, left: f.left, preexisting: f.others })
+    const leftInTmp = readdirSync(join(temp, "tmp"))
+    report.tmpLeft = leftInTmp
+    report.loadAfter = loadavg()[0] ?? 0
+    report.seconds = (performance.now() - started) / 1000
+    process.stdout.write(renderReport(report))
+  } finally {
+    await cleanup()
+  }
+}
+
+await main()
