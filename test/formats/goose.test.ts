@@ -1,22 +1,9 @@
 import { describe, expect, test } from "bun:test"
 import { needsNoTransaction, opensTransaction, splitSql } from "../../formats/_statements.ts"
-import { type FolderFile, FormatError, type NewMigration } from "../../formats/format.ts"
+import { FormatError, type NewMigration } from "../../formats/format.ts"
 import { goose, gooseLineEndsStatement } from "../../formats/goose.ts"
 import type { Migration } from "../../model.ts"
-
-const folder = (entries: Record<string, string>): FolderFile[] =>
-  Object.entries(entries).map(([path, content]) => ({ path, content }))
-
-function ok(result: Migration[] | FormatError): Migration[] {
-  if (result instanceof FormatError) throw new Error(result.message)
-  return result
-}
-
-function failure(result: Migration[] | FormatError): FormatError {
-  if (!(result instanceof FormatError))
-    throw new Error(`expected a FormatError, got ${result.length} migrations`)
-  return result
-}
+import { failure, folder, ok } from "./_read.ts"
 
 /** The SQL lines of a text, blank lines dropped: read keeps file line numbers with blank lines. */
 const sqlLines = (text: string | undefined) => (text ?? "").split("\n").filter((l) => l.trim() !== "")

@@ -1,21 +1,8 @@
 import { describe, expect, test } from "bun:test"
-import { type FolderFile, FormatError, type NewMigration } from "../../formats/format.ts"
+import { FormatError, type NewMigration } from "../../formats/format.ts"
 import { refinery } from "../../formats/refinery.ts"
 import type { Migration } from "../../model.ts"
-
-const folder = (entries: Record<string, string>): FolderFile[] =>
-  Object.entries(entries).map(([path, content]) => ({ path, content }))
-
-function ok(result: Migration[] | FormatError): Migration[] {
-  if (result instanceof FormatError) throw new Error(result.message)
-  return result
-}
-
-function failure(result: Migration[] | FormatError): FormatError {
-  if (!(result instanceof FormatError))
-    throw new Error(`expected a FormatError, got ${result.length} migrations`)
-  return result
-}
+import { failure, folder, ok } from "./_read.ts"
 
 // Laid out as refinery's examples are, with a subfolder (refinery walks the tree).
 const realFolder = folder({

@@ -2,23 +2,9 @@ import { describe, expect, test } from "bun:test"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { hostname, tmpdir } from "node:os"
 import { join } from "node:path"
-import { type FolderFile, FormatError, type NewMigration } from "../../formats/format.ts"
+import { FormatError, type NewMigration } from "../../formats/format.ts"
 import { parsePlan, sqitch, sqitchFormat, sqitchPlanner, sqitchTimestamp } from "../../formats/sqitch.ts"
-import type { Migration } from "../../model.ts"
-
-const folder = (entries: Record<string, string>): FolderFile[] =>
-  Object.entries(entries).map(([path, content]) => ({ path, content }))
-
-function ok(result: Migration[] | FormatError): Migration[] {
-  if (result instanceof FormatError) throw new Error(result.message)
-  return result
-}
-
-function failure(result: Migration[] | FormatError): FormatError {
-  if (!(result instanceof FormatError))
-    throw new Error(`expected a FormatError, got ${result.length} migrations`)
-  return result
-}
+import { failure, folder, ok } from "./_read.ts"
 
 // A plan as Sqitch writes it (after `sqitch init`, `add`, `tag` and `rework`), from the Sqitch tutorial.
 const plan = `%syntax-version=1.0.0
