@@ -13,10 +13,22 @@ export const CLI = join(ROOT, "cli.ts")
 
 /** Children still running, so an interrupted benchmark can stop them (and let aim clean up). */
 const live = new Set<{ kill: (signal?: NodeJS.Signals | number) => void }>()
+let stopping = false
 
-/** Send SIGTERM to every running child: aim drops its throwaway databases and stops its servers. */
+/** What `run` throws once the benchmark is being stopped, so the work in progress unwinds. */
+export class Interrupted extends Error {}
+
+/**
+ * Send SIGTERM to every running child (aim drops its throwaway databases and stops its servers)
+ * and start no new one until `resumeChildren`, which the cleanup calls for its own commands.
+ */
 export function stopChildren(): void {
+  stopping = true
   for (const child of live) child.kill("SIGTERM")
+}
+
+export function resumeChildren(): void {
+  stopping = false
 }
 
 export interface RunResult {
@@ -43,6 +55,7 @@ export interface RunOptions {
 
 /** Run `argv` to completion and time it; a child that outlives the deadline is stopped. */
 export async function run(argv: ReadonlyArray<string>, options: RunOptions = {}): Promise<RunResult> {
+  if (stopping) throw new Interrupted("interrupted")
   const env: Record<string, string> = {}
   for (const [k, v] of Object.entries({ ...process.env, ...options.env })) if (v !== undefined) env[k] = v
   const started = performance.now()

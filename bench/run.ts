@@ -6,11 +6,13 @@
  * replaying the history into one fresh database and loading schema.sql into another (the floor);
  * `aim diff` cold (snapshot-cache miss) and warm (cache hit); and `aim generate --dry-run` (cold, as
  * after the previous generate changed the history). Each figure is the median of several runs,
- * interleaved so that load from other work on the machine falls on every column alike. Goals are
- * printed beside the results with pass/fail marks; speed goals live here, never in timed tests.
+ * taken side by side so that load from other work on the machine falls on every column alike.
+ * Every cell gets one round first, then further rounds go to the cells with the fewest while the
+ * time budget lasts, so a busy machine shortens the run rather than the table. Goals are printed
+ * beside the results with pass/fail marks; speed goals live here, never in timed tests.
  *
- * Flags: --runs N (default 5), --budget MINUTES (default 10, 0 for none: a cell gets fewer runs,
- * down to one, when the time left would not cover N), --quick (3 runs, 10 and 100 migrations),
+ * Flags: --runs N (default 5), --budget MINUTES (default 10; 0 for none: every cell gets N runs),
+ * --quick (3 runs, 10 and 100 migrations),
  * --engines a,b (sqlite, postgres-url, postgres-local, postgres-embedded, mariadb-url,
  * mariadb-local), --sizes 10,100,1000,wide, --postgres-url URL, --mariadb-url URL.
  *
@@ -23,7 +25,18 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } fr
 import { availableParallelism, loadavg, tmpdir } from "node:os"
 import { join } from "node:path"
 import { buildFixture, type Fixture, type FixtureShape, writeProject } from "./fixtures.ts"
-import { BUN, CLI, firstLine, median, ROOT, type RunResult, run, stopChildren } from "./measure.ts"
+import {
+  BUN,
+  CLI,
+  firstLine,
+  Interrupted,
+  median,
+  ROOT,
+  type RunResult,
+  resumeChildren,
+  run,
+  stopChildren,
+} from "./measure.ts"
 import { type Cell, type Report, type Row, renderReport, type ShapeName } from "./report.ts"
 import {
   type Client,
@@ -142,18 +155,32 @@ function progress(text: string) {
 
 /**
  * The client's replay of one fixture, measured once per engine: every backend of an engine is
- * compared with the same server's floor, so later rows reuse it instead of spending minutes on it.
+ * compared with the same server's floor, so later rows share the first row's samples (the same
+ * array) instead of spending minutes on them.
  */
 interface Floor {
-  readonly samples: ReadonlyArray<number>
-  readonly error?: string | undefined
-  /** The row that measured it. */
+  readonly cell: Cell
+  /** The row that measures it. */
   readonly by: string
 }
 
-/** Time one row (engine and backend) on one fixture: client floor, diff cold and warm, generate. */
-async function measureCell(
-  options: Options,
+/** One row's cell, opened and measured once; `round` adds one more sample of every figure. */
+interface Job {
+  readonly key: TargetKey
+  readonly cell: Cell
+  /** Wall time of the last round, to judge whether another fits in the budget. */
+  roundMs: number
+  readonly round: () => Promise<void>
+  /** The cell whose client samples this one shares, if any. */
+  readonly floor?: Floor | undefined
+}
+
+/**
+ * Open one row (engine and backend) on one fixture: write the project and client scripts, check
+ * that aim handles it, and take the first sample of every figure (client floor, diff cold and warm,
+ * generate). Undefined `job` when aim fails on it; the cell then carries the error.
+ */
+async function openCell(
   temp: string,
   key: TargetKey,
   toml: string,
@@ -161,9 +188,7 @@ async function measureCell(
   shape: ShapeName,
   fixture: Fixture,
   floor: Floor | undefined,
-  /** Milliseconds this cell may take for the whole run to stay within its budget. */
-  share: number,
-): Promise<Cell> {
+): Promise<{ cell: Cell; job?: Job }> {
   const dir = join(temp, key, shape)
   const project = join(dir, "project")
   const scripts = join(dir, "client")
@@ -200,7 +225,7 @@ async function measureCell(
     migrations: fixture.migrations.length,
     tables: fixture.tables,
     runs: 0,
-    client: [],
+    client: floor ? floor.cell.client : [],
     cold: [],
     coldCpu: [],
     warm: [],
@@ -212,11 +237,12 @@ async function measureCell(
 
   // The first run checks that aim handles this project at all. It counts as the first cold sample,
   // except on a row's first fixture, where it may also pay for the engine's one-time setup.
+  const started = performance.now()
   const countFirst = shape !== "empty"
   const first = await aim(diffArgs, true)
   if (first.code !== 0) {
     cell.error = `aim diff failed: ${firstLine(first)}`
-    return cell
+    return { cell }
   }
   if (countFirst) record(cell, first)
   const expected = shape === "empty" ? /No difference/ : /^1 change between/m
@@ -229,35 +255,26 @@ async function measureCell(
   // If aim keeps snapshots elsewhere now, the warm runs below would be misses: say so.
   if (!existsSync(snapshots))
     cell.notes.push(`no snapshot cache in ${snapshots} after a run: the warm runs may not be cache hits`)
+
   let generateOk = shape !== "empty"
   let clientOk = client !== undefined && floor === undefined
-  if (floor) {
-    cell.client.push(...floor.samples)
-    if (floor.error) cell.clientError = floor.error
-  }
-  const replay = async () => {
-    if (!clientOk || !client) return
-    const r = await client.replay(scripts)
-    if ("error" in r) {
-      cell.clientError = r.error
-      clientOk = false
-    } else cell.client.push(r.millis)
-  }
-  // The first client replay, like the first diff, tells what a round costs: a replay, a cold and a
-  // warm diff (a hit costs about 0.8 of a miss) and a generate (some two diffs).
-  await replay()
-  const clientMs = floor ? 0 : (cell.client[0] ?? 0)
-  const round = clientMs + first.millis * (1.8 + (generateOk ? 2 : 0))
-  const runs = Math.max(1, Math.min(options.runs, Math.floor(share / round)))
-  cell.runs = runs
-
-  for (let i = 0; i < runs; i++) {
-    if (i > 0) await replay()
-    if (i > 0 || !countFirst) {
+  let firstRound = true
+  // Each figure's samples are taken side by side, so load from other work on the machine falls
+  // on all of them alike.
+  const round = async () => {
+    if (clientOk && client) {
+      const r = await client.replay(scripts)
+      if ("error" in r) {
+        cell.clientError = r.error
+        clientOk = false
+      } else cell.client.push(r.millis)
+    }
+    if (!firstRound || !countFirst) {
       const c = await aim(diffArgs, true)
       if (c.code === 0) record(cell, c)
       else cell.notes.push(`a cold aim diff failed: ${firstLine(c)}`)
     }
+    firstRound = false
     // Right after a cold run, which wrote this history's snapshot: a cache hit.
     const w = await aim(diffArgs, false)
     if (w.code === 0) {
@@ -272,8 +289,23 @@ async function measureCell(
         generateOk = false
       }
     }
+    cell.runs += 1
   }
-  return cell
+  const job: Job = {
+    key,
+    cell,
+    floor,
+    roundMs: 0,
+    round: async () => {
+      const t = performance.now()
+      await round()
+      job.roundMs = performance.now() - t
+    },
+  }
+  await round()
+  // Later rounds include a cold diff, which the first one took before it: count it in.
+  job.roundMs = performance.now() - started
+  return { cell, job }
 }
 
 /** A cold `aim diff` sample: wall time, CPU time, peak memory. */
@@ -334,12 +366,15 @@ async function main() {
     await dropLeftovers(options.servers, usesServers).catch(() => undefined)
     rmSync(temp, { recursive: true, force: true })
   }
+  // A signal stops the running command and lets the work unwind (the next command throws
+  // Interrupted); the cleanup below then runs as on a normal end, and the exit code says why.
+  let signalled: number | undefined
   const onSignal = (signal: NodeJS.Signals, code: number) => {
     process.on(signal, () => {
+      if (signalled !== undefined) return
+      signalled = code
       progress(`bench: ${signal}, stopping the running command and removing ${temp}`)
       stopChildren()
-      // Give aim a moment to drop its databases before the bench drops its own and exits.
-      setTimeout(() => void cleanup().finally(() => process.exit(code)), 3_000)
     })
   }
   onSignal("SIGINT", 130)
@@ -364,9 +399,14 @@ async function main() {
     const probes = await probeTargets(options.engines, options.servers)
     const fixtures = new Map<string, Fixture>()
     const floors = new Map<string, Floor>()
-    const shapes = ["empty", ...options.sizes] as ShapeName[]
-    let cellsLeft = [...probes.values()].filter((p) => p.ok).length * shapes.length
+    const jobs: Job[] = []
     const budgetMs = options.budget > 0 ? options.budget * 60_000 : Number.POSITIVE_INFINITY
+    const label = (key: string, cell: Cell) => {
+      const ms = (v: number[]) => (v.length > 0 ? `${Math.round(median(v))} ms` : "–")
+      return `${key} ${cell.shape}: ${cell.error ?? `${cell.runs} run(s): client ${ms(cell.client)}, diff cold ${ms(cell.cold)}, warm ${ms(cell.warm)}, generate ${ms(cell.generate)}`}`
+    }
+    // First pass: every cell of every row gets its first sample, so a short budget still covers
+    // the whole table.
     for (const key of options.engines) {
       const probe = probes.get(key)
       if (!probe?.ok) {
@@ -391,32 +431,35 @@ async function main() {
         cells: [],
       }
       report.rows.push(row)
-      for (const shape of shapes) {
+      for (const shape of ["empty", ...options.sizes] as ShapeName[]) {
         const dialect = dialectOf(key)
         const fixtureKey = `${dialect}/${shape}`
         const fixture = fixtures.get(fixtureKey) ?? buildFixture(dialect, shapeOf(shape))
         fixtures.set(fixtureKey, fixture)
-        const t = performance.now()
         const floor = floors.get(fixtureKey)
-        // What is left of the budget, shared evenly by the cells still to run; a cheap cell leaves
-        // its unused share to the ones after it.
-        const share = (budgetMs - (performance.now() - started)) / Math.max(1, cellsLeft)
-        cellsLeft -= 1
-        const cell = await measureCell(options, temp, key, probe.toml, client, shape, fixture, floor, share)
-        if (floor) row.floorFrom = floor.by
-        else if (client && (cell.client.length > 0 || cell.clientError))
-          floors.set(fixtureKey, { samples: cell.client, error: cell.clientError, by: probe.label })
+        const { cell, job } = await openCell(temp, key, probe.toml, client, shape, fixture, floor)
         row.cells.push(cell)
-        const ms = (v: number[]) => (v.length > 0 ? `${Math.round(median(v))} ms` : "–")
-        progress(
-          `${key} ${shape}: ${cell.error ?? `${cell.runs} run(s): client ${ms(cell.client)}, diff cold ${ms(cell.cold)}, warm ${ms(cell.warm)}, generate ${ms(cell.generate)}`} (${((performance.now() - t) / 1000).toFixed(0)} s)`,
-        )
+        if (floor) row.floorFrom = floor.by
+        else if (client && job) floors.set(fixtureKey, { cell, by: probe.label })
+        if (job) jobs.push(job)
+        progress(`${label(key, cell)} (${((job?.roundMs ?? 0) / 1000).toFixed(0)} s)`)
         // A row whose empty project already fails will fail on every size: say it once.
-        if (cell.error && shape === "empty") {
-          cellsLeft -= shapes.length - 1
-          break
-        }
+        if (cell.error && shape === "empty") break
       }
+    }
+    // Further rounds, while the budget lasts: always to the cell with the fewest runs (the
+    // cheapest first among equals), skipping cells whose next round would overrun the budget.
+    for (;;) {
+      const left = budgetMs - (performance.now() - started)
+      const next = jobs
+        .filter((j) => j.cell.runs < options.runs && j.roundMs <= left)
+        .sort((a, b) => a.cell.runs - b.cell.runs || a.roundMs - b.roundMs)[0]
+      if (!next) break
+      await next.round()
+    }
+    for (const job of jobs) {
+      if (job.floor) job.cell.clientError = job.floor.cell.clientError
+      progress(label(job.key, job.cell))
     }
     await dropLeftovers(options.servers, usesServers)
     // Everything the bench started has exited, so a database of aim's naming (`aim_` + 16 hex)
@@ -454,8 +497,12 @@ async function main() {
     report.loadAfter = loadavg()[0] ?? 0
     report.seconds = (performance.now() - started) / 1000
     process.stdout.write(renderReport(report))
+  } catch (error) {
+    if (!(error instanceof Interrupted)) throw error
   } finally {
+    resumeChildren()
     await cleanup()
+    if (signalled !== undefined) process.exit(signalled)
   }
 }
 
