@@ -7,9 +7,7 @@
  * A statement the parser rejects is read by `tokenDml`, which can only err towards flagging.
  * Resources: libpg-query's WebAssembly module, loaded once per process on first use.
  */
-import { loadModule, parseSync } from "libpg-query"
-import { Parser } from "node-sql-parser"
-import { parse as parseCst } from "sql-parser-cst"
+import type { Parser } from "node-sql-parser"
 import type { SqlGrammar } from "../engines/engine.ts"
 import type { Statement } from "../model.ts"
 import type { DmlFact, UpStatement } from "./rule.ts"
@@ -18,8 +16,35 @@ import { isWord, nameAt, spells, type Token, tokenize } from "./_sql.ts"
 type Node = Record<string, unknown>
 const isNode = (v: unknown): v is Node => typeof v === "object" && v !== null
 
-let pgReady: Promise<void> | undefined
-const nodeSqlParser = new Parser()
+/**
+ * The three parsers are loaded on first use, for the grammar at hand only: together they cost more
+ * than 100 ms to load, which every `aim diff` (which runs no rule) would otherwise pay at startup.
+ */
+interface Loaded {
+  pgParse?: (sql: string) => unknown
+  mysqlParser?: Parser
+  cstParse?: typeof import("sql-parser-cst").parse
+}
+const loaded: Loaded = {}
+
+async function loadParser(grammar: SqlGrammar): Promise<void> {
+  if (grammar === "postgresql" && !loaded.pgParse) {
+    const pg = await import("libpg-query")
+    await pg.loadModule()
+    loaded.pgParse = pg.parseSync
+  } else if ((grammar === "mysql" || grammar === "mariadb") && !loaded.mysqlParser) {
+    const { Parser } = await import("node-sql-parser")
+    loaded.mysqlParser = new Parser()
+  } else if (grammar === "sqlite" && !loaded.cstParse) {
+    loaded.cstParse = (await import("sql-parser-cst")).parse
+  }
+}
+
+const parserOf = <K extends keyof Loaded>(key: K): NonNullable<Loaded[K]> => {
+  const parser = loaded[key]
+  if (!parser) throw new Error(`parser ${key} used before it was loaded`)
+  return parser as NonNullable<Loaded[K]>
+}
 
 /** Every node of an AST, depth first, skipping subtrees `skip` names (trigger bodies run later, not now). */
 function* walk(value: unknown, skip: (node: Node) => boolean): Generator<Node> {
@@ -38,7 +63,7 @@ const pgName = (rangeVar: unknown) => {
 }
 
 function pgFacts(sql: string): DmlFact[] {
-  const tree = parseSync(sql)
+  const tree = parserOf("pgParse")(sql)
   const facts: DmlFact[] = []
   // Rules and trigger functions store statements that run later, not during the migration.
   const skip = (n: Node) => "RuleStmt" in n || "CreateTrigStmt" in n || "CreateFunctionStmt" in n
@@ -66,7 +91,7 @@ function pgFacts(sql: string): DmlFact[] {
 
 // MySQL and MariaDB: node-sql-parser's AST (types.d.ts of the package).
 function mysqlFacts(sql: string, grammar: "mysql" | "mariadb"): DmlFact[] {
-  const ast = nodeSqlParser.astify(sql, { database: grammar === "mysql" ? "MySQL" : "MariaDB" })
+  const ast = parserOf("mysqlParser").astify(sql, { database: grammar === "mysql" ? "MySQL" : "MariaDB" })
   const facts: DmlFact[] = []
   const tableName = (t: unknown) =>
     isNode(t) ? [t.db, t.table].filter((p) => typeof p === "string" && p !== "").join(".") : ""
@@ -93,7 +118,7 @@ function mysqlFacts(sql: string, grammar: "mysql" | "mariadb"): DmlFact[] {
 
 // SQLite: sql-parser-cst's concrete syntax tree (node types as in its cst/ typings).
 function sqliteFacts(sql: string): DmlFact[] {
-  const { statements } = parseCst(sql, { dialect: "sqlite", includeRange: false })
+  const { statements } = parserOf("cstParse")(sql, { dialect: "sqlite", includeRange: false })
   const facts: DmlFact[] = []
   const text = (n: unknown): string =>
     !isNode(n)
@@ -171,10 +196,7 @@ export async function parseStatements(
   statements: ReadonlyArray<Statement>,
   grammar: SqlGrammar | undefined,
 ): Promise<UpStatement[]> {
-  if (grammar === "postgresql") {
-    pgReady ??= loadModule()
-    await pgReady
-  }
+  if (grammar !== undefined) await loadParser(grammar)
   return statements.map((s) => {
     const tokens = tokenize(s.sql)
     // A DO block's body is a string token, so its DML keywords only show after parsing.
