@@ -200,7 +200,6 @@ async function openCell(
     AIM_POSTGRES_URL: undefined,
     AIM_MARIADB_URL: undefined,
     AIM_MYSQL_URL: undefined,
-    XDG_CACHE_HOME: join(temp, "xdg"),
     TMPDIR: join(temp, "tmp"),
     NO_COLOR: "1",
   }
