@@ -1,7 +1,10 @@
 /**
  * _env: the environment a test points the real SDKs with, set for one test and put back after, and
- * the per-provider variables that aim the SDKs at the fake server. Holds nothing between tests.
+ * the per-provider variables that aim the SDKs at the fake server, and the rename project the
+ * generation tests start from. Holds nothing between tests.
  */
+import { mkdirSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
 
 /** A key no real provider issued; the tests grep every output for it. */
 export const FAKE_KEY = "sk-aimtest-5f0c1e2d9b8a7c6d"
@@ -83,3 +86,18 @@ export const providerCases: ReadonlyArray<ProviderCase> = [
     authHeader: "authorization",
   },
 ]
+
+/**
+ * A SQLite project whose schema.sql renames users.name to full_name: the change the planner alone
+ * turns into drop + add and a model should write as a rename.
+ */
+export function writeRenameProject(dir: string, toml: string): void {
+  mkdirSync(join(dir, "migrations"), { recursive: true })
+  const files: Record<string, string> = {
+    "aim.toml": toml,
+    "migrations/000001_users.up.sql": "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\n",
+    "migrations/000001_users.down.sql": "DROP TABLE users;\n",
+    "schema.sql": "CREATE TABLE users (id INTEGER PRIMARY KEY, full_name TEXT NOT NULL);\n",
+  }
+  for (const [path, content] of Object.entries(files)) writeFileSync(join(dir, path), content)
+}

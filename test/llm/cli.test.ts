@@ -3,7 +3,7 @@
  * fake server reached through OPENAI_BASE_URL. Every output is searched for the key.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test"
-import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs"
+import { existsSync, readFileSync, statSync } from "node:fs"
 import { join } from "node:path"
 import {
   aim,
@@ -15,7 +15,7 @@ import {
   STACK_FRAME,
   write,
 } from "../e2e/_cli.ts"
-import { FAKE_KEY } from "./_env.ts"
+import { FAKE_KEY, writeRenameProject } from "./_env.ts"
 import { type FakeServer, startFakeServer } from "./fake-server.ts"
 
 let server: FakeServer
@@ -34,15 +34,7 @@ afterAll(() => server.stop())
 
 beforeEach(() => {
   dir = makeTemp("aim-llm-cli-")
-  mkdirSync(join(dir, "migrations"))
-  write(dir, "aim.toml", 'engine = "sqlite"\nmodel = "openai-gpt-test"\n')
-  write(
-    dir,
-    "migrations/000001_users.up.sql",
-    "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\n",
-  )
-  write(dir, "migrations/000001_users.down.sql", "DROP TABLE users;\n")
-  write(dir, "schema.sql", "CREATE TABLE users (id INTEGER PRIMARY KEY, full_name TEXT NOT NULL);\n")
+  writeRenameProject(dir, 'engine = "sqlite"\nmodel = "openai-gpt-test"\n')
   server.requests.length = 0
 })
 afterEach(() => removeTemp(dir))

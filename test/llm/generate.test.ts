@@ -4,7 +4,7 @@
  * to the model, and nothing is written unless an answer verifies.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test"
-import { mkdirSync, readFileSync } from "node:fs"
+import { readFileSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { Effect } from "effect"
 import { type Config, loadConfig } from "../../config.ts"
@@ -12,7 +12,7 @@ import { layer as sqliteLayer } from "../../engines/sqlite/engine.ts"
 import type { TransportPolicy } from "../../steps/generate.ts"
 import { generateMigration } from "../../workflow.ts"
 import { makeTemp, migrationFiles, removeTemp, sqlite3ok, write } from "../e2e/_cli.ts"
-import { FAKE_KEY, providerCases, setEnv } from "./_env.ts"
+import { FAKE_KEY, providerCases, setEnv, writeRenameProject } from "./_env.ts"
 import { type FakeServer, type Reply, startFakeServer } from "./fake-server.ts"
 
 const fast: TransportPolicy = { retries: 3, baseDelay: "10 millis", maxDelay: "50 millis" }
@@ -41,15 +41,7 @@ afterAll(() => server.stop())
 
 beforeEach(() => {
   dir = makeTemp("aim-llm-")
-  mkdirSync(join(dir, "migrations"))
-  write(dir, "aim.toml", 'engine = "sqlite"\nmodel = "anthropic-claude-test"\nmax_retries = 2\n')
-  write(
-    dir,
-    "migrations/000001_users.up.sql",
-    "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\n",
-  )
-  write(dir, "migrations/000001_users.down.sql", "DROP TABLE users;\n")
-  write(dir, "schema.sql", "CREATE TABLE users (id INTEGER PRIMARY KEY, full_name TEXT NOT NULL);\n")
+  writeRenameProject(dir, 'engine = "sqlite"\nmodel = "anthropic-claude-test"\nmax_retries = 2\n')
   restore = setEnv({ ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: FAKE_KEY })
   server.requests.length = 0
 })
