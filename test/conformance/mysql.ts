@@ -11,7 +11,6 @@
  *   bun run test/conformance/mysql.ts --engine mariadb [--version 10.11] [--filter x] [--verbose] [--strict] [--corpus dir]
  *   (the server comes from AIM_MARIADB_URL / AIM_MYSQL_URL, else Docker, else a local mariadbd/mysqld)
  */
-import { readdirSync, readFileSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { Cause, Effect, Exit, ManagedRuntime } from "effect"
 import { compareSchemas } from "../../compare.ts"
@@ -22,22 +21,9 @@ import type { Migration } from "../../model.ts"
 import { plan } from "../../steps/plan.ts"
 import { snapshotHistory, snapshotSchema } from "../../steps/snapshot.ts"
 import { verify } from "../../steps/verify.ts"
+import { compareVersions, loadSqldefCases, type SqldefCase } from "./_corpus.ts"
 
-interface Case {
-  readonly name: string
-  readonly file: string
-  readonly current?: string
-  readonly desired?: string
-  readonly error?: string
-  readonly min_version?: string
-  readonly max_version?: string
-  readonly flavor?: string
-  readonly user?: string
-  readonly managed_roles?: ReadonlyArray<string>
-  readonly manage?: unknown
-  readonly offline?: boolean
-  readonly config?: Readonly<Record<string, unknown>>
-}
+type Case = SqldefCase
 
 type Outcome =
   | { readonly kind: "pass" }
@@ -73,27 +59,6 @@ function parseArgs(argv: ReadonlyArray<string>) {
     throw new Error("--engine must be mysql or mariadb")
   options.version ||= options.engine === "mysql" ? "8.0" : "10.11"
   return options
-}
-
-function loadCases(folder: string): Case[] {
-  const cases: Case[] = []
-  for (const file of readdirSync(folder)
-    .filter((f) => /^tests.*\.ya?ml$/.test(f))
-    .sort()) {
-    const data = (Bun.YAML.parse(readFileSync(join(folder, file), "utf8")) ?? {}) as Record<string, unknown>
-    for (const [name, body] of Object.entries(data)) cases.push({ ...(body as object), name, file })
-  }
-  return cases
-}
-
-function compareVersions(a: string, b: string): number {
-  const x = a.split(".").map(Number)
-  const y = b.split(".").map(Number)
-  for (let i = 0; i < Math.max(x.length, y.length); i++) {
-    const d = (x[i] ?? 0) - (y[i] ?? 0)
-    if (d !== 0) return d
-  }
-  return 0
 }
 
 /**
@@ -156,7 +121,7 @@ async function main(): Promise<number> {
   const options = parseArgs(process.argv.slice(2))
   const runtime = ManagedRuntime.make(layer(`${options.engine}-${options.version}`, { engines: {} }))
   try {
-    const all = loadCases(join(options.corpus, "sqldef/cmd/mysqldef"))
+    const all = loadSqldefCases(join(options.corpus, "sqldef/cmd/mysqldef"))
     const cases = all.filter((c) => c.name.includes(options.filter))
     const { description, version } = await runtime.runPromise(
       Effect.gen(function* () {

@@ -41,6 +41,7 @@ import { readRows, seedRows } from "../../engines/postgres/seed.ts"
 import type { PgSession } from "../../engines/postgres/session.ts"
 import { readSchema } from "../../engines/postgres/snapshot.ts"
 import { createDatabase, serverUrl, type TestDatabase } from "../engines/postgres/_server.ts"
+import { compareVersions } from "./_corpus.ts"
 
 export interface PgCase {
   readonly suite: "psqldef" | "migra"
@@ -74,17 +75,6 @@ interface RawCase {
   manage?: unknown
   offline?: boolean
   config?: Record<string, boolean>
-}
-
-const versionParts = (v: string) => v.split(".").map((n) => Number(n))
-function compareVersions(a: string, b: string): number {
-  const x = versionParts(a)
-  const y = versionParts(b)
-  for (let i = 0; i < Math.max(x.length, y.length); i++) {
-    const d = (x[i] ?? 0) - (y[i] ?? 0)
-    if (d !== 0) return d
-  }
-  return 0
 }
 
 /**

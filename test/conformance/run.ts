@@ -11,7 +11,7 @@
  *   bun run conformance --engine mariadb|mysql [--filter <substring>]                       (test/conformance/mysql.ts)
  */
 import { Database } from "bun:sqlite"
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { Cause, Effect, Exit, type Layer } from "effect"
@@ -20,6 +20,7 @@ import type { Engine } from "../../engines/engine.ts"
 import { findEngine } from "../../engines/registry.ts"
 import { plan } from "../../steps/plan.ts"
 import { diffProject, type GenerateResult, generateMigration } from "../../workflow.ts"
+import { compareVersions, loadSqldefCases, type SqldefCase } from "./_corpus.ts"
 
 /** Where each engine's cases live in the corpus, and how to ask the engine for its version. */
 const suites: Record<string, { folder: string; version: () => string }> = {
@@ -39,23 +40,7 @@ const suites: Record<string, { folder: string; version: () => string }> = {
 /** A mistake in how the tool was called: shown without a stack trace. */
 class UsageError extends Error {}
 
-interface Case {
-  readonly name: string
-  readonly file: string
-  readonly current?: string
-  readonly desired?: string
-  readonly error?: string
-  readonly min_version?: string
-  readonly max_version?: string
-  readonly flavor?: string
-  readonly user?: string
-  readonly managed_roles?: ReadonlyArray<string>
-  readonly manage?: unknown
-  readonly offline?: boolean
-  readonly enable_drop?: boolean
-  readonly config?: Readonly<Record<string, boolean>>
-  readonly legacy_ignore_quotes?: boolean
-}
+type Case = SqldefCase
 
 type Outcome =
   | { readonly kind: "pass" }
@@ -88,28 +73,6 @@ function parseArgs(argv: ReadonlyArray<string>) {
   if (!options.engine)
     throw new UsageError(`--engine is required (one of: ${Object.keys(suites).join(", ")})`)
   return options
-}
-
-function loadCases(folder: string): Case[] {
-  const cases: Case[] = []
-  for (const file of readdirSync(folder)
-    .filter((f) => /^tests.*\.ya?ml$/.test(f))
-    .sort()) {
-    const data = (Bun.YAML.parse(readFileSync(join(folder, file), "utf8")) ?? {}) as Record<string, unknown>
-    for (const [name, body] of Object.entries(data)) cases.push({ ...(body as object), name, file })
-  }
-  return cases
-}
-
-const versionParts = (v: string) => v.split(".").map((n) => Number(n))
-function compareVersions(a: string, b: string): number {
-  const x = versionParts(a)
-  const y = versionParts(b)
-  for (let i = 0; i < Math.max(x.length, y.length); i++) {
-    const d = (x[i] ?? 0) - (y[i] ?? 0)
-    if (d !== 0) return d
-  }
-  return 0
 }
 
 /**
@@ -262,7 +225,7 @@ async function main(): Promise<number> {
   const options = parseArgs(process.argv.slice(2))
   const suite = suites[options.engine]
   if (!suite) throw new UsageError(`no conformance suite for engine "${options.engine}"`)
-  const all = loadCases(join(options.corpus, suite.folder))
+  const all = loadSqldefCases(join(options.corpus, suite.folder))
   const cases = all.filter((c) => c.name.includes(options.filter))
   const version = suite.version()
   const counts = { pass: 0, fail: 0, "not-applicable": 0, skipped: 0 }
