@@ -48,10 +48,13 @@ function sourceFingerprint(): string {
   return String(newest)
 }
 
+/** Set by the bundler in a bundle or binary (build/build-id.ts), which has no source tree to read. */
+declare const AIM_BUILD_ID: string | undefined
+
 let fingerprint: string | undefined
 
 export function historyKey(engine: string, history: ReadonlyArray<Migration>): string {
-  fingerprint ??= sourceFingerprint()
+  fingerprint ??= typeof AIM_BUILD_ID === "string" ? `build ${AIM_BUILD_ID}` : sourceFingerprint()
   const hash = createHash("sha256")
   hash.update(`aim ${pkg.version} ${fingerprint}\n${engine}\n`)
   for (const m of history) hash.update(`${m.version}\0${m.transaction}\0${m.up.length}\0${m.up}\0`)

@@ -11,8 +11,11 @@
  * time budget lasts, so a busy machine shortens the run rather than the table. Goals are printed
  * beside the results with pass/fail marks; speed goals live here, never in timed tests.
  *
+ * aim runs as the installed package runs it: the bundle build/bundle.ts makes (built into the temp
+ * folder at the start), or, with --source, from the source tree as a checkout runs it.
+ *
  * Flags: --runs N (default 5), --budget MINUTES (default 10; 0 for none: every cell gets N runs),
- * --quick (3 runs, 10 and 100 migrations),
+ * --quick (3 runs, 10 and 100 migrations), --source,
  * --engines a,b (sqlite, postgres-url, postgres-local, postgres-embedded, mariadb-url,
  * mariadb-local), --sizes 10,100,1000,wide, --postgres-url URL, --mariadb-url URL.
  *
@@ -24,6 +27,7 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs"
 import { availableParallelism, loadavg, tmpdir } from "node:os"
 import { join } from "node:path"
+import { bundle } from "../build/bundle.ts"
 import { buildFixture, type Fixture, type FixtureShape, writeProject } from "./fixtures.ts"
 import {
   BUN,
@@ -56,15 +60,18 @@ interface Options {
   readonly sizes: ReadonlyArray<ShapeName>
   readonly engines: ReadonlyArray<TargetKey>
   readonly servers: Servers
+  /** Run aim from its sources rather than the bundle. */
+  readonly source: boolean
 }
 
-const usage = `usage: bun run bench [--runs N] [--budget MINUTES] [--quick] [--engines ${targetKeys.join(",")}]
+const usage = `usage: bun run bench [--runs N] [--budget MINUTES] [--quick] [--source] [--engines ${targetKeys.join(",")}]
                      [--sizes 10,100,1000,wide] [--postgres-url URL] [--mariadb-url URL]`
 
 function parseOptions(argv: ReadonlyArray<string>): Options {
   let runs: number | undefined
   let budget = 10
   let quick = false
+  let source = false
   let sizes: ShapeName[] | undefined
   let engines: TargetKey[] = [...targetKeys]
   const servers = {
@@ -96,6 +103,9 @@ function parseOptions(argv: ReadonlyArray<string>): Options {
       }
       case "--quick":
         quick = true
+        break
+      case "--source":
+        source = true
         break
       case "--engines": {
         const list = value()
@@ -137,6 +147,7 @@ function parseOptions(argv: ReadonlyArray<string>): Options {
     sizes: sizes ?? (quick ? ["10", "100"] : ["10", "100", "1000", "wide"]),
     engines,
     servers,
+    source,
   }
 }
 
@@ -148,6 +159,9 @@ const shapeOf = (name: ShapeName): FixtureShape =>
       : { kind: "history", migrations: Number(name) }
 
 const AIM_TIMEOUT_MS = 600_000
+
+/** The file aim runs from: cli.ts, or the bundle main() builds. */
+let aimEntry = CLI
 
 function progress(text: string) {
   process.stderr.write(`${text}\n`)
@@ -211,7 +225,7 @@ async function openCell(
   const env = { ...base, AIM_NO_CACHE: undefined, AIM_CACHE_DIR: cache }
   const aim = (command: ReadonlyArray<string>, cold: boolean) => {
     if (cold) rmSync(snapshots, { recursive: true, force: true })
-    return run([BUN, CLI, ...command, "--dir", project, "--quiet"], {
+    return run([BUN, aimEntry, ...command, "--dir", project, "--quiet"], {
       env,
       cwd: project,
       timeoutMs: AIM_TIMEOUT_MS,
@@ -358,12 +372,16 @@ async function main() {
     postgres: options.engines.some((e) => e.startsWith("postgres")),
     mariadb: options.engines.some((e) => e.startsWith("mariadb")),
   }
+  // The bundle goes inside the checkout, not the temp folder: the packages it leaves external
+  // (PGlite, libpg-query) are found by walking up from it to node_modules, as in a package.
+  const bundled = join(ROOT, "dist", `bench-js-${process.pid}`)
   let cleaned = false
   const cleanup = async () => {
     if (cleaned) return
     cleaned = true
     await dropLeftovers(options.servers, usesServers).catch(() => undefined)
     rmSync(temp, { recursive: true, force: true })
+    rmSync(bundled, { recursive: true, force: true })
   }
   // A signal stops the running command and lets the work unwind (the next command throws
   // Interrupted); the cleanup below then runs as on a normal end, and the exit code says why.
@@ -380,8 +398,13 @@ async function main() {
   onSignal("SIGTERM", 143)
 
   try {
+    if (!options.source) {
+      progress("bench: bundling aim (build/bundle.ts)")
+      aimEntry = bundle(bundled)
+    }
     const before = await listAimDatabases(options.servers, usesServers)
     const report: Report = {
+      entry: options.source ? "source" : "bundle",
       date: new Date(),
       bun: Bun.version,
       cores: availableParallelism(),

@@ -8,6 +8,7 @@
 import { mkdirSync } from "node:fs"
 import { dirname, resolve } from "node:path"
 import { parseArgs } from "node:util"
+import { buildIdDefine } from "./build-id.ts"
 
 const root = resolve(import.meta.dir, "..")
 const { values } = parseArgs({ options: { outfile: { type: "string" } } })
@@ -21,6 +22,7 @@ const build = Bun.spawnSync(
     "build",
     "--compile",
     "--minify-syntax",
+    ...buildIdDefine(root),
     resolve(root, "build/entry.ts"),
     "--outfile",
     outfile,
