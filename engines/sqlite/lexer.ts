@@ -32,79 +32,81 @@ export class LexError extends Error {
 }
 
 const wordStart = /[A-Za-z_\u0080-\uffff]/
-const wordPart = /[A-Za-z0-9_$\u0080-\uffff]/
+// Sticky patterns read a whole run from the current position without copying the rest of the text.
+const spaceRun = /\s+/y
+const wordRun = /[A-Za-z0-9_$\u0080-\uffff]*/y
+const numberRun = /0[xX][0-9A-Fa-f_]+|[0-9_]*\.?[0-9_]*(?:[eE][+-]?[0-9_]+)?/y
+const digit = /[0-9]/
+const twoCharOps = new Set(["||", "<<", ">>", "<=", ">=", "==", "!=", "<>", "->"])
 
 /** Reads a quoted run that ends at `close`, where a doubled `close` stands for itself. */
 function quotedEnd(sql: string, from: number, close: string, doubles: boolean): number {
   let i = from + 1
-  while (i < sql.length) {
-    if (sql[i] === close) {
-      if (doubles && sql[i + 1] === close) {
-        i += 2
-        continue
-      }
-      return i + 1
+  for (;;) {
+    const at = sql.indexOf(close, i)
+    if (at === -1) return -1
+    if (doubles && sql[at + 1] === close) {
+      i = at + 2
+      continue
     }
-    i++
+    return at + 1
   }
-  return -1
+}
+
+/** End of the run `pattern` (sticky) matches at `from`. */
+function runEnd(pattern: RegExp, sql: string, from: number): number {
+  pattern.lastIndex = from
+  return pattern.test(sql) ? pattern.lastIndex : from
 }
 
 export function tokenize(sql: string): Token[] {
   const tokens: Token[] = []
   let i = 0
   let line = 1
-  const push = (kind: TokenKind, end: number) => {
-    const text = sql.slice(i, end)
-    tokens.push({ kind, text, start: i, line })
-    for (const ch of text) if (ch === "\n") line++
+  // Only these kinds can hold a newline; counting them in every word and number token is wasted work.
+  const push = (kind: TokenKind, end: number, multiline = false) => {
+    tokens.push({ kind, text: sql.slice(i, end), start: i, line })
+    if (multiline)
+      for (let at = sql.indexOf("\n", i); at !== -1 && at < end; at = sql.indexOf("\n", at + 1)) line++
     i = end
   }
   while (i < sql.length) {
     const ch = sql[i] as string
     const next = sql[i + 1]
-    if (/\s/.test(ch)) {
-      let end = i + 1
-      while (end < sql.length && /\s/.test(sql[end] as string)) end++
-      push("space", end)
+    if (ch === " " || ch === "\n" || ch === "\t" || ch === "\r" || /\s/.test(ch)) {
+      push("space", runEnd(spaceRun, sql, i), true)
     } else if (ch === "-" && next === "-") {
       const nl = sql.indexOf("\n", i)
       push("comment", nl === -1 ? sql.length : nl)
     } else if (ch === "/" && next === "*") {
       const close = sql.indexOf("*/", i + 2)
       // SQLite accepts a comment left open at the end of input.
-      push("comment", close === -1 ? sql.length : close + 2)
+      push("comment", close === -1 ? sql.length : close + 2, true)
     } else if (ch === "'") {
       const end = quotedEnd(sql, i, "'", true)
       if (end === -1) throw new LexError("unterminated string literal", line)
-      push("string", end)
+      push("string", end, true)
     } else if ((ch === "x" || ch === "X") && next === "'") {
       const end = quotedEnd(sql, i + 1, "'", false)
       if (end === -1) throw new LexError("unterminated blob literal", line)
-      push("blob", end)
+      push("blob", end, true)
     } else if (ch === '"' || ch === "`") {
       const end = quotedEnd(sql, i, ch, true)
       if (end === -1) throw new LexError(`unterminated quoted identifier`, line)
-      push("quoted", end)
+      push("quoted", end, true)
     } else if (ch === "[") {
       const end = sql.indexOf("]", i)
       if (end === -1) throw new LexError("unterminated [identifier]", line)
-      push("quoted", end + 1)
-    } else if (/[0-9]/.test(ch) || (ch === "." && next !== undefined && /[0-9]/.test(next))) {
-      const m = /^(0[xX][0-9A-Fa-f_]+|([0-9_]*\.?[0-9_]*)([eE][+-]?[0-9_]+)?)/.exec(sql.slice(i))
-      push("number", i + Math.max(1, m?.[0].length ?? 1))
+      push("quoted", end + 1, true)
+    } else if (digit.test(ch) || (ch === "." && next !== undefined && digit.test(next))) {
+      push("number", Math.max(i + 1, runEnd(numberRun, sql, i)))
     } else if (ch === "?" || ch === ":" || ch === "@" || ch === "$") {
-      let end = i + 1
-      while (end < sql.length && wordPart.test(sql[end] as string)) end++
-      push("param", end)
+      push("param", runEnd(wordRun, sql, i + 1))
     } else if (wordStart.test(ch)) {
-      let end = i + 1
-      while (end < sql.length && wordPart.test(sql[end] as string)) end++
-      push("word", end)
+      push("word", runEnd(wordRun, sql, i + 1))
     } else {
-      const two = sql.slice(i, i + 2)
-      const op = ["||", "<<", ">>", "<=", ">=", "==", "!=", "<>", "->"].includes(two) ? 2 : 1
-      push("punct", i + (sql.slice(i, i + 3) === "->>" ? 3 : op))
+      const op = twoCharOps.has(sql.slice(i, i + 2)) ? 2 : 1
+      push("punct", i + (sql.startsWith("->>", i) ? 3 : op))
     }
   }
   return tokens
