@@ -45,7 +45,6 @@ interface SchemaRow {
   sql: string | null
 }
 
-const pragmaArg = (name: string) => `'${name.replaceAll("'", "''")}'`
 /** SQLite matches names case-insensitively, folding ASCII letters only. */
 const lower = foldCase
 
@@ -68,7 +67,7 @@ function normalizeDefault(value: string | null): string | undefined {
 function readTable(db: BunDatabase, row: TableListRow, sql: string): Table {
   const parsed = parseCreateTable(sql)
   const parsedColumns = new Map(parsed.columns.map((c) => [lower(c.name), c]))
-  const xinfo = db.query<XinfoRow, []>(`PRAGMA main.table_xinfo(${pragmaArg(row.name)})`).all()
+  const xinfo = db.query<XinfoRow, [string]>("SELECT * FROM pragma_table_xinfo(?1, 'main')").all(row.name)
   const columns: Column[] = xinfo
     .filter((c) => Number(c.hidden) !== 1)
     .map((c) => {
@@ -89,18 +88,20 @@ function readTable(db: BunDatabase, row: TableListRow, sql: string): Table {
     .map((c) => c.name)
 
   const uniques = db
-    .query<IndexListRow, []>(`PRAGMA main.index_list(${pragmaArg(row.name)})`)
-    .all()
+    .query<IndexListRow, [string]>("SELECT * FROM pragma_index_list(?1, 'main')")
+    .all(row.name)
     .filter((i) => i.origin === "u")
     .map((i) => ({
       columns: db
-        .query<{ name: string | null }, []>(`PRAGMA main.index_info(${pragmaArg(i.name)})`)
-        .all()
+        .query<{ name: string | null }, [string]>("SELECT * FROM pragma_index_info(?1, 'main')")
+        .all(i.name)
         .map((c) => c.name ?? ""),
     }))
     .sort((a, b) => a.columns.join().localeCompare(b.columns.join()))
 
-  const fkRows = db.query<ForeignKeyRow, []>(`PRAGMA main.foreign_key_list(${pragmaArg(row.name)})`).all()
+  const fkRows = db
+    .query<ForeignKeyRow, [string]>("SELECT * FROM pragma_foreign_key_list(?1, 'main')")
+    .all(row.name)
   const byId = new Map<number, ForeignKeyRow[]>()
   for (const fk of fkRows) byId.set(Number(fk.id), [...(byId.get(Number(fk.id)) ?? []), fk])
   const foreignKeys: ForeignKey[] = [...byId.values()].map((rows) => {
