@@ -31,23 +31,15 @@ const [{ run }, { Effect }, { PgliteAssets }] = await Promise.all([
   import("../engines/postgres/backends/embedded.ts"),
 ])
 
-// Compiling the two modules takes about a quarter of a second, which `aim --version` or a SQLite
-// project should not pay: the getters compile on first use, when the embedded backend starts.
-const compiled = new Map<string, WebAssembly.Module>()
-const compile = (path: string) => {
-  let module = compiled.get(path)
-  if (!module) {
-    module = new WebAssembly.Module(readFileSync(path))
-    compiled.set(path, module)
-  }
-  return module
-}
+// Compiling the modules takes about a quarter of a second, which `aim --version` or a SQLite
+// project should not pay: the backend compiles pglite.wasm itself when it starts (in the
+// background, from the file), and the getter compiles initdb.wasm only when initdb runs.
+let initdbModule: WebAssembly.Module | undefined
 const assets: EmbeddedFiles = {
-  get pgliteWasmModule() {
-    return compile(pgliteWasm)
-  },
+  pgliteWasmFile: pgliteWasm,
   get initdbWasmModule() {
-    return compile(initdbWasm)
+    initdbModule ??= new WebAssembly.Module(readFileSync(initdbWasm))
+    return initdbModule
   },
   get fsBundle() {
     return Bun.file(pgliteData)

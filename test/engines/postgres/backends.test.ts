@@ -32,7 +32,7 @@ import {
   parseInitdbVersion,
   pickInstall,
 } from "../../../engines/postgres/backends/local-install.ts"
-import { readCache, writeCache } from "../../../engines/postgres/backends/pglite-cache.ts"
+import { cacheFile, readCache, writeCache } from "../../../engines/postgres/backends/pglite-cache.ts"
 import { redactorFor, redactUrl } from "../../../engines/postgres/backends/redact.ts"
 import { dropStatements } from "../../../engines/postgres/backends/throwaway.ts"
 import { urlBackend } from "../../../engines/postgres/backends/url.ts"
@@ -390,7 +390,7 @@ describe("embedded backend", () => {
         version: "supplied",
       })
       expect(supplied.backend.start.from).toBe("initdb")
-      expect(supplied.backend.start.cacheFile).toBe(join(cacheDir, "pglite-supplied.tar.gz"))
+      expect(supplied.backend.start.cacheFile).toBe(cacheFile(cacheDir, "supplied"))
       expect(supplied.inA).toEqual([{ x: "1" }])
     } finally {
       rmSync(cacheDir, { recursive: true, force: true })
