@@ -1,11 +1,13 @@
 /**
  * local-install: find PostgreSQL server binaries (initdb and pg_ctl) on this machine, on PATH and
  * in the folders distributions and installers use, and pick the one matching the asked major
- * version. Reads the file system and runs `initdb --version`; holds nothing.
+ * version. Reads the file system and runs `initdb --version` (its answer is remembered per binary
+ * in the cache folder, see data-folder-cache.ts); holds nothing.
  */
 import { execFileSync } from "node:child_process"
 import { existsSync, readdirSync, realpathSync } from "node:fs"
 import { delimiter, dirname, join } from "node:path"
+import { rememberedVersion } from "../../data-folder-cache.ts"
 import type { AskedMajor } from "./backend.ts"
 
 export interface LocalInstall {
@@ -64,12 +66,14 @@ export function findLocalInstalls(path = process.env.PATH): LocalInstall[] {
     }
     if (seen.has(binDir) || !existsSync(join(binDir, "pg_ctl"))) continue
     seen.add(binDir)
-    let version: string | undefined
-    try {
-      version = parseInitdbVersion(execFileSync(join(binDir, "initdb"), ["--version"], { encoding: "utf8" }))
-    } catch {
-      continue
-    }
+    const resolved = join(binDir, "initdb")
+    const version = rememberedVersion(resolved, () => {
+      try {
+        return parseInitdbVersion(execFileSync(resolved, ["--version"], { encoding: "utf8" }))
+      } catch {
+        return undefined
+      }
+    })
     if (version) installs.push({ binDir, version, major: Number.parseInt(version, 10) })
   }
   return installs.sort((a, b) => b.major - a.major)
