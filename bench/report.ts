@@ -44,10 +44,19 @@ export interface Row {
   readonly cells: Cell[]
 }
 
+/** What the bench runs aim as. */
+export type AimForm = "binary" | "bundle" | "source"
+
+const AIM_FORMS: Record<AimForm, string> = {
+  binary: "as the standalone binary, build/compile.ts",
+  bundle: "from the bundle an installed package runs under Bun, build/bundle.ts",
+  source: "from its source tree, as a checkout runs it",
+}
+
 export interface Report {
   readonly date: Date
-  /** How aim ran: from the bundle an installed package runs, or from the source tree. */
-  readonly entry: "bundle" | "source"
+  /** How aim ran: the compiled binary, the bundle an installed package runs, or the source tree. */
+  readonly entry: AimForm
   readonly bun: string
   readonly cores: number
   readonly loadBefore: number
@@ -252,7 +261,7 @@ export function renderReport(report: Report): string {
   out.push(`## aim benchmark, ${report.date.toISOString().slice(0, 16).replace("T", " ")} UTC`)
   out.push("")
   out.push(
-    `Bun ${report.bun}, ${report.cores} cores, load average ${report.loadBefore.toFixed(1)} at start and ${report.loadAfter.toFixed(1)} at the end; each figure is the median of the runs shown (asked: ${report.runs}${report.budget > 0 ? `; every cell gets one, then more go to the cells with the fewest while the ${report.budget}-minute budget lasts` : ""}), wall time as a shell sees it, Bun and aim startup included (aim run ${report.entry === "bundle" ? "from the bundle an installed package runs, build/bundle.ts" : "from its source tree, as a checkout runs it"}); *its CPU* is the user + system time of the aim process, steadier than wall time on a busy machine but blind to a database server's work. Client replay: the engine's own client replays the history into one fresh database and loads schema.sql into another, both at once (sqlite3 without fsync; psql with CREATE/DROP DATABASE; mariadb with CREATE/DROP DATABASE). *Cold*: a snapshot-cache miss (the snapshot folder emptied before the run; one-time engine setup such as PGlite's template stays cached, as on a user's machine); *warm*: the history's snapshot comes from the cache; generate runs cold, as after the previous generate changed the history. *Startup removed*: (aim − aim on the empty project) / (client − client on the empty project). Whole run: ${Math.round(report.seconds)} s.`,
+    `Bun ${report.bun}, ${report.cores} cores, load average ${report.loadBefore.toFixed(1)} at start and ${report.loadAfter.toFixed(1)} at the end; each figure is the median of the runs shown (asked: ${report.runs}${report.budget > 0 ? `; every cell gets one, then more go to the cells with the fewest while the ${report.budget}-minute budget lasts` : ""}), wall time as a shell sees it, Bun and aim startup included (aim run ${AIM_FORMS[report.entry]}); *its CPU* is the user + system time of the aim process, steadier than wall time on a busy machine but blind to a database server's work. Client replay: the engine's own client replays the history into one fresh database and loads schema.sql into another, both at once (sqlite3 without fsync; psql with CREATE/DROP DATABASE; mariadb with CREATE/DROP DATABASE). *Cold*: a snapshot-cache miss (the snapshot folder emptied before the run; one-time engine setup such as PGlite's template stays cached, as on a user's machine); *warm*: the history's snapshot comes from the cache; generate runs cold, as after the previous generate changed the history. *Startup removed*: (aim − aim on the empty project) / (client − client on the empty project). Whole run: ${Math.round(report.seconds)} s.`,
   )
   out.push("")
   if (report.skipped.length > 0) {

@@ -11,11 +11,12 @@
  * time budget lasts, so a busy machine shortens the run rather than the table. Goals are printed
  * beside the results with pass/fail marks; speed goals live here, never in timed tests.
  *
- * aim runs as the installed package runs it: the bundle build/bundle.ts makes (built into the temp
- * folder at the start), or, with --source, from the source tree as a checkout runs it.
+ * aim runs as users run it, built at the start from this checkout: by default the standalone
+ * binary (build/compile.ts); with --aim bundle, the bundle an installed package runs under Bun
+ * (build/bundle.ts); with --aim source, from the source tree as a checkout runs it.
  *
  * Flags: --runs N (default 5), --budget MINUTES (default 10; 0 for none: every cell gets N runs),
- * --quick (3 runs, 10 and 100 migrations), --source,
+ * --quick (3 runs, 10 and 100 migrations), --aim binary|bundle|source,
  * --engines a,b (sqlite, postgres-url, postgres-local, postgres-embedded, mariadb-url,
  * mariadb-local), --sizes 10,100,1000,wide, --postgres-url URL, --mariadb-url URL.
  *
@@ -28,6 +29,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } fr
 import { availableParallelism, loadavg, tmpdir } from "node:os"
 import { join } from "node:path"
 import { bundle } from "../build/bundle.ts"
+import { compile } from "../build/compile.ts"
 import { buildFixture, type Fixture, type FixtureShape, writeProject } from "./fixtures.ts"
 import {
   BUN,
@@ -41,7 +43,7 @@ import {
   run,
   stopChildren,
 } from "./measure.ts"
-import { type Cell, type Report, type Row, renderReport, type ShapeName } from "./report.ts"
+import { type AimForm, type Cell, type Report, type Row, renderReport, type ShapeName } from "./report.ts"
 import {
   type Client,
   dialectOf,
@@ -60,18 +62,18 @@ interface Options {
   readonly sizes: ReadonlyArray<ShapeName>
   readonly engines: ReadonlyArray<TargetKey>
   readonly servers: Servers
-  /** Run aim from its sources rather than the bundle. */
-  readonly source: boolean
+  /** What aim runs as: the compiled binary, the installed package's bundle, or the sources. */
+  readonly aim: AimForm
 }
 
-const usage = `usage: bun run bench [--runs N] [--budget MINUTES] [--quick] [--source] [--engines ${targetKeys.join(",")}]
+const usage = `usage: bun run bench [--runs N] [--budget MINUTES] [--quick] [--aim binary|bundle|source] [--engines ${targetKeys.join(",")}]
                      [--sizes 10,100,1000,wide] [--postgres-url URL] [--mariadb-url URL]`
 
 function parseOptions(argv: ReadonlyArray<string>): Options {
   let runs: number | undefined
   let budget = 10
   let quick = false
-  let source = false
+  let aim: AimForm = "binary"
   let sizes: ShapeName[] | undefined
   let engines: TargetKey[] = [...targetKeys]
   const servers = {
@@ -104,9 +106,13 @@ function parseOptions(argv: ReadonlyArray<string>): Options {
       case "--quick":
         quick = true
         break
-      case "--source":
-        source = true
+      case "--aim": {
+        const v = value()
+        if (v !== "binary" && v !== "bundle" && v !== "source")
+          fail(`--aim expects binary, bundle or source, got "${v}"`)
+        aim = v as AimForm
         break
+      }
       case "--engines": {
         const list = value()
           .split(",")
@@ -147,7 +153,7 @@ function parseOptions(argv: ReadonlyArray<string>): Options {
     sizes: sizes ?? (quick ? ["10", "100"] : ["10", "100", "1000", "wide"]),
     engines,
     servers,
-    source,
+    aim,
   }
 }
 
@@ -160,8 +166,8 @@ const shapeOf = (name: ShapeName): FixtureShape =>
 
 const AIM_TIMEOUT_MS = 600_000
 
-/** The file aim runs from: cli.ts, or the bundle main() builds. */
-let aimEntry = CLI
+/** The command that starts aim: Bun on cli.ts, Bun on the bundle, or the binary main() builds. */
+let aimCommand: ReadonlyArray<string> = [BUN, CLI]
 
 function progress(text: string) {
   process.stderr.write(`${text}\n`)
@@ -225,7 +231,7 @@ async function openCell(
   const env = { ...base, AIM_NO_CACHE: undefined, AIM_CACHE_DIR: cache }
   const aim = (command: ReadonlyArray<string>, cold: boolean) => {
     if (cold) rmSync(snapshots, { recursive: true, force: true })
-    return run([BUN, aimEntry, ...command, "--dir", project, "--quiet"], {
+    return run([...aimCommand, ...command, "--dir", project, "--quiet"], {
       env,
       cwd: project,
       timeoutMs: AIM_TIMEOUT_MS,
@@ -372,16 +378,16 @@ async function main() {
     postgres: options.engines.some((e) => e.startsWith("postgres")),
     mariadb: options.engines.some((e) => e.startsWith("mariadb")),
   }
-  // The bundle goes inside the checkout, not the temp folder: the packages it leaves external
-  // (PGlite, libpg-query) are found by walking up from it to node_modules, as in a package.
-  const bundled = join(ROOT, "dist", `bench-js-${process.pid}`)
+  // What is built goes inside the checkout, not the temp folder: the packages the bundle leaves
+  // external (PGlite, libpg-query) are found by walking up from it to node_modules, as in a package.
+  const built = join(ROOT, "dist", `bench-${process.pid}`)
   let cleaned = false
   const cleanup = async () => {
     if (cleaned) return
     cleaned = true
     await dropLeftovers(options.servers, usesServers).catch(() => undefined)
     rmSync(temp, { recursive: true, force: true })
-    rmSync(bundled, { recursive: true, force: true })
+    rmSync(built, { recursive: true, force: true })
   }
   // A signal stops the running command and lets the work unwind (the next command throws
   // Interrupted); the cleanup below then runs as on a normal end, and the exit code says why.
@@ -398,13 +404,18 @@ async function main() {
   onSignal("SIGTERM", 143)
 
   try {
-    if (!options.source) {
+    if (options.aim === "bundle") {
       progress("bench: bundling aim (build/bundle.ts)")
-      aimEntry = bundle(bundled)
+      aimCommand = [BUN, bundle(join(built, "js"))]
+    } else if (options.aim === "binary") {
+      progress("bench: compiling aim (build/compile.ts)")
+      const binary = join(built, "aim")
+      compile(binary)
+      aimCommand = [binary]
     }
     const before = await listAimDatabases(options.servers, usesServers)
     const report: Report = {
-      entry: options.source ? "source" : "bundle",
+      entry: options.aim,
       date: new Date(),
       bun: Bun.version,
       cores: availableParallelism(),
