@@ -54,11 +54,15 @@ const connectionOptions = (address: ServerAddress) => ({
 
 export const connect = (address: ServerAddress) => mysql.createConnection(connectionOptions(address))
 
+const versionOf = async (conn: mysql.Connection) => {
+  const [rows] = await conn.query("SELECT VERSION() AS v")
+  return String((rows as Array<{ v: string }>)[0]?.v ?? "")
+}
+
 async function serverVersion(address: ServerAddress): Promise<string> {
   const conn = await connect(address)
   try {
-    const [rows] = await conn.query("SELECT VERSION() AS v")
-    return String((rows as Array<{ v: string }>)[0]?.v ?? "")
+    return await versionOf(conn)
   } finally {
     await conn.end()
   }
@@ -82,21 +86,36 @@ const isDml = (s: Statement) => /^(INSERT|UPDATE|DELETE|REPLACE)\b/i.test(s.sql)
 /** `aim_` and 16 random hex digits: unique per run, and recognizably aim's. */
 export const throwawayName = () => `aim_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`
 
-function openDatabase(flavor: Flavor, address: ServerAddress) {
+/**
+ * A throwaway database on the server at `address`, with one connection to it: `spare()` when it
+ * hands over a connection already open to that server (the url backend's first), else a new one.
+ */
+function openDatabase(
+  flavor: Flavor,
+  address: ServerAddress,
+  spare: () => mysql.Connection | undefined = () => undefined,
+) {
   const failed = (action: string) => (error: unknown) =>
     new EngineFailed({ engine: flavor.name, action, reason: reason(error) })
   const acquire = Effect.tryPromise({
     try: async () => {
-      const conn = await connect(address)
       const name = throwawayName()
-      try {
-        await conn.query(`CREATE DATABASE ${quoteName(name)}`)
-        await conn.query(`USE ${quoteName(name)}`)
-      } catch (error) {
-        await conn.end().catch(() => undefined)
-        throw error
+      const create = async (conn: mysql.Connection) => {
+        try {
+          await conn.query(`CREATE DATABASE IF NOT EXISTS ${quoteName(name)}`)
+          await conn.query(`USE ${quoteName(name)}`)
+        } catch (error) {
+          await conn.end().catch(() => undefined)
+          throw error
+        }
+        return { conn, name }
       }
-      return { conn, name }
+      const kept = spare()
+      // A kept connection the server has closed since (wait_timeout, a restart) fails on first use;
+      // the name is aim's own random one, so IF NOT EXISTS only lets a fresh connection finish what
+      // the first may have done before its reply was lost.
+      if (kept) return create(kept).catch(async () => create(await connect(address)))
+      return create(await connect(address))
     },
     catch: failed("create a throwaway database"),
   })
@@ -223,14 +242,17 @@ async function foreignKeyViolations(
   return violations
 }
 
-/** Start (or reach) the server the choice names; checks that it is the flavor asked for. */
-function startServer(flavor: Flavor, choice: BackendChoice) {
+/**
+ * Start (or reach) the server the choice names; checks that it is the flavor asked for, by the
+ * version already read from a url's server when there is one.
+ */
+function startServer(flavor: Flavor, choice: BackendChoice, knownVersion?: string) {
   const failed = (error: unknown) =>
     new EngineFailed({ engine: flavor.name, action: `start ${choice.kind} backend`, reason: reason(error) })
-  const check = (address: ServerAddress, where: string) =>
+  const check = (address: ServerAddress, where: string, known?: string) =>
     Effect.tryPromise({
       try: async () => {
-        const version = await serverVersion(address)
+        const version = known ?? (await serverVersion(address))
         if (isMariaDbVersion(version) !== (flavor.name === "mariadb"))
           throw new Error(
             `${where} is ${isMariaDbVersion(version) ? "MariaDB" : "MySQL"} ${plainVersion(version)}, not ${flavor.title}`,
@@ -247,7 +269,7 @@ function startServer(flavor: Flavor, choice: BackendChoice) {
     case "url":
       return Effect.gen(function* () {
         const address = yield* Effect.try({ try: () => parseServerUrl(choice.url), catch: failed })
-        yield* check(address, `the server at ${describeAddress(address)}`)
+        yield* check(address, `the server at ${describeAddress(address)}`, knownVersion)
         return address
       }).pipe(
         // Name the setting at fault: the URL came from an environment variable or aim.toml.
@@ -303,15 +325,37 @@ export const make = Effect.fnUntraced(function* (id: string, config: Pick<Config
   const choice: BackendChoice = parsed
     ? yield* chooseBackend(flavor, config.engines[flavor.name], process.env)
     : { kind: "none", why: `"${id}" is not an engine id of the form mysql-<version> or mariadb-<version>` }
+  // A url's server is asked its version now, for the description; the connection that asked is kept
+  // for the first throwaway database (closed with the layer if none is made), and failing to reach
+  // the server is reported when a database is first needed.
   let urlVersion: string | undefined
+  let spare: mysql.Connection | undefined
   if (choice.kind === "url") {
-    urlVersion = yield* Effect.tryPromise(() => serverVersion(parseServerUrl(choice.url))).pipe(
-      Effect.catch(() => Effect.succeed(undefined)),
+    const reached = yield* Effect.tryPromise(async () => {
+      const conn = await connect(parseServerUrl(choice.url))
+      try {
+        return { conn, version: await versionOf(conn) }
+      } catch (error) {
+        conn.destroy()
+        throw error
+      }
+    }).pipe(Effect.catch(() => Effect.succeed(undefined)))
+    urlVersion = reached?.version
+    spare = reached?.conn
+    yield* Effect.addFinalizer(() =>
+      Effect.promise(async () => {
+        await spare?.end().catch(() => spare?.destroy())
+      }),
     )
+  }
+  const takeSpare = () => {
+    const conn = spare
+    spare = undefined
+    return conn
   }
   // The server starts on first use, in the layer's scope: commands that never need a database start nothing.
   const layerScope = yield* Effect.scope
-  const server = yield* Effect.cached(startServer(flavor, choice).pipe(Scope.provide(layerScope)))
+  const server = yield* Effect.cached(startServer(flavor, choice, urlVersion).pipe(Scope.provide(layerScope)))
   return Engine.of({
     id,
     dialect: flavor.title,
@@ -327,7 +371,7 @@ export const make = Effect.fnUntraced(function* (id: string, config: Pick<Config
             reason: reason(error),
           }),
       }),
-    ephemeral: server.pipe(Effect.flatMap((address) => openDatabase(flavor, address))),
+    ephemeral: server.pipe(Effect.flatMap((address) => openDatabase(flavor, address, takeSpare))),
     plan: (from, to) => Effect.sync(() => planMysql(from, to, flavor)),
     renderTable,
   })

@@ -112,35 +112,90 @@ const text = (v: unknown): string =>
   v === null || v === undefined ? "" : Buffer.isBuffer(v) ? v.toString("utf8") : String(v)
 const maybe = (v: unknown): string | null => (v === null || v === undefined ? null : text(v))
 
-/** Reads the catalog of the connection's current database. */
+/**
+ * Reads the catalog of the connection's current database. The queries do not depend on each other,
+ * so each group is asked for at once: mysql2 queues them on the one connection (engine.ts's) and
+ * sends each as soon as the previous answer is in, and a `query` over several connections would
+ * run them side by side (a pool measured ~3 ms faster on a small schema: not worth a session's
+ * settings differing between connections). Conditions name the schema in the column each
+ * information_schema table is looked up by, so MariaDB opens only this database's tables
+ * ("Scanned 1 database" in EXPLAIN, https://mariadb.com/kb/en/information-schema-optimization/),
+ * not every database on a server others may share.
+ */
 export async function readCatalog(query: Query, flavor: Flavor): Promise<CatalogRows> {
   const [meta] = await query("SELECT VERSION() AS version, DATABASE() AS db")
   const database = text(meta?.db)
   const version = text(meta?.version)
-  const tableList = await query(
-    "SELECT TABLE_NAME AS name, TABLE_COLLATION AS collation FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME",
-    [database],
-  )
-  const tables: TableRow[] = []
-  for (const t of tableList) {
-    const [row] = await query(`SHOW CREATE TABLE ${quoteName(text(t.name))}`)
-    tables.push({
-      name: text(t.name),
-      collation: maybe(t.collation),
-      createTable: text(row?.["Create Table"]),
-    })
-  }
-  // https://dev.mysql.com/doc/refman/8.0/en/information-schema-columns-table.html
-  const columns = (
-    await query(
-      `SELECT TABLE_NAME AS t, COLUMN_NAME AS name, ORDINAL_POSITION AS position, COLUMN_TYPE AS columnType,
-              DATA_TYPE AS dataType, IS_NULLABLE AS nullable, COLUMN_DEFAULT AS dflt, EXTRA AS extra,
-              CHARACTER_SET_NAME AS charset, COLLATION_NAME AS collation, GENERATION_EXPRESSION AS generation,
-              COLUMN_COMMENT AS comment
-         FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME, ORDINAL_POSITION`,
-      [database],
-    )
-  ).map(
+  const [tableList, columnRows, checkRows, foreignKeyRows, viewList, triggerRows, routineList, eventList] =
+    await Promise.all([
+      query(
+        "SELECT TABLE_NAME AS name, TABLE_COLLATION AS collation FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME",
+        [database],
+      ),
+      // https://dev.mysql.com/doc/refman/8.0/en/information-schema-columns-table.html
+      query(
+        `SELECT TABLE_NAME AS t, COLUMN_NAME AS name, ORDINAL_POSITION AS position, COLUMN_TYPE AS columnType,
+                DATA_TYPE AS dataType, IS_NULLABLE AS nullable, COLUMN_DEFAULT AS dflt, EXTRA AS extra,
+                CHARACTER_SET_NAME AS charset, COLLATION_NAME AS collation, GENERATION_EXPRESSION AS generation,
+                COLUMN_COMMENT AS comment
+           FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME, ORDINAL_POSITION`,
+        [database],
+      ),
+      // MariaDB: https://mariadb.com/kb/en/information-schema-check_constraints-table/ (TABLE_NAME, LEVEL);
+      // MySQL: https://dev.mysql.com/doc/refman/8.0/en/information-schema-check-constraints-table.html
+      flavor.checksHaveTable
+        ? query(
+            "SELECT TABLE_NAME AS t, CONSTRAINT_NAME AS name, CHECK_CLAUSE AS clause, LEVEL AS level FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ?",
+            [database],
+          )
+        : query(
+            `SELECT tc.TABLE_NAME AS t, cc.CONSTRAINT_NAME AS name, cc.CHECK_CLAUSE AS clause, NULL AS level
+               FROM information_schema.CHECK_CONSTRAINTS cc
+               JOIN information_schema.TABLE_CONSTRAINTS tc
+                 ON tc.CONSTRAINT_SCHEMA = cc.CONSTRAINT_SCHEMA AND tc.CONSTRAINT_NAME = cc.CONSTRAINT_NAME
+                AND tc.CONSTRAINT_TYPE = 'CHECK'
+              WHERE cc.CONSTRAINT_SCHEMA = ?`,
+            [database],
+          ),
+      // https://dev.mysql.com/doc/refman/8.0/en/information-schema-referential-constraints-table.html;
+      // the derived table keeps MariaDB from reading REFERENTIAL_CONSTRAINTS of every database.
+      query(
+        `SELECT k.TABLE_NAME AS t, k.CONSTRAINT_NAME AS name, k.COLUMN_NAME AS col, k.ORDINAL_POSITION AS position,
+                k.REFERENCED_TABLE_NAME AS refTable, k.REFERENCED_COLUMN_NAME AS refCol,
+                r.UPDATE_RULE AS onUpdate, r.DELETE_RULE AS onDelete
+           FROM information_schema.KEY_COLUMN_USAGE k
+           JOIN (SELECT CONSTRAINT_NAME, TABLE_NAME, UPDATE_RULE, DELETE_RULE
+                   FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ?) r
+             ON r.CONSTRAINT_NAME = k.CONSTRAINT_NAME AND r.TABLE_NAME = k.TABLE_NAME
+          WHERE k.TABLE_SCHEMA = ? AND k.REFERENCED_TABLE_NAME IS NOT NULL
+          ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION`,
+        [database, database],
+      ),
+      query(
+        "SELECT TABLE_NAME AS name FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME",
+        [database],
+      ),
+      // https://dev.mysql.com/doc/refman/8.0/en/information-schema-triggers-table.html; a trigger lives in
+      // its table's schema, which is the column MariaDB looks triggers up by.
+      query(
+        `SELECT TRIGGER_NAME AS name, EVENT_OBJECT_TABLE AS t, ACTION_TIMING AS timing, EVENT_MANIPULATION AS event,
+                ACTION_ORDER AS ord, ACTION_STATEMENT AS stmt
+           FROM information_schema.TRIGGERS WHERE EVENT_OBJECT_SCHEMA = ? AND TRIGGER_SCHEMA = ?
+          ORDER BY EVENT_OBJECT_TABLE, ACTION_ORDER`,
+        [database, database],
+      ),
+      // https://dev.mysql.com/doc/refman/8.0/en/information-schema-routines-table.html
+      query(
+        "SELECT ROUTINE_NAME AS name, ROUTINE_TYPE AS kind FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ? AND ROUTINE_TYPE IN ('PROCEDURE', 'FUNCTION') ORDER BY ROUTINE_TYPE, ROUTINE_NAME",
+        [database],
+      ),
+      // https://dev.mysql.com/doc/refman/8.0/en/information-schema-events-table.html
+      query(
+        "SELECT EVENT_NAME AS name, STARTS AS starts, CREATED AS created FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ? ORDER BY EVENT_NAME",
+        [database],
+      ),
+    ])
+  const columns = columnRows.map(
     (r): ColumnRow => ({
       table: text(r.t),
       name: text(r.name),
@@ -156,24 +211,7 @@ export async function readCatalog(query: Query, flavor: Flavor): Promise<Catalog
       comment: text(r.comment),
     }),
   )
-  // MariaDB: https://mariadb.com/kb/en/information-schema-check_constraints-table/ (TABLE_NAME, LEVEL);
-  // MySQL: https://dev.mysql.com/doc/refman/8.0/en/information-schema-check-constraints-table.html
-  const checks = (
-    flavor.checksHaveTable
-      ? await query(
-          "SELECT TABLE_NAME AS t, CONSTRAINT_NAME AS name, CHECK_CLAUSE AS clause, LEVEL AS level FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ?",
-          [database],
-        )
-      : await query(
-          `SELECT tc.TABLE_NAME AS t, cc.CONSTRAINT_NAME AS name, cc.CHECK_CLAUSE AS clause, NULL AS level
-             FROM information_schema.CHECK_CONSTRAINTS cc
-             JOIN information_schema.TABLE_CONSTRAINTS tc
-               ON tc.CONSTRAINT_SCHEMA = cc.CONSTRAINT_SCHEMA AND tc.CONSTRAINT_NAME = cc.CONSTRAINT_NAME
-              AND tc.CONSTRAINT_TYPE = 'CHECK'
-            WHERE cc.CONSTRAINT_SCHEMA = ?`,
-          [database],
-        )
-  ).map(
+  const checks = checkRows.map(
     (r): CheckRow => ({
       table: text(r.t),
       name: text(r.name),
@@ -181,21 +219,7 @@ export async function readCatalog(query: Query, flavor: Flavor): Promise<Catalog
       level: r.level === "Column" ? "Column" : r.level === "Table" ? "Table" : undefined,
     }),
   )
-  // https://dev.mysql.com/doc/refman/8.0/en/information-schema-referential-constraints-table.html
-  const foreignKeys = (
-    await query(
-      `SELECT k.TABLE_NAME AS t, k.CONSTRAINT_NAME AS name, k.COLUMN_NAME AS col, k.ORDINAL_POSITION AS position,
-              k.REFERENCED_TABLE_NAME AS refTable, k.REFERENCED_COLUMN_NAME AS refCol,
-              r.UPDATE_RULE AS onUpdate, r.DELETE_RULE AS onDelete
-         FROM information_schema.KEY_COLUMN_USAGE k
-         JOIN information_schema.REFERENTIAL_CONSTRAINTS r
-           ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME
-          AND r.TABLE_NAME = k.TABLE_NAME
-        WHERE k.TABLE_SCHEMA = ? AND k.REFERENCED_TABLE_NAME IS NOT NULL
-        ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION`,
-      [database],
-    )
-  ).map(
+  const foreignKeys = foreignKeyRows.map(
     (r): ForeignKeyRow => ({
       table: text(r.t),
       name: text(r.name),
@@ -207,23 +231,7 @@ export async function readCatalog(query: Query, flavor: Flavor): Promise<Catalog
       onDelete: text(r.onDelete),
     }),
   )
-  const views: ViewRow[] = []
-  for (const v of await query(
-    "SELECT TABLE_NAME AS name FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME",
-    [database],
-  )) {
-    const [row] = await query(`SHOW CREATE VIEW ${quoteName(text(v.name))}`)
-    views.push({ name: text(v.name), create: text(row?.["Create View"]) })
-  }
-  // https://dev.mysql.com/doc/refman/8.0/en/information-schema-triggers-table.html
-  const triggers = (
-    await query(
-      `SELECT TRIGGER_NAME AS name, EVENT_OBJECT_TABLE AS t, ACTION_TIMING AS timing, EVENT_MANIPULATION AS event,
-              ACTION_ORDER AS ord, ACTION_STATEMENT AS stmt
-         FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? ORDER BY EVENT_OBJECT_TABLE, ACTION_ORDER`,
-      [database],
-    )
-  ).map(
+  const triggers = triggerRows.map(
     (r): TriggerRow => ({
       name: text(r.name),
       table: text(r.t),
@@ -233,34 +241,43 @@ export async function readCatalog(query: Query, flavor: Flavor): Promise<Catalog
       statement: text(r.stmt),
     }),
   )
-  // https://dev.mysql.com/doc/refman/8.0/en/information-schema-routines-table.html
-  const routines: RoutineRow[] = []
-  for (const r of await query(
-    "SELECT ROUTINE_NAME AS name, ROUTINE_TYPE AS kind FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ? AND ROUTINE_TYPE IN ('PROCEDURE', 'FUNCTION') ORDER BY ROUTINE_TYPE, ROUTINE_NAME",
-    [database],
-  )) {
-    const kind = text(r.kind) === "FUNCTION" ? "FUNCTION" : "PROCEDURE"
-    const [row] = await query(`SHOW CREATE ${kind} ${quoteName(text(r.name))}`)
-    routines.push({
-      name: text(r.name),
-      kind,
-      create: text(row?.[kind === "FUNCTION" ? "Create Function" : "Create Procedure"]),
-    })
-  }
-  // https://dev.mysql.com/doc/refman/8.0/en/information-schema-events-table.html
-  const events: EventRow[] = []
-  for (const e of await query(
-    "SELECT EVENT_NAME AS name, STARTS AS starts, CREATED AS created FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ? ORDER BY EVENT_NAME",
-    [database],
-  )) {
-    const [row] = await query(`SHOW CREATE EVENT ${quoteName(text(e.name))}`)
-    events.push({
-      name: text(e.name),
-      create: text(row?.["Create Event"]),
-      starts: maybe(e.starts),
-      created: maybe(e.created),
-    })
-  }
+  // SHOW CREATE for each object, all sent at once; Promise.all keeps the lists' order.
+  const [tables, views, routines, events] = await Promise.all([
+    Promise.all(
+      tableList.map(async (t): Promise<TableRow> => {
+        const [row] = await query(`SHOW CREATE TABLE ${quoteName(text(t.name))}`)
+        return { name: text(t.name), collation: maybe(t.collation), createTable: text(row?.["Create Table"]) }
+      }),
+    ),
+    Promise.all(
+      viewList.map(async (v): Promise<ViewRow> => {
+        const [row] = await query(`SHOW CREATE VIEW ${quoteName(text(v.name))}`)
+        return { name: text(v.name), create: text(row?.["Create View"]) }
+      }),
+    ),
+    Promise.all(
+      routineList.map(async (r): Promise<RoutineRow> => {
+        const kind = text(r.kind) === "FUNCTION" ? "FUNCTION" : "PROCEDURE"
+        const [row] = await query(`SHOW CREATE ${kind} ${quoteName(text(r.name))}`)
+        return {
+          name: text(r.name),
+          kind,
+          create: text(row?.[kind === "FUNCTION" ? "Create Function" : "Create Procedure"]),
+        }
+      }),
+    ),
+    Promise.all(
+      eventList.map(async (e): Promise<EventRow> => {
+        const [row] = await query(`SHOW CREATE EVENT ${quoteName(text(e.name))}`)
+        return {
+          name: text(e.name),
+          create: text(row?.["Create Event"]),
+          starts: maybe(e.starts),
+          created: maybe(e.created),
+        }
+      }),
+    ),
+  ])
   return { version, database, tables, columns, checks, foreignKeys, views, triggers, routines, events }
 }
 

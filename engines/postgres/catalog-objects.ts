@@ -8,7 +8,7 @@
  */
 import type { SchemaObject } from "../../model.ts"
 import { notExtensionMember, parseJson, userNamespace } from "./catalog-filter.ts"
-import { checkExpression } from "./catalog-tables.ts"
+import { checkExpression, type TableCatalog } from "./catalog-tables.ts"
 import { normalizeSql } from "./lexer.ts"
 import { mentionedNames } from "./sql-text.ts"
 import { makeObjectName, modelName, quoteIdent, quoteLiteral, quoteName } from "./names.ts"
@@ -99,7 +99,10 @@ async function readIndexes(session: PgSession): Promise<Found[]> {
   }))
 }
 
-async function readSequences(session: PgSession, serialSequences: ReadonlySet<string>): Promise<Found[]> {
+async function readSequences(
+  session: PgSession,
+  serialSequencesOf: Promise<ReadonlySet<string>>,
+): Promise<Found[]> {
   // pg_sequence; identity sequences (pg_depend deptype 'i') are part of their column, and so are the
   // sequences folded into serial columns. OWNED BY of the rest is pg_depend deptype 'a'.
   const rows = await session.query<
@@ -120,6 +123,7 @@ async function readSequences(session: PgSession, serialSequences: ReadonlySet<st
     LEFT JOIN pg_class t ON t.oid = d.refobjid LEFT JOIN pg_namespace tn ON tn.oid = t.relnamespace
     LEFT JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
     WHERE ${userNamespace("n")} AND ${notExtensionMember("pg_class", "c.oid")} AND (d.deptype IS NULL OR d.deptype = 'a')`)
+  const serialSequences = await serialSequencesOf
   return rows
     .filter((r) => !serialSequences.has(r.oid))
     .map((r) => {
@@ -327,6 +331,13 @@ async function readTriggers(session: PgSession): Promise<Found[]> {
 }
 
 /**
+ * The first OID a user's object can have: initdb's own objects, whose comments and dependencies
+ * number in the thousands in every database, sit below it
+ * (https://www.postgresql.org/docs/current/system-catalog-initial-data.html#SYSTEM-CATALOG-OID-ASSIGNMENT).
+ */
+const firstUserOid = 16384
+
+/**
  * Which found object depends on which, from pg_depend deptype 'n' (normal dependencies). A view's
  * dependencies hang off its pg_rewrite rule, a composite type's off its pg_class row, a domain's off
  * its CHECK constraints (pg_constraint.contypid); a column of an array type depends on the element type.
@@ -341,7 +352,7 @@ async function readDependencies(session: PgSession): Promise<Array<{ from: strin
         THEN 'pg_type:' || COALESCE((SELECT NULLIF(t.typelem, 0) FROM pg_type t WHERE t.oid = d.refobjid AND t.typcategory = 'A'), d.refobjid)::int8::text
         ELSE d.refclassid::regclass::text || ':' || d.refobjid::int8::text END AS to
     FROM pg_depend d
-    WHERE d.deptype = 'n' AND d.classid IN ('pg_rewrite'::regclass, 'pg_proc'::regclass, 'pg_type'::regclass, 'pg_class'::regclass, 'pg_constraint'::regclass)
+    WHERE d.deptype = 'n' AND d.objid >= ${firstUserOid} AND d.classid IN ('pg_rewrite'::regclass, 'pg_proc'::regclass, 'pg_type'::regclass, 'pg_class'::regclass, 'pg_constraint'::regclass)
       AND d.refclassid IN ('pg_class'::regclass, 'pg_proc'::regclass, 'pg_type'::regclass)`)
   return rows
 }
@@ -350,7 +361,7 @@ async function readComments(session: PgSession): Promise<Array<{ key: string; te
   // pg_description objsubid 0: comments on whole objects (columns and tables are read with the table).
   return session.query<{ key: string; text: string }>(`
     SELECT d.classoid::regclass::text || ':' || d.objoid::int8::text AS key, d.description AS text
-    FROM pg_description d WHERE d.objsubid = 0
+    FROM pg_description d WHERE d.objsubid = 0 AND d.objoid >= ${firstUserOid}
       AND d.classoid IN ('pg_class'::regclass, 'pg_proc'::regclass, 'pg_type'::regclass, 'pg_namespace'::regclass, 'pg_trigger'::regclass)`)
 }
 
@@ -360,21 +371,26 @@ async function readComments(session: PgSession): Promise<Array<{ key: string; te
  */
 export async function readObjects(
   session: PgSession,
-  tableNames: ReadonlyMap<string, string>,
-  serialSequences: ReadonlySet<string>,
+  tableCatalog: Promise<Pick<TableCatalog, "names" | "serialSequences">>,
 ): Promise<SchemaObject[]> {
-  const groups = await Promise.all([
-    readSchemas(session),
-    readExtensions(session),
-    readIndexes(session),
-    readSequences(session, serialSequences),
-    readTypes(session),
-    readViews(session),
-    readFunctions(session),
-    readTriggers(session),
+  // All queries are sent at once; the tables, read alongside, are needed only to process the rows.
+  const serialSequences = tableCatalog.then((t) => t.serialSequences)
+  const [groups, dependencies, comments, { names: tableNames }] = await Promise.all([
+    Promise.all([
+      readSchemas(session),
+      readExtensions(session),
+      readIndexes(session),
+      readSequences(session, serialSequences),
+      readTypes(session),
+      readViews(session),
+      readFunctions(session),
+      readTriggers(session),
+    ]),
+    readDependencies(session),
+    readComments(session),
+    tableCatalog,
   ])
   const found = groups.flat()
-  const [dependencies, comments] = await Promise.all([readDependencies(session), readComments(session)])
   const nameOf = new Map<string, string>()
   for (const [oid, name] of tableNames) nameOf.set(`pg_class:${oid}`, name)
   for (const f of found) nameOf.set(`${f.catalog}:${f.oid}`, f.object.name)

@@ -1,7 +1,9 @@
 /**
- * database: the engine's Database over one PgSession, whichever backend produced it. Scripts run
- * statement by statement (so a failure names its file and line), inside BEGIN/COMMIT when asked
- * and the script does not manage transactions itself. Holds nothing; the sessions belong to the
+ * database: the engine's Database over one PgSession, whichever backend produced it. A script is
+ * sent whole, in one round trip, inside BEGIN/COMMIT when asked and the script does not manage
+ * transactions itself; should it fail, nothing of it remains (see `batchScript`), and it is run
+ * again statement by statement so the failure names its file and line. Scripts that cannot be sent
+ * whole run statement by statement from the start. Holds nothing; the sessions belong to the
  * ephemeral scope that created them.
  *
  * What runs where: on server backends the session logs in as a sandbox role that owns only its
@@ -107,6 +109,43 @@ export function mayNeedPrivilege(s: Statement): boolean {
   return object === "EXTENSION" || object === "LANGUAGE" || (object === "EVENT" && words[i + 1] === "TRIGGER")
 }
 
+/**
+ * A statement that would act differently inside the implicit transaction PostgreSQL runs a
+ * multi-statement message in than on its own: SET LOCAL and set_config(..., true) would reach the
+ * statements after it, and CONCURRENTLY / VACUUM refuse to run in a transaction block (the batch
+ * would fail and be replayed; this spares that round trip).
+ */
+function changesInImplicitTransaction(s: Statement): boolean {
+  const words = significant(tokenize(s.sql)).map(keyword)
+  if (words[0] === "SET" && words[1] === "LOCAL") return true
+  if (words[0] === "VACUUM") return true
+  return words.includes("CONCURRENTLY") || words.includes("SET_CONFIG")
+}
+
+/**
+ * The statements as one simple-query script, sent in one round trip instead of one per statement,
+ * or undefined when they must go one by one: a statement that may need the admin session, one that
+ * ends or starts a transaction itself, or (outside aim's own transaction) one that
+ * `changesInImplicitTransaction`. Either way the script is all-or-nothing on the server: inside
+ * aim's BEGIN ... COMMIT, or, without it, in the implicit transaction of a multi-statement message
+ * (https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-MULTI-STATEMENT). So
+ * when it fails nothing of it remains, and running the statements one by one from the same state
+ * finds the one at fault, with the same outcome as if they had been sent one by one from the start.
+ */
+export function batchScript(
+  statements: ReadonlyArray<Statement>,
+  wrap: boolean,
+  routesPrivileged: boolean,
+): string | undefined {
+  if (statements.length === 0 || (!wrap && statements.length === 1)) return undefined
+  if (statements.some(controlsTransaction)) return undefined
+  if (routesPrivileged && statements.some(mayNeedPrivilege)) return undefined
+  if (!wrap && statements.some(changesInImplicitTransaction)) return undefined
+  // A statement's text ends at its last token, never inside a comment, so `;` always ends it.
+  const body = statements.map((s) => s.sql).join(";\n")
+  return wrap ? `BEGIN;\n${body};\nCOMMIT` : body
+}
+
 const sqlState = (error: unknown) => String((error as { code?: unknown } | null)?.code ?? "")
 
 /** The server's message, with its DETAIL and HINT, which often name the object at fault. */
@@ -134,10 +173,10 @@ export function sessionDatabase(engine: string, session: PgSession): Database {
   const engineFailed = (action: string) => (error: unknown) =>
     new EngineFailed({ engine, action, reason: serverMessage(error) })
 
-  const connectionLost = (at: Statement | undefined, error: unknown) =>
+  const connectionLost = (at: Statement | string | undefined, error: unknown) =>
     new EngineFailed({
       engine,
-      action: `run ${at ? `${at.source}:${at.line}` : "a script"}`,
+      action: `run ${typeof at === "string" ? at : at ? `${at.source}:${at.line}` : "a script"}`,
       reason: `the connection to the server was lost (${serverMessage(error)})`,
     })
 
@@ -195,6 +234,21 @@ export function sessionDatabase(engine: string, session: PgSession): Database {
         // Model-written SQL never reaches the admin session.
         const privileged = options.trusted ? session.privileged : undefined
         const wrap = options.transaction && !statements.some(controlsTransaction)
+        const batch = batchScript(statements, wrap, privileged !== undefined)
+        if (batch !== undefined) {
+          try {
+            await session.exec(batch)
+            return
+          } catch (error) {
+            const first = statements[0] as Statement
+            const last = statements.at(-1) as Statement
+            const lines = first.line === last.line ? `${first.line}` : `${first.line}-${last.line}`
+            if (lostConnection(error)) throw connectionLost(`${first.source}:${lines}`, error)
+            // The batch's transaction is aborted (aim's) or already rolled back (the implicit one):
+            // end it, then go statement by statement below to find the one at fault.
+            await session.exec("ROLLBACK").catch(() => undefined)
+          }
+        }
         if (wrap) await session.exec("BEGIN")
         for (const s of statements) {
           try {

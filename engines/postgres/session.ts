@@ -3,6 +3,17 @@
  * code that reads catalogs, plans and seeds. A backend hands out sessions connected to one
  * throwaway database; the catalog code never knows which backend it talks to.
  */
+import type { Effect, Scope } from "effect"
+import type { EngineFailed } from "../engine.ts"
+
+/** A throwaway database kept as the template later throwaway databases are copied from. */
+export interface PgTemplate {
+  /**
+   * A new throwaway database copied from the template, sandboxed and connected as a fresh one is;
+   * dropped (with its role) when the caller's scope closes.
+   */
+  readonly clone: Effect.Effect<PgSession, EngineFailed, Scope.Scope>
+}
 
 export interface PgSession {
   /**
@@ -19,4 +30,10 @@ export interface PgSession {
    * sandbox may use it (database.ts); model-written SQL never does. Connects on first use.
    */
   readonly privileged?: PgSession | undefined
+  /**
+   * Present where the backend can copy a database (server backends: CREATE DATABASE ... TEMPLATE):
+   * close this session for good and keep its database, as it is now, as a template. The template
+   * is dropped when the scope that made this session closes, as the database would have been.
+   */
+  readonly keepAsTemplate?: Effect.Effect<PgTemplate, EngineFailed> | undefined
 }

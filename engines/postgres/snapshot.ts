@@ -11,13 +11,16 @@ import { readTables } from "./catalog-tables.ts"
 import type { PgSession } from "./session.ts"
 
 export async function readSchema(session: PgSession): Promise<Schema> {
+  // One round trip: the subquery's row (the settings as they were) is produced before the outer
+  // target list sets search_path.
   const [setting] = await session.query<{ path: string; version: string }>(
-    "SELECT current_setting('search_path') AS path, current_setting('server_version') AS version",
+    `SELECT s.path, s.version, set_config('search_path', 'public', false) AS public
+       FROM (SELECT current_setting('search_path') AS path, current_setting('server_version') AS version OFFSET 0) s`,
   )
-  await session.query("SELECT set_config('search_path', 'public', false)")
   try {
-    const { tables, names, serialSequences } = await readTables(session)
-    const objects = await readObjects(session, names, serialSequences)
+    // Every catalog query is sent before any answer is awaited: one wait instead of one per group.
+    const catalog = readTables(session)
+    const [{ tables }, objects] = await Promise.all([catalog, readObjects(session, catalog)])
     return {
       engine: "postgres",
       version: (setting?.version ?? "unknown").split(" ")[0] ?? "unknown",

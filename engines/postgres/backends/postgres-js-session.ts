@@ -3,8 +3,57 @@
  * real server (url, docker, local). One connection (max 1) so a BEGIN sent by `exec` and the
  * statements after it share a transaction. Resources: the connection, closed by `end`.
  */
+import { connect, type Socket } from "node:net"
 import postgres from "postgres"
 import type { PgSession } from "../session.ts"
+
+/** What postgres.js hands a custom socket factory (README, "Custom socket"), as far as used here. */
+interface SocketOptions {
+  readonly host: ReadonlyArray<string>
+  readonly port: ReadonlyArray<number>
+  readonly path?: string | false | undefined
+}
+
+const ignore = () => {}
+let nextHost = 0
+
+/**
+ * A socket to the server whose `write` never throws. Bun's throws (EPIPE) on a connection the
+ * server has just reset, where Node's emits 'error'; postgres.js expects Node's way, and a throw
+ * from its write escapes it as an unhandled rejection that ends the process ("error: write EPIPE")
+ * instead of failing the query as a lost connection. Here such a write destroys the socket with
+ * the error, which postgres.js handles as it would in Node. The socket also keeps a listener for
+ * errors Bun reports after postgres.js has let go of it on close ("read ECONNRESET"), which would
+ * otherwise be uncaught. It is handed over still connecting, as postgres.js's own are, so a refused
+ * connection reaches postgres.js as 'error' and 'close' (its connect_timeout applies as usual);
+ * hosts of a multi-host URL are tried in turn, one per connection.
+ */
+function guardedSocket(options: SocketOptions): Socket {
+  const index = nextHost++ % Math.max(1, options.host.length)
+  const host = options.host[index] ?? "localhost"
+  const socket = options.path ? connect(options.path) : connect(options.port[index] ?? 5432, host)
+  // postgres.js names the server to TLS by it.
+  Object.assign(socket, { host })
+  const write = socket.write.bind(socket) as (...args: unknown[]) => boolean
+  const removeAllListeners = socket.removeAllListeners.bind(socket)
+  Object.assign(socket, {
+    write: (...args: unknown[]) => {
+      try {
+        return write(...args)
+      } catch (error) {
+        socket.destroy(error instanceof Error ? error : new Error(String(error)))
+        return false
+      }
+    },
+    removeAllListeners: (event?: string | symbol) => {
+      removeAllListeners(event)
+      socket.on("error", ignore)
+      return socket
+    },
+  })
+  socket.on("error", ignore)
+  return socket
+}
 
 /** Driver settings every aim connection uses. */
 export const connectionDefaults = {
@@ -16,8 +65,14 @@ export const connectionDefaults = {
   // print them to the console.
   onnotice: () => {},
   connect_timeout: 10,
-  connection: { application_name: "aim" },
-} satisfies postgres.Options<Record<string, postgres.PostgresType>>
+  // A throwaway database is never needed after a crash, so a COMMIT need not wait for the WAL to
+  // reach disk; a user-settable setting, sent with the startup packet at no extra round trip
+  // (https://www.postgresql.org/docs/current/runtime-config-wal.html#GUC-SYNCHRONOUS-COMMIT).
+  connection: { application_name: "aim", synchronous_commit: "off" },
+  socket: guardedSocket,
+} satisfies postgres.Options<Record<string, postgres.PostgresType>> & {
+  socket: (options: SocketOptions) => Socket
+}
 
 export type Driver = postgres.Sql
 

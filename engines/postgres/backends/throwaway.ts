@@ -15,17 +15,30 @@
  * the user's own statements that need more (database.ts decides when). Whether sandbox roles work
  * is probed once, when the server is acquired (a role is created, logs in, and is dropped), so the
  * engine's description can say when model-written SQL runs with the admin's own privileges instead:
- * the admin may not create roles, or pg_hba.conf refuses other users.
+ * the admin may not create roles, or pg_hba.conf refuses other users. While the probe runs, the
+ * first throwaway database is already being made, since every command that builds the engine asks
+ * for one at once.
  *
- * Resources: one admin connection for the life of the enclosing scope (the engine layer's), plus per
- * ephemeral one database, one sandbox role, one sandbox connection and at most one admin connection
- * to that database. Release drops the database, then the role; a role or database whose creation
- * reply was lost is still dropped by name.
+ * A throwaway database can be kept as a template (`keepAsTemplate` on its session): its sessions are
+ * closed, the admin takes it over and it accepts no connections, and its sandbox role may no longer
+ * log in. Each copy (`clone`) is then made the way a fresh one is, with CREATE DATABASE ... TEMPLATE
+ * instead of template0, as its own new sandbox role's, and that role takes over everything inside
+ * (REASSIGN OWNED): a copy is as isolated as a fresh database, and nothing run in it reaches the
+ * template, which no sandbox role owns or may enter.
+ *
+ * Resources: up to four admin connections for the life of the enclosing scope (the engine layer's),
+ * so that databases are made and dropped side by side; per ephemeral one database, one sandbox
+ * role, one sandbox connection and at most one admin connection to that database. Release closes
+ * the connections, waits until their server processes are gone, and drops the database and then
+ * the role in one round trip; databases released close together are dropped together (see
+ * `gatherMillis`). A role or database whose creation reply was lost is still dropped by name, and
+ * the enclosing scope drops whatever is left (the first database when nobody took it) before it
+ * closes the admin connections.
  */
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from "node:crypto"
 import { Effect, type Scope } from "effect"
-import type { EngineFailed } from "../../engine.ts"
-import type { PgSession } from "../session.ts"
+import { EngineFailed } from "../../engine.ts"
+import type { PgSession, PgTemplate } from "../session.ts"
 import { errorText, failWith, shortVersion } from "./backend.ts"
 import { type Driver, sessionOf } from "./postgres-js-session.ts"
 
@@ -95,191 +108,456 @@ export const createRoleStatement = (name: string, password: string) =>
 
 const sqlState = (error: unknown) => String((error as { code?: unknown } | null)?.code ?? "")
 
-const endDriver = (sql: Driver) => Effect.promise(() => sql.end({ timeout: 5 }).catch(() => undefined))
+/**
+ * Close a connection without waiting for a statement in flight: its database is dropped next, after
+ * `disconnect` has ended the server's side. An interrupted replay would otherwise hold the exit up
+ * until its statement finished.
+ */
+const endNow = (sql: Driver) => sql.end({ timeout: 0 }).catch(() => undefined)
+
+/**
+ * End every connection to database `name` and wait until their server processes are gone, polling
+ * every 2 ms for up to a second. DROP DATABASE (and CREATE DATABASE from a template) waits for the
+ * database's other sessions in steps of 100 ms (CountOtherDBBackends), and a closed connection's
+ * process, or one busy with an interrupted statement, is usually still there at its first look.
+ * Best effort: a role that may not signal them leaves the rest to DROP DATABASE ... WITH (FORCE).
+ */
+async function disconnect(session: PgSession, name: string) {
+  for (let tries = 0; tries < 500; tries++) {
+    const [left] = await session
+      .query<{ n: number }>(
+        "SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+        [name],
+      )
+      .catch(() => [{ n: 0 }])
+    if ((left?.n ?? 0) === 0) return
+    await new Promise((resolve) => setTimeout(resolve, 2))
+  }
+}
+
+/** How many admin connections setup and cleanup may hold at once: room to create or drop side by side. */
+const adminConnections = 4
+
+/**
+ * Admin connections lent out one at a time to a sequence of statements, so that two throwaway
+ * databases are created (or dropped) side by side rather than queued behind each other on one
+ * connection. More are opened (postgres.js connects on first use) up to `adminConnections`.
+ */
+function adminPool(connect: () => Driver, first: Driver) {
+  const all = [first]
+  const idle = [first]
+  const waiting: Array<(driver: Driver) => void> = []
+  const take = async (): Promise<Driver> => {
+    const ready = idle.pop()
+    if (ready) return ready
+    if (all.length < adminConnections) {
+      const driver = connect()
+      all.push(driver)
+      return driver
+    }
+    return new Promise((resolve) => waiting.push(resolve))
+  }
+  const give = (driver: Driver) => {
+    const next = waiting.shift()
+    if (next) next(driver)
+    else idle.push(driver)
+  }
+  return {
+    /** Connect one more now, lent out after those already idle. */
+    openAnother: () => {
+      if (all.length >= adminConnections) return
+      const driver = connect()
+      all.push(driver)
+      idle.unshift(driver)
+      driver`SELECT 1`.catch(() => undefined)
+    },
+    lend: async <T>(work: (session: PgSession) => Promise<T>): Promise<T> => {
+      const driver = await take()
+      try {
+        return await work(sessionOf(driver))
+      } finally {
+        give(driver)
+      }
+    },
+    end: () => Promise.all(all.map((sql) => sql.end({ timeout: 5 }).catch(() => undefined))),
+  }
+}
+
+/**
+ * How long a released throwaway database waits for the others still in use before it is dropped on
+ * its own. PostgreSQL runs a checkpoint for every DROP DATABASE, writing every dirty page on the
+ * server: a database dropped while another of this run is still being filled pays for writing that
+ * one's pages (at first its whole copy of template0), which dropping both at once throws away
+ * instead. A snapshot's two databases (the history's and schema.sql's) are released close together;
+ * one kept longer (a caller holding an ephemeral while using another) is not waited for beyond this.
+ */
+const gatherMillis = 250
+
+/**
+ * How long the first throwaway database, made ahead (see `throwawayServer`), waits for an
+ * `ephemeral` to take it before it is dropped: a command asks within milliseconds of the engine
+ * being built, a library may hold an engine without using it.
+ */
+const spareMillis = 10_000
+
+/** A throwaway database and the connections aim holds to it. */
+interface Throwaway {
+  readonly name: string
+  readonly sandboxed: boolean
+  readonly session: PgSession
+  readonly drivers: ReadonlyArray<Driver>
+}
 
 export const throwawayServer = Effect.fnUntraced(function* (connector: ServerConnector) {
   const fail = (action: string) => failWith(connector.engine, action, connector.clean)
-  const admin = yield* Effect.acquireRelease(
-    Effect.try({ try: () => connector.connect(), catch: fail("connect to the PostgreSQL server") }),
-    endDriver,
+  const first = yield* Effect.try({
+    try: () => connector.connect(),
+    catch: fail("connect to the PostgreSQL server"),
+  })
+  const admin = adminPool(() => connector.connect(), first)
+  // Runs last: after the finalizer below has dropped what is left.
+  yield* Effect.addFinalizer(() => Effect.promise(admin.end))
+  // A second admin connection opens while the first asks the server who it is: the probe and the
+  // first throwaway database, below, each need one at once.
+  admin.openAnother()
+
+  /**
+   * Every database and role aim created here (or asked for: the reply may be lost) and has not
+   * dropped yet, by name; what the server's scope drops at the latest, whatever else happened.
+   */
+  const owned = new Map<string, { database: boolean; role: boolean }>()
+  const drops = new Set<Promise<void>>()
+  const warnings: string[] = []
+  const logWarnings = Effect.suspend(() =>
+    Effect.forEach(warnings.splice(0), (w) => Effect.logWarning(w), { discard: true }),
   )
-  const adminSession = sessionOf(admin)
+  /** The first throwaway database, made ahead of the first `ephemeral` (see below). */
+  let spare: Promise<Throwaway> | undefined
+  let spareTaken = false
+
   const [info] = yield* Effect.tryPromise({
     try: () =>
-      adminSession.query<{ version: string; num: string; superuser: boolean; createrole: boolean }>(
-        `SELECT current_setting('server_version') AS version, current_setting('server_version_num') AS num,
-                r.rolsuper AS superuser, r.rolcreaterole AS createrole
-           FROM pg_roles r WHERE r.rolname = current_user`,
+      admin.lend((session) =>
+        session.query<{ version: string; num: string; superuser: boolean; createrole: boolean }>(
+          `SELECT current_setting('server_version') AS version, current_setting('server_version_num') AS num,
+                  r.rolsuper AS superuser, r.rolcreaterole AS createrole
+             FROM pg_roles r WHERE r.rolname = current_user`,
+        ),
       ),
     catch: fail("connect to the PostgreSQL server"),
   })
   const versionNum = Number(info?.num ?? 0)
   const superuser = info?.superuser === true
+  const mayCreateRoles = superuser || info?.createrole === true
 
   /**
-   * Run `statements` on the admin connection, or on a fresh one when that connection is gone (the
-   * server ended it, as pg_terminate_backend or a restart does): a throwaway database or role must
+   * Run `statements` on an admin connection, or on a fresh one when that fails (the server ended
+   * the connection, as pg_terminate_backend or a restart does): a throwaway database or role must
    * not outlive the run because the connection that made it was cut.
    */
-  const onAdmin = (statements: ReadonlyArray<string>) => {
-    const run = (session: ReturnType<typeof sessionOf>) => async () => {
+  const onAdmin = async (statements: ReadonlyArray<string>) => {
+    const run = async (session: PgSession) => {
       for (const statement of statements) await session.exec(statement)
     }
-    return Effect.tryPromise(run(adminSession)).pipe(
-      Effect.catch(() =>
-        Effect.tryPromise(async () => {
-          const fresh = connector.connect()
-          try {
-            await run(sessionOf(fresh))()
-          } finally {
-            await fresh.end({ timeout: 5 }).catch(() => undefined)
-          }
-        }),
-      ),
-    )
+    try {
+      await admin.lend(run)
+    } catch {
+      const fresh = connector.connect()
+      try {
+        await run(sessionOf(fresh))
+      } finally {
+        await fresh.end({ timeout: 5 }).catch(() => undefined)
+      }
+    }
   }
-
-  const dropDatabase = (name: string) =>
-    onAdmin(dropStatements(name, versionNum)).pipe(
-      Effect.catch((error) =>
-        Effect.logWarning(
-          `${connector.engine}: could not drop throwaway database ${name}: ${connector.clean(String(error))}`,
-        ),
-      ),
-    )
 
   /**
-   * Drop the sandbox role `name` if it exists. Its database is gone by then, so it should own
-   * nothing; should it own or hold anything in the admin's database or shared objects, DROP OWNED
-   * removes that first (it only touches what this fresh, randomly named role owns).
+   * Drop the database and the sandbox role named `name`, as far as they exist; never fails (what
+   * could not be dropped becomes a warning). Usually one round trip: both statements are sent
+   * together and the server runs them in order. Should either fail, each is tried again on its
+   * own; a role that still owns or holds something in the admin's database or in shared objects is
+   * emptied with DROP OWNED first (it only touches what this fresh, randomly named role owns).
    */
-  const dropRole = (name: string) => {
+  const drop = async (name: string): Promise<void> => {
+    const what = owned.get(name)
+    if (!what) return
+    owned.delete(name)
     const role = quoteIdent(name)
-    return onAdmin([`DROP ROLE IF EXISTS ${role}`]).pipe(
-      Effect.catch(() =>
-        onAdmin([
-          `DO $$ BEGIN IF EXISTS (SELECT FROM pg_roles WHERE rolname = '${name}') THEN EXECUTE 'DROP OWNED BY ${role.replace(/'/g, "''")}'; END IF; END $$`,
-          `DROP ROLE IF EXISTS ${role}`,
-        ]),
-      ),
-      Effect.catch((error) =>
-        Effect.logWarning(
-          `${connector.engine}: could not drop sandbox role ${name}: ${connector.clean(String(error))}`,
+    const statements = [
+      ...(what.database ? dropStatements(name, versionNum) : []),
+      ...(what.role ? [`DROP ROLE IF EXISTS ${role}`] : []),
+    ]
+    const sent = await admin
+      .lend(async (session) => {
+        if (what.database) await disconnect(session, name)
+        return Promise.allSettled(statements.map((statement) => session.exec(statement)))
+      })
+      .catch(() => [])
+    if (sent.length === statements.length && sent.every((r) => r.status === "fulfilled")) return
+    if (what.database)
+      await onAdmin(dropStatements(name, versionNum)).catch((error) =>
+        warnings.push(
+          `${connector.engine}: could not drop throwaway database ${name}: ${connector.clean(String(error))}`,
         ),
-      ),
-    )
+      )
+    if (what.role)
+      await onAdmin([`DROP ROLE IF EXISTS ${role}`])
+        .catch(() =>
+          onAdmin([
+            `DO $$ BEGIN IF EXISTS (SELECT FROM pg_roles WHERE rolname = '${name}') THEN EXECUTE 'DROP OWNED BY ${role.replace(/'/g, "''")}'; END IF; END $$`,
+            `DROP ROLE IF EXISTS ${role}`,
+          ]),
+        )
+        .catch((error) =>
+          warnings.push(
+            `${connector.engine}: could not drop sandbox role ${name}: ${connector.clean(String(error))}`,
+          ),
+        )
   }
 
-  /** Create the sandbox role `name` for the life of the scope; dropped by name even if the reply was lost. */
-  const createRole = (name: string) =>
-    Effect.acquireRelease(
-      Effect.suspend(() => {
-        const password = randomBytes(24).toString("hex")
-        const statements = [
-          createRoleStatement(name, password),
-          // Without superuser, CREATE DATABASE ... OWNER and DROP DATABASE need membership in the owner.
-          ...(superuser ? [] : [`GRANT ${quoteIdent(name)} TO CURRENT_USER`]),
-        ]
-        return Effect.tryPromise({
-          try: async () => {
-            for (const statement of statements) await adminSession.exec(statement)
-          },
-          catch: fail("create a sandbox role"),
-        }).pipe(
-          Effect.as({ user: name, password } satisfies Login),
-          // The connection may have been cut after the server created it but before it answered.
-          Effect.tapError(() => dropRole(name)),
-        )
-      }),
-      () => dropRole(name),
-    )
+  /** `dropping`, remembered until done: the server's scope waits for drops still running. */
+  const track = (dropping: Promise<void>) => {
+    drops.add(dropping)
+    return dropping.finally(() => drops.delete(dropping))
+  }
 
-  /** A driver for `database` as `login`, whose errors never show the login's password. */
-  const connectAs = (database: string | undefined, login: Login) =>
-    Effect.try({
-      try: () => connector.connect(database, login),
-      catch: fail(`connect to ${database ?? "the server"} as ${login.user}`),
-    })
+  /** Close `t`'s connections and drop it. */
+  const retire = (t: Pick<Throwaway, "name" | "drivers">) =>
+    track(Promise.all(t.drivers.map(endNow)).then(() => drop(t.name)))
+
   const hide = (login: Login) => (text: string) => connector.clean(text).split(login.password).join("***")
+
+  /**
+   * A sandbox role, as one script (one round trip). Without superuser, CREATE DATABASE ... OWNER and
+   * DROP DATABASE need membership in the owner.
+   */
+  const roleScript = (name: string, password: string) =>
+    [
+      createRoleStatement(name, password),
+      ...(superuser ? [] : [`GRANT ${quoteIdent(name)} TO CURRENT_USER`]),
+    ].join(";\n")
+
+  /**
+   * Create a throwaway database (as its own sandbox role's when `sandboxed`) and connect a session
+   * to it, now, so that a refused connection fails here, by name. The role and the database are
+   * recorded in `owned` before they are asked for, so they are dropped even if the reply is lost;
+   * on failure the connections opened so far are closed and the role and database are dropped.
+   */
+  const create = async (sandboxed: boolean, template?: Throwaway): Promise<Throwaway> => {
+    const name = throwawayName()
+    owned.set(name, { database: true, role: sandboxed })
+    const login: Login | undefined = sandboxed
+      ? { user: name, password: randomBytes(24).toString("hex") }
+      : undefined
+    const drivers: Driver[] = []
+    try {
+      await admin.lend(async (session) => {
+        // Sent together, run in order: the owner exists by the time CREATE DATABASE names it.
+        const steps = [
+          ...(login
+            ? [
+                session
+                  .exec(roleScript(name, login.password))
+                  .catch((error) => Promise.reject(fail("create a sandbox role")(error))),
+              ]
+            : []),
+          session
+            .exec(
+              // template0 and C collation: the same empty database on every server, whatever its defaults.
+              `CREATE DATABASE ${quoteIdent(name)}${login ? ` OWNER ${quoteIdent(login.user)}` : ""} TEMPLATE ${template ? quoteIdent(template.name) : "template0"} ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'`,
+            )
+            .catch((error) => Promise.reject(fail("create a throwaway database")(error))),
+        ]
+        const settled = await Promise.allSettled(steps)
+        const failed = settled.find((r) => r.status === "rejected")
+        if (failed) throw failed.reason
+      })
+      const connect = (as: Login | undefined) => {
+        try {
+          const driver = as ? connector.connect(name, as) : connector.connect(name)
+          drivers.push(driver)
+          return driver
+        } catch (error) {
+          throw fail(as ? `connect to ${name} as ${as.user}` : `connect to ${name}`)(error)
+        }
+      }
+      const session = sessionOf(connect(login))
+      await session.query("SELECT 1").catch((error) => {
+        throw fail(`connect to ${name}`)(login ? hide(login)(String(error)) : error)
+      })
+      // postgres.js connects on first use, so the admin session costs nothing until a statement needs it.
+      const privileged = login ? sessionOf(connect(undefined)) : undefined
+      // A copy's objects still belong to the template's sandbox role: this database's own role takes
+      // them over, so the sandbox may alter them and the template's role keeps nothing here.
+      if (template?.sandboxed && privileged)
+        await privileged
+          .exec(`REASSIGN OWNED BY ${quoteIdent(template.name)} TO ${quoteIdent(name)}`)
+          .catch((error) => Promise.reject(fail(`copy ${template.name}`)(error)))
+      return { name, sandboxed, session: privileged ? { ...session, privileged } : session, drivers }
+    } catch (error) {
+      await retire({ name, drivers })
+      throw error
+    }
+  }
 
   /**
    * Whether a sandbox role can log in: create one, connect as it to the admin's own database, drop
    * it. Refused CONNECT on that database (42501) still proves pg_hba.conf let it in.
    */
-  const probe: Effect.Effect<string | undefined, EngineFailed> = Effect.scoped(
-    Effect.gen(function* () {
-      if (!superuser && info?.createrole !== true) return "its role may not create roles"
-      const login = yield* createRole(throwawayName()).pipe(Effect.result)
-      if (login._tag === "Failure") return `a sandbox role could not be created (${login.failure.reason})`
-      const sql = yield* Effect.acquireRelease(connectAs(undefined, login.success), endDriver)
-      const refused = yield* Effect.tryPromise(() => sessionOf(sql).query("SELECT 1")).pipe(
-        Effect.as(undefined),
-        Effect.catch((error) =>
-          Effect.succeed(
-            sqlState(error.cause) === "42501"
-              ? undefined
-              : `pg_hba.conf refused a sandbox role (${hide(login.success)(errorText(error.cause))})`,
-          ),
-        ),
-      )
-      return refused
-    }),
+  const probe = async (): Promise<string | undefined> => {
+    if (!mayCreateRoles) return "its role may not create roles"
+    const name = throwawayName()
+    owned.set(name, { database: false, role: true })
+    const login = { user: name, password: randomBytes(24).toString("hex") }
+    let sql: Driver | undefined
+    try {
+      try {
+        await admin.lend((session) => session.exec(roleScript(name, login.password)))
+      } catch (error) {
+        return `a sandbox role could not be created (${fail("create a sandbox role")(error).reason})`
+      }
+      try {
+        sql = connector.connect(undefined, login)
+        await sessionOf(sql).query("SELECT 1")
+        return undefined
+      } catch (error) {
+        return sqlState(error) === "42501"
+          ? undefined
+          : `pg_hba.conf refused a sandbox role (${hide(login)(errorText(error))})`
+      }
+    } finally {
+      // Not waited for: nothing needs the role gone before the server's scope closes.
+      void track((sql ? endNow(sql) : Promise.resolve()).then(() => drop(name)))
+    }
+  }
+
+  // The first throwaway database is made while the probe runs: every command that builds the engine
+  // asks for one at once, and CREATE DATABASE is most of what an ephemeral costs. It is made as a
+  // sandbox's whenever roles may be created; the probe decides whether it is used or dropped.
+  yield* Effect.addFinalizer(() =>
+    Effect.promise(async () => {
+      // The spare database, unless an ephemeral took it; then whatever is left, all at once.
+      if (spare && !spareTaken)
+        await spare.then(
+          (t) => retire(t),
+          () => undefined,
+        )
+      await Promise.all([...drops])
+      await Promise.all([...owned.keys()].map(drop))
+    }).pipe(Effect.andThen(logWarnings)),
   )
-  const why = yield* probe
+  spare = create(mayCreateRoles)
+  spare.catch(() => undefined)
+  // Nobody asked for it in time (a library holding the engine idle): it is not kept on the server
+  // for the life of the scope. The timer does not keep the process alive.
+  setTimeout(() => {
+    if (spareTaken) return
+    spareTaken = true
+    if (spare) void track(spare.then(retire, () => undefined))
+  }, spareMillis).unref()
+  // Uninterruptible: its role is dropped before an interruption lets the server's scope close.
+  const why = yield* Effect.uninterruptible(Effect.promise(probe))
   const sandboxNote =
     why === undefined ? undefined : `model-written SQL runs with ${connector.privileges}: ${why}`
+  const sandboxed = sandboxNote === undefined
 
-  const createDatabase = (name: string, owner: string | undefined) =>
+  /** Throwaway databases handed out or being made for an `ephemeral`, and not yet released. */
+  let inUse = 0
+  let waiting: Array<() => void> = []
+  /**
+   * Resolves once no other throwaway database is in use, or after `gatherMillis`: the drops of
+   * databases released close together then start together (see `gatherMillis`).
+   */
+  const othersReleased = () => {
+    inUse--
+    if (inUse === 0) {
+      for (const go of waiting.splice(0)) go()
+      return Promise.resolve()
+    }
+    return new Promise<void>((resolve) => {
+      const go = () => {
+        clearTimeout(timer)
+        waiting = waiting.filter((w) => w !== go)
+        resolve()
+      }
+      const timer = setTimeout(go, gatherMillis)
+      waiting.push(go)
+    })
+  }
+
+  /** The spare when it was made the way this server's throwaways are, else a new one. */
+  const acquire = async (): Promise<Throwaway> => {
+    if (spare && !spareTaken) {
+      spareTaken = true
+      const made = await spare.then(
+        (t) => ({ ok: true as const, t }),
+        (error: unknown) => ({ ok: false as const, error }),
+      )
+      if (made.ok && made.t.sandboxed === sandboxed) return made.t
+      if (made.ok) await retire(made.t)
+      else if (mayCreateRoles === sandboxed) throw made.error
+    }
+    return create(sandboxed)
+  }
+
+  /** Throwaway databases kept as templates: no longer being filled, so no longer counted in `inUse`. */
+  const kept = new Set<string>()
+
+  /** A throwaway database made by `make`, dropped when the scope closes. */
+  const lease = (make: () => Promise<Throwaway>) =>
     Effect.acquireRelease(
       Effect.tryPromise({
-        // template0 and C collation: the same empty database on every server, whatever its defaults.
-        try: () =>
-          adminSession.exec(
-            `CREATE DATABASE ${quoteIdent(name)}${owner ? ` OWNER ${quoteIdent(owner)}` : ""} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'`,
-          ),
-        catch: fail("create a throwaway database"),
-      }).pipe(
-        Effect.as(name),
-        // The connection may have been cut after the server created it but before it answered.
-        Effect.tapError(() => dropDatabase(name)),
-      ),
-      dropDatabase,
+        try: () => {
+          inUse++
+          return make().catch((error) => othersReleased().then(() => Promise.reject(error)))
+        },
+        catch: (error) =>
+          error instanceof EngineFailed ? error : fail("create a throwaway database")(error),
+      }).pipe(Effect.tapError(() => logWarnings)),
+      (t) =>
+        kept.delete(t.name)
+          ? // A template's drop is not waited for: it overlaps what the run does next (its copies'
+            // drops, the rules, the write), and the server's scope still waits for it (`track`).
+            Effect.sync(() => void retire(t))
+          : Effect.promise(() => othersReleased().then(() => retire(t))).pipe(Effect.andThen(logWarnings)),
     )
 
-  /** A session on `name`, connected now so that a refused connection fails here, by name. */
-  const openSession = (name: string, login: Login | undefined) =>
-    Effect.gen(function* () {
-      const sql = yield* Effect.acquireRelease(
-        login
-          ? connectAs(name, login)
-          : Effect.try({ try: () => connector.connect(name), catch: fail(`connect to ${name}`) }),
-        endDriver,
-      )
-      const session = sessionOf(sql)
-      yield* Effect.tryPromise({
-        try: () => session.query("SELECT 1"),
-        catch: (error) => fail(`connect to ${name}`)(login ? hide(login)(String(error)) : error),
-      })
-      return session
+  /**
+   * Keep `t` as the template of later throwaway databases (each copy made by `create`, as its own
+   * sandbox role's, then given that role's ownership). CREATE DATABASE ... TEMPLATE needs a template
+   * nobody is connected to, so aim's connections to `t` are closed for good. Then no sandbox role
+   * may alter, drop or enter it: the admin takes it over and it accepts no connections at all, and
+   * its own sandbox role (still the owner of what is inside) may log in no more. It is dropped, with
+   * that role, once its ephemeral is released (in the background; the server's scope waits for it).
+   */
+  const keepAsTemplate = (t: Throwaway): Effect.Effect<PgTemplate, EngineFailed> =>
+    Effect.tryPromise({
+      try: async () => {
+        if (!kept.has(t.name)) {
+          kept.add(t.name)
+          void othersReleased()
+        }
+        await Promise.all(t.drivers.map((sql) => sql.end({ timeout: 5 }).catch(() => undefined)))
+        const name = quoteIdent(t.name)
+        await admin.lend(async (session) => {
+          await session.exec(
+            [
+              `ALTER DATABASE ${name} OWNER TO CURRENT_USER`,
+              `ALTER DATABASE ${name} ALLOW_CONNECTIONS false`,
+              ...(t.sandboxed ? [`ALTER ROLE ${name} NOLOGIN`] : []),
+            ].join(";\n"),
+          )
+          // A closed connection's server process exits a moment later; a copy would wait for it.
+          await disconnect(session, t.name)
+        })
+        return { clone: lease(() => create(sandboxed, t)).pipe(Effect.map((copy) => copy.session)) }
+      },
+      catch: (error) => (error instanceof EngineFailed ? error : fail(`keep ${t.name} as a template`)(error)),
     })
 
-  const ephemeral = Effect.gen(function* () {
-    const name = throwawayName()
-    if (sandboxNote !== undefined) {
-      yield* createDatabase(name, undefined)
-      return yield* openSession(name, undefined)
-    }
-    // Acquired in this order so the scope releases in reverse: sessions, database, then role.
-    const login = yield* createRole(name)
-    yield* createDatabase(name, login.user)
-    // postgres.js connects on first use, so the admin session costs nothing until a statement needs it.
-    const privilegedDriver = yield* Effect.acquireRelease(
-      Effect.try({ try: () => connector.connect(name), catch: fail(`connect to ${name}`) }),
-      endDriver,
-    )
-    const session = yield* openSession(name, login)
-    return { ...session, privileged: sessionOf(privilegedDriver) } satisfies PgSession
-  })
+  const ephemeral = lease(acquire).pipe(
+    Effect.map((t) => ({ ...t.session, keepAsTemplate: keepAsTemplate(t) }) satisfies PgSession),
+  )
 
   return {
     serverVersion: shortVersion(info?.version ?? "unknown"),
