@@ -34,8 +34,10 @@ function fingerprint(dir: string): string[] {
 
 /** A copy of examples/<name> in a temp folder, with `extraToml` appended to its aim.toml. */
 function copyExample(name: string, extraToml = ""): string {
-  const dir = join(makeTemp("aim-example-"), name)
-  temps.push(dir)
+  // The temp folder itself is removed afterwards, not only the copy inside it.
+  const parent = makeTemp("aim-example-")
+  temps.push(parent)
+  const dir = join(parent, name)
   cpSync(join(EXAMPLES, name), dir, { recursive: true })
   if (extraToml) appendFileSync(join(dir, "aim.toml"), `\n${extraToml}\n`)
   return dir
