@@ -11,6 +11,7 @@ export {
   Engine,
   type EngineShape,
   type Database,
+  type DatabaseImage,
   type SeedReport,
   StatementFailed,
   SqlSyntaxError,
@@ -28,7 +29,15 @@ export {
   safeName,
 } from "./formats/format.ts"
 export { formats } from "./formats/registry.ts"
-export { snapshot, snapshotHistory, snapshotSchema, type Snapshots } from "./steps/snapshot.ts"
+export {
+  snapshot,
+  snapshotHistory,
+  snapshotSchema,
+  takeSnapshots,
+  rememberHistorySnapshot,
+  type Snapshots,
+  type SnapshotsWithImage,
+} from "./steps/snapshot.ts"
 export { diff } from "./steps/diff.ts"
 export { plan, renderScript, type Candidate } from "./steps/plan.ts"
 export {

@@ -8,7 +8,7 @@ import { Context, Duration, Effect, Schema as S } from "effect"
 import { type Config, ConfigError } from "./config.ts"
 import { compareSchemas, describeChange, renderChanges } from "./compare.ts"
 import { findAmbiguities } from "./ambiguity.ts"
-import { Engine } from "./engines/engine.ts"
+import { type DatabaseImage, Engine } from "./engines/engine.ts"
 import { replaceablePaths, safeName, type FolderFile, type FormatShape } from "./formats/format.ts"
 import { formats } from "./formats/registry.ts"
 import type { Change, Finding, Migration, Schema } from "./model.ts"
@@ -23,7 +23,7 @@ import { Provider } from "./llm/provider.ts"
 import { providerLayer } from "./llm/registry.ts"
 import { generate, type TransportPolicy, type Verdict } from "./steps/generate.ts"
 import { type Candidate, plan } from "./steps/plan.ts"
-import { snapshot } from "./steps/snapshot.ts"
+import { rememberHistorySnapshot, snapshot, takeSnapshots } from "./steps/snapshot.ts"
 import { verify, type VerifyReport } from "./steps/verify.ts"
 import { write } from "./steps/write.ts"
 
@@ -85,20 +85,25 @@ export interface DiffResult {
   readonly text: string
 }
 
-/** Replay the history, load schema.sql, and compare. */
-export const diffProject = Effect.fn("aim/workflow/diff")(function* (config: Config) {
+/**
+ * Read the project, take both snapshots and compare. With `keepImage`, the database the history
+ * was replayed into stays in the caller's scope as an image for verification to copy.
+ */
+const readProject = Effect.fnUntraced(function* (config: Config, keepImage: boolean) {
   const engine = yield* Engine
   const format = yield* loadFormat(config)
   const folder = yield* readFolder(config)
   const history = yield* readHistory(config, format, folder)
   const source = yield* readSchemaSource(config)
-  const { current, desired } = yield* phase(
+  const migrations = `${history.length} migration${history.length === 1 ? "" : "s"}`
+  const { current, desired, image } = yield* phase(
     "snapshot",
-    snapshot(history, source),
-    () => `replayed ${history.length} migration${history.length === 1 ? "" : "s"}, loaded ${config.schema}`,
+    takeSnapshots(history, source, { keepImage }),
+    (s) =>
+      `${s.fromCache ? `${migrations} from the snapshot cache` : `replayed ${migrations}`}, loaded ${config.schema}`,
   )
   const changes = yield* diff(current, desired)
-  return {
+  const result = {
     folder,
     history,
     current,
@@ -106,7 +111,13 @@ export const diffProject = Effect.fn("aim/workflow/diff")(function* (config: Con
     changes,
     text: renderChanges(changes, engine.renderTable),
   } satisfies DiffResult
+  return { result, image }
 })
+
+/** Replay the history, load schema.sql, and compare. */
+export const diffProject = Effect.fn("aim/workflow/diff")(function* (config: Config) {
+  return (yield* readProject(config, false)).result
+}, Effect.scoped)
 
 /** Options of `generateMigration`: dry run, file description, clock and model backoff. */
 export interface GenerateOptions {
@@ -185,17 +196,20 @@ export const generateMigration = Effect.fn("aim/workflow/generate")(function* (
   if (!options.dryRun) yield* lockProject(config.root)
   const format = yield* loadFormat(config)
   const rules = yield* loadRuleSet(config)
-  const result = yield* diffProject(config)
-  if (result.changes.length === 0) {
+  const withDown = !config.noDown && format.supportsDown
+  // The replayed history is kept as an image (where the engine can copy it) so that each
+  // verification starts from a copy of it; it is released as soon as the candidate is proven.
+  const { result, produced } = yield* Effect.scoped(
+    Effect.gen(function* () {
+      const { result, image } = yield* readProject(config, true)
+      if (result.changes.length === 0) return { result, produced: undefined }
+      return { result, produced: yield* produceCandidate(config, result, withDown, options, image) }
+    }),
+  )
+  if (produced === undefined) {
     return { status: "nothing-to-generate", diff: result, notes: [], files: [] } satisfies GenerateResult
   }
-  const withDown = !config.noDown && format.supportsDown
-  const { candidate, verification, generation, description, modelSkipped } = yield* produceCandidate(
-    config,
-    result,
-    withDown,
-    options,
-  )
+  const { candidate, verification, generation, description, modelSkipped } = produced
   const migration = { before: result.current, after: result.desired, up: candidate.up, source: "UP" }
   const checked = yield* phase("rules", checkRules(config, rules, migration), rulesDetail)
   yield* enforceRules(checked, "UP")
@@ -217,6 +231,8 @@ export const generateMigration = Effect.fn("aim/workflow/generate")(function* (
       }),
       () => `${files.files.length} file(s) in ${config.migrations}`,
     )
+    if (verification)
+      yield* rememberWrittenHistory(config, format, result.history, candidate.up, verification)
   }
   return {
     status: options.dryRun ? "dry-run" : "written",
@@ -246,11 +262,12 @@ const produceCandidate = Effect.fnUntraced(function* (
   result: DiffResult,
   withDown: boolean,
   options: GenerateOptions,
+  image: DatabaseImage | undefined,
 ) {
   const spec = config.model === undefined ? undefined : parseModelSpec(config.model)
   const strategy = config.strategy ?? "auto"
   const planned = plan(result.current, result.desired, withDown)
-  const prove = (c: Candidate) => verify(c, result.history, result.current, result.desired)
+  const prove = (c: Candidate) => verify(c, result.history, result.current, result.desired, image)
   if (spec === undefined || typeof spec === "string" || spec.kind === "builtin" || strategy === "builtin") {
     const candidate = yield* phase("plan", planned, () => "built-in planner")
     const verification = yield* phase("verify", prove(candidate), verifyDetail)
@@ -324,6 +341,37 @@ const produceCandidate = Effect.fnUntraced(function* (
   }
   return { candidate, verification: report, generation, description, modelSkipped: undefined }
 })
+
+/**
+ * After a write, the snapshot cache learns what the new history builds: verification read it back
+ * after UP, so the next run need not replay anything. The new history is read back as the format's
+ * reader reads it (that is the cache key the next run computes), and the schema is stored only
+ * when that history is the old one plus one migration of exactly the statements verification ran,
+ * in a transaction as it ran them. Best effort: a history that cannot be read back, or differs,
+ * only costs the next run a replay.
+ */
+const rememberWrittenHistory = (
+  config: Config,
+  format: FormatShape,
+  before: ReadonlyArray<Migration>,
+  up: string,
+  verification: VerifyReport,
+) =>
+  Effect.gen(function* () {
+    const engine = yield* Engine
+    const after = yield* readHistory(config, format, yield* readFolder(config))
+    const added = after[before.length]
+    if (after.length !== before.length + 1 || added === undefined || !added.transaction) return
+    const unchanged = before.every((m, i) => {
+      const read = after[i]
+      return read?.version === m.version && read.up === m.up && read.transaction === m.transaction
+    })
+    if (!unchanged) return
+    const statements = (sql: string, source: string) =>
+      engine.split(sql, source).pipe(Effect.map((list) => list.map((s) => s.sql.trim()).join("\n;\n")))
+    if ((yield* statements(added.up, added.upPath)) !== (yield* statements(up, "UP"))) return
+    yield* rememberHistorySnapshot(after, verification.afterUp)
+  }).pipe(Effect.ignore)
 
 const refused = (e: { readonly _tag: string; readonly message: string }): Verdict<never> => ({
   ok: false,

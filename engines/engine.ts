@@ -72,6 +72,24 @@ export interface SeedReport {
   readonly skipped: ReadonlyArray<{ readonly table: string; readonly reason: string }>
 }
 
+/**
+ * A throwaway database's state, kept so that later throwaway databases start from a copy of it
+ * instead of replaying what built it. It lives as long as the scope of the database it was kept from.
+ */
+export interface DatabaseImage {
+  /**
+   * A new throwaway database holding a copy of the image, as isolated as one from `ephemeral`: the
+   * same sandbox for untrusted SQL, the same connection settings, released with the caller's scope.
+   * Nothing run in a copy reaches the image or another copy.
+   */
+  readonly clone: Effect.Effect<Database, EngineFailed, Scope.Scope>
+  /**
+   * The image as bytes that outlive the run, on engines whose databases have such a form (SQLite:
+   * the serialized database); `EngineShape.imageFromBytes` turns them back into an image.
+   */
+  readonly bytes?: Uint8Array | undefined
+}
+
 /** One throwaway database, alive until the scope that produced it closes. */
 export interface Database {
   readonly apply: (
@@ -85,6 +103,16 @@ export interface Database {
   readonly readRows: (table: string, columns: ReadonlyArray<string>) => Effect.Effect<RowImage, EngineFailed>
   /** Rows that break a foreign key, as "table -> parent" descriptions; empty when all hold. */
   readonly foreignKeyViolations: Effect.Effect<ReadonlyArray<string>, EngineFailed>
+  /**
+   * Optional capability, for engines that copy a database more cheaply than they replay a history
+   * (SQLite: a serialized copy in memory; PostgreSQL servers: CREATE DATABASE ... TEMPLATE): keep
+   * this database's current state as an image. This database is not used afterwards, and the image
+   * lasts as long as the scope it was acquired in. Yields undefined when the state cannot be copied
+   * exactly (a SQLite connection holding TEMP objects or changed settings). Without an image,
+   * callers replay the history into a fresh `ephemeral` database, as on engines that leave this
+   * out (MySQL and MariaDB have no cheap copy).
+   */
+  readonly keepAsImage?: Effect.Effect<DatabaseImage | undefined, EngineFailed> | undefined
 }
 
 export interface Capabilities {
@@ -117,6 +145,12 @@ export interface EngineShape {
   readonly capabilities: Capabilities
   readonly split: (sql: string, source: string) => Effect.Effect<ReadonlyArray<Statement>, SqlSyntaxError>
   readonly ephemeral: Effect.Effect<Database, EngineFailed, Scope.Scope>
+  /**
+   * Optional, on engines whose images have bytes (`DatabaseImage.bytes`): the image those bytes
+   * hold, as an earlier run kept them (the snapshot cache stores them beside a history's schema),
+   * or undefined when they are not a database this engine can copy.
+   */
+  readonly imageFromBytes?: ((bytes: Uint8Array) => Effect.Effect<DatabaseImage | undefined>) | undefined
   readonly plan: (from: Schema, to: Schema) => Effect.Effect<Plan, PlanFailed>
   /** Canonical DDL of one table, for display and diffs. */
   readonly renderTable: (table: Table) => string

@@ -3,12 +3,20 @@
  * schema exactly, that existing rows survive, and that DOWN restores the previous schema and rows.
  * The database gets synthesized rows in every table before UP, and both directions run the way the
  * user's runner runs them (one transaction, foreign keys enforced). The same check judges every
- * generator, built-in or LLM.
+ * generator, built-in or LLM. The database starts as a copy of the replayed history when the snapshot
+ * step kept one (an image, on engines that copy databases cheaply), else the history is replayed
+ * into a fresh one; both start from the same state, so the verdict is the same.
  * Resources: one throwaway database per call, released when the step's scope closes.
  */
 import { Effect, Schema as S } from "effect"
 import { compareSchemas, nameKey, renderChanges, sameColumn } from "../compare.ts"
-import { type Database, Engine, type RowImage, type SeedReport } from "../engines/engine.ts"
+import {
+  type Database,
+  type DatabaseImage,
+  Engine,
+  type RowImage,
+  type SeedReport,
+} from "../engines/engine.ts"
 import { applyScript, replayHistory } from "../engines/replay.ts"
 import type { Migration, Schema } from "../model.ts"
 import type { Candidate } from "./plan.ts"
@@ -75,6 +83,12 @@ export interface VerifyReport {
   /** Tables whose rows were compared after UP (and after DOWN). */
   readonly tablesChecked: number
   readonly downChecked: boolean
+  /**
+   * The schema read back after UP (before DOWN ran): what the history plus this migration builds.
+   * Equal to what a replay of that history builds, because sample rows leave the normalized schema
+   * alone (sequence positions and AUTO_INCREMENT counters are not part of it).
+   */
+  readonly afterUp: Schema
 }
 
 /** Tables that exist before and after, with the columns whose definition UP leaves alone. */
@@ -145,28 +159,31 @@ const runPhase = Effect.fnUntraced(function* (
       diff: renderChanges(compareSchemas(reached, expected), renderTable),
     })
   }
+  return reached
 })
 
 /**
  * Step: prove a candidate on a fresh database holding the history and sample rows: UP reaches the desired
- * schema, rows survive, DOWN restores the previous schema.
+ * schema, rows survive, DOWN restores the previous schema. With `image` (the snapshot step's copy of
+ * the replayed history), the database is a copy of it instead of a replay.
  */
 export const verify = Effect.fn("aim/steps/verify")(function* (
   candidate: Candidate,
   history: ReadonlyArray<Migration>,
   current: Schema,
   desired: Schema,
+  image?: DatabaseImage | undefined,
 ) {
   const engine = yield* Engine
-  const db = yield* engine.ephemeral
-  yield* replayHistory(engine, db, history)
+  const db = image ? yield* image.clone : yield* engine.ephemeral
+  if (!image) yield* replayHistory(engine, db, history)
   const seed = yield* db.seed(current)
   const tables = survivingColumns(current, desired)
   const before = new Map<string, RowImage>()
   for (const { table, columns } of tables) before.set(table, yield* db.readRows(table, columns))
 
   const trusted = candidate.trusted === true
-  yield* runPhase(db, "up", candidate.up, desired, engine.renderTable, trusted)
+  const afterUp = yield* runPhase(db, "up", candidate.up, desired, engine.renderTable, trusted)
   yield* checkRows(db, "up", before, tables)
   if (candidate.down !== undefined) {
     yield* runPhase(db, "down", candidate.down, current, engine.renderTable, trusted)
@@ -176,5 +193,6 @@ export const verify = Effect.fn("aim/steps/verify")(function* (
     seed,
     tablesChecked: tables.length,
     downChecked: candidate.down !== undefined,
+    afterUp,
   } satisfies VerifyReport
 }, Effect.scoped)

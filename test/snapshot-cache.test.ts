@@ -3,8 +3,10 @@ import { Effect } from "effect"
 import { Engine, type EngineShape } from "../engines/engine.ts"
 import { layer } from "../engines/sqlite/engine.ts"
 import type { Migration } from "../model.ts"
-import { historyKey } from "../snapshot-cache.ts"
-import { snapshotHistory } from "../steps/snapshot.ts"
+import { existsSync, readFileSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { cacheFolder, historyKey } from "../snapshot-cache.ts"
+import { snapshotHistory, takeSnapshots } from "../steps/snapshot.ts"
 
 const migration = (version: string, up: string): Migration => ({
   version,
@@ -45,5 +47,50 @@ describe("snapshot cache", () => {
     ).not.toBe(key)
     expect(historyKey("postgres-17", a)).not.toBe(key)
     expect(historyKey("sqlite", a)).toBe(key)
+  })
+})
+
+describe("snapshot cache: the replayed database beside the schema (SQLite)", () => {
+  test("a hit still gives verification a copy; damaged bytes are a miss, replayed and rewritten", async () => {
+    const history = [
+      migration(
+        "1",
+        `CREATE TABLE image_probe_${Date.now()} (id INTEGER PRIMARY KEY AUTOINCREMENT, v TEXT);`,
+      ),
+    ]
+    const source = { path: "schema.sql", text: "CREATE TABLE other (id INT);" }
+    const take = Effect.scoped(
+      Effect.gen(function* () {
+        const taken = yield* takeSnapshots(history, source, { keepImage: true })
+        const copy = taken.image
+          ? yield* Effect.scoped(taken.image.clone.pipe(Effect.flatMap((db) => db.snapshot)))
+          : undefined
+        return { fromCache: taken.fromCache, current: taken.current, copy }
+      }),
+    )
+    const run = <A, E>(effect: Effect.Effect<A, E, Engine>) =>
+      Effect.runPromise(effect.pipe(Effect.provide(layer)))
+    const key = run(
+      Effect.gen(function* () {
+        const engine = yield* Engine
+        return historyKey(`${engine.id}\n${engine.description}`, history)
+      }),
+    )
+    const file = join(cacheFolder(), "snapshots", `${await key}.image.gz`)
+
+    const first = await run(take)
+    expect(first.fromCache).toBe(false)
+    expect(first.copy).toEqual(first.current)
+    expect(existsSync(file)).toBe(true)
+
+    const hit = await run(take)
+    expect(hit.fromCache).toBe(true)
+    expect(hit.copy).toEqual(first.current)
+
+    writeFileSync(file, "not gzip")
+    const damaged = await run(take)
+    expect(damaged.fromCache).toBe(false)
+    expect(damaged.copy).toEqual(first.current)
+    expect(readFileSync(file).subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]))
   })
 })

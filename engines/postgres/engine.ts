@@ -4,11 +4,12 @@
  * and says why in the description); the catalog, planning and seeding code only sees PgSession.
  * Resources: the backend's server (a container, a local cluster, or an admin connection) for the
  * life of the layer's scope, so one per aim run, released on success, failure and Ctrl-C; one
- * throwaway database per `ephemeral`, released with the caller's scope.
+ * throwaway database per `ephemeral` and per copy of a kept image, released with the caller's scope
+ * (a database kept as an image, the template of its copies, with the scope of its `ephemeral`).
  */
 import { Effect, Layer } from "effect"
 import { type Config, ConfigError } from "../../config.ts"
-import { Engine, type EngineFailed, PlanFailed, SqlSyntaxError } from "../engine.ts"
+import { type Database, Engine, type EngineFailed, PlanFailed, SqlSyntaxError } from "../engine.ts"
 import { acquireBackend } from "./backends/auto.ts"
 import { errorText, majorOf } from "./backends/backend.ts"
 import { PgliteAssets } from "./backends/embedded.ts"
@@ -16,7 +17,26 @@ import { sessionDatabase } from "./database.ts"
 import { askedMajor } from "./engine-id.ts"
 import { planPostgres } from "./planner.ts"
 import { renderTable } from "./render.ts"
+import type { PgSession } from "./session.ts"
 import { PgLexError, splitStatements } from "./split.ts"
+
+/**
+ * The engine's Database over `session`, able to keep itself as an image when the backend can copy
+ * databases (its copies are Databases of the same kind, sandboxed as fresh ones are).
+ */
+function databaseOf(engine: string, session: PgSession): Database {
+  const database = sessionDatabase(engine, session)
+  const keep = session.keepAsTemplate
+  if (keep === undefined) return database
+  return {
+    ...database,
+    keepAsImage: keep.pipe(
+      Effect.map((template) => ({
+        clone: template.clone.pipe(Effect.map((copy) => databaseOf(engine, copy))),
+      })),
+    ),
+  }
+}
 
 /** "asked for postgres-17, but PostgreSQL 15 runs" when the server is not the asked major. */
 export function versionWarning(
@@ -60,7 +80,7 @@ export const layer = (id: string, config: Config): Layer.Layer<Engine, EngineFai
                 reason: errorText(error),
               }),
           }),
-        ephemeral: backend.ephemeral.pipe(Effect.map((session) => sessionDatabase(id, session))),
+        ephemeral: backend.ephemeral.pipe(Effect.map((session) => databaseOf(id, session))),
         plan: (from, to) =>
           Effect.suspend(() => {
             try {

@@ -1,12 +1,23 @@
 /**
  * SQLite engine: throwaway databases are in-memory `bun:sqlite` connections with foreign keys
- * enforced, as a careful runner configures them. Resources: one connection per `ephemeral`, closed
- * when the caller's scope closes (success, failure or interruption), so nothing is left on disk.
+ * enforced, as a careful runner configures them. A database can be kept as an image (its bytes,
+ * serialized in memory) that later throwaway databases start from instead of replaying a history;
+ * those bytes are also what the snapshot cache keeps for the next run (`imageFromBytes`).
+ * Resources: one connection per `ephemeral` and per copy of an image, closed when the caller's scope
+ * closes (success, failure or interruption); an image's bytes, dropped with the object that holds
+ * them. Nothing is written to disk.
  */
 import { Database as BunDatabase } from "bun:sqlite"
 import { Effect, Layer } from "effect"
 import type { Statement } from "../../model.ts"
-import { type Database, Engine, EngineFailed, SqlSyntaxError, StatementFailed } from "../engine.ts"
+import {
+  type Database,
+  type DatabaseImage,
+  Engine,
+  EngineFailed,
+  SqlSyntaxError,
+  StatementFailed,
+} from "../engine.ts"
 import { LexError, quoteName } from "./lexer.ts"
 import { planSqlite } from "./planner.ts"
 import { renderTable } from "./render.ts"
@@ -41,9 +52,88 @@ function cell(value: unknown): string {
   return JSON.stringify(value)
 }
 
-function open(): { readonly database: Database; readonly close: () => void } {
-  const db = new BunDatabase(":memory:", { safeIntegers: true })
+/**
+ * What every throwaway connection gets before any SQL runs, fresh or copied from an image: foreign
+ * keys enforced, as a careful runner configures them. Connection settings are not part of a
+ * serialized database, so a copy gets them here exactly as a fresh one does.
+ */
+function configure(db: BunDatabase): void {
   db.run("PRAGMA foreign_keys = ON")
+}
+
+/**
+ * Connection-level settings SQL can change (https://www.sqlite.org/pragma.html) and that a
+ * serialized copy of the main database does not carry. case_sensitive_like cannot be read back,
+ * so what LIKE does is asked instead.
+ */
+const connectionPragmas = [
+  "foreign_keys",
+  "defer_foreign_keys",
+  "recursive_triggers",
+  "legacy_alter_table",
+  "reverse_unordered_selects",
+  "trusted_schema",
+  "cell_size_check",
+  "automatic_index",
+  "ignore_check_constraints",
+  "query_only",
+  "writable_schema",
+  "secure_delete",
+  "temp_store",
+  "cache_size",
+  "cache_spill",
+  "busy_timeout",
+  "synchronous",
+  "locking_mode",
+  "max_page_count",
+  "analysis_limit",
+  "read_uncommitted",
+  "count_changes",
+  "empty_result_callbacks",
+  "short_column_names",
+  "full_column_names",
+]
+
+/**
+ * Everything about a connection that lives outside its main database: the settings above, TEMP
+ * tables, views and triggers (they act on main tables but are not serialized), and an open
+ * transaction. Two connections in the same state here, holding the same main database, behave alike.
+ */
+function connectionState(db: BunDatabase): string {
+  const settings = connectionPragmas.map((p) => `${p}=${db.query(`PRAGMA ${p}`).values().join(",")}`)
+  const like = db.query("SELECT 'a' LIKE 'A'").values().join(",")
+  const temp = db.query("SELECT count(*) FROM temp.sqlite_schema").values().join(",")
+  return [...settings, `like=${like}`, `temp=${temp}`, `transaction=${db.inTransaction}`].join("\n")
+}
+
+let freshState: string | undefined
+
+/** The state of a connection as `open` hands it out, before any SQL ran. */
+function freshConnectionState(): string {
+  if (freshState === undefined) {
+    const handle = open()
+    try {
+      freshState = connectionState(handle.db)
+    } finally {
+      handle.close()
+    }
+  }
+  return freshState
+}
+
+/**
+ * A throwaway in-memory database: empty, or a copy of `image` (bytes of `serialize()`), which
+ * `deserialize` copies, so nothing done here reaches the image or another copy.
+ */
+function open(image?: Uint8Array): {
+  readonly database: Database
+  readonly db: BunDatabase
+  readonly close: () => void
+} {
+  const db = image
+    ? BunDatabase.deserialize(image, { safeIntegers: true })
+    : new BunDatabase(":memory:", { safeIntegers: true })
+  configure(db)
   const apply = (statements: ReadonlyArray<Statement>, options: { transaction: boolean }) =>
     Effect.try({
       try: () => {
@@ -105,9 +195,46 @@ function open(): { readonly database: Database; readonly close: () => void } {
           .map((v) => `${v.table} (rowid ${v.rowid}) -> ${v.parent}`),
       catch: engineFailed("check foreign keys"),
     }),
+    // A copy of what the history built, for the verifications that would otherwise replay it: the
+    // main database serialized (a few milliseconds even for a long history), and only when this
+    // connection holds nothing a copy would lose.
+    keepAsImage: Effect.try({
+      try: () => (connectionState(db) === freshConnectionState() ? imageOf(db.serialize()) : undefined),
+      catch: engineFailed("keep a copy of the database"),
+    }),
   }
-  return { database, close: () => db.close(false) }
+  return { database, db, close: () => db.close(false) }
 }
+
+/** An image of the database `bytes` hold (what `serialize()` returns): each copy is a new connection. */
+function imageOf(bytes: Uint8Array): DatabaseImage {
+  return {
+    clone: Effect.acquireRelease(
+      Effect.try({ try: () => open(bytes), catch: engineFailed("copy a throwaway database") }),
+      (handle) => Effect.sync(handle.close),
+    ).pipe(Effect.map((handle) => handle.database)),
+    bytes,
+  }
+}
+
+/**
+ * Bytes an earlier run kept, as an image, when they hold a sound database (quick_check reads every
+ * page) that a connection opens the way `open` does; undefined otherwise.
+ */
+const imageFromBytes = (bytes: Uint8Array) =>
+  Effect.sync(() => {
+    try {
+      const handle = open(bytes)
+      try {
+        const check = handle.db.query("PRAGMA quick_check").values()
+        return check.length === 1 && check[0]?.[0] === "ok" ? imageOf(bytes) : undefined
+      } finally {
+        handle.close()
+      }
+    } catch {
+      return undefined
+    }
+  })
 
 /** https://www.sqlite.org/lang_altertable.html: what ALTER TABLE does, and the documented rebuild for the rest. */
 const promptRules = [
@@ -143,9 +270,10 @@ export const make = Effect.sync(() =>
           }),
       }),
     ephemeral: Effect.acquireRelease(
-      Effect.try({ try: open, catch: engineFailed("open a throwaway database") }),
+      Effect.try({ try: () => open(), catch: engineFailed("open a throwaway database") }),
       (handle) => Effect.sync(handle.close),
     ).pipe(Effect.map((handle) => handle.database)),
+    imageFromBytes,
     plan: (from, to) => Effect.sync(() => planSqlite(from, to)),
     renderTable,
     promptRules,

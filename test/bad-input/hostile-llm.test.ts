@@ -30,6 +30,7 @@ import {
   pgDatabasesOf,
   runAim,
   snapshotTree,
+  tempLeft,
   writeProject,
 } from "./_harness.ts"
 
@@ -141,6 +142,98 @@ describe("hostile SQL from a model runs only in aim's throwaway databases", () =
       }
     })
   }
+
+  /**
+   * Each answer is verified in a copy of the replayed history (the template database, see
+   * engines/postgres/backends/throwaway.ts): answers that go after the template (any other aim_
+   * database, its sandbox role) fail, and an answer that wrecks its own copy only fails itself. The
+   * last answer then verifies in a copy as the history built it, and is written.
+   */
+  test.skipIf(!hasPg)(
+    "PostgreSQL url (superuser): answers cannot reach the template or the next copy",
+    async () => {
+      const box = makeSandbox("aim-hostile-")
+      const fake = startFakeServer()
+      let role: PgRole | undefined
+      try {
+        const others = (what: string) => `DO $$ DECLARE n text; BEGIN FOR n IN ${what} LOOP`
+        const replies = [
+          answer(
+            `${others("SELECT datname FROM pg_database WHERE datname LIKE 'aim\\_%' AND datname <> current_database()")} EXECUTE format('ALTER DATABASE %I ALLOW_CONNECTIONS true', n); EXECUTE format('ALTER DATABASE %I RENAME TO %I', n, n || '_x'); END LOOP; END $$;\nCREATE TABLE posts (id int PRIMARY KEY);`,
+          ),
+          answer(
+            `${others("SELECT rolname FROM pg_roles WHERE rolname LIKE 'aim\\_%' AND rolname <> current_user")} EXECUTE format('ALTER ROLE %I LOGIN PASSWORD %L', n, 'known'); END LOOP; END $$;\nCREATE TABLE posts (id int PRIMARY KEY);`,
+          ),
+          answer("DROP TABLE users;\nCREATE TABLE posts (id int PRIMARY KEY);"),
+          answer("CREATE TABLE posts (id int PRIMARY KEY);"),
+        ]
+        fake.script(replies)
+        writeProject(box, {
+          "aim.toml": `${modelToml("postgres-15", replies.length)}\n[engines.postgres]\nbackend = "url"\n`,
+          "schema.sql":
+            "CREATE TABLE users (id int PRIMARY KEY);\nCREATE TABLE posts (id int PRIMARY KEY);\n",
+          "migrations/000001_users.up.sql": "CREATE TABLE users (id int PRIMARY KEY);\n",
+        })
+        role = await makePgRole({ superuser: true })
+        const r = await runAim(box, ["generate"], {
+          AIM_POSTGRES_URL: role.url,
+          OPENAI_BASE_URL: `${fake.url}/v1`,
+          OPENAI_API_KEY: "sk-aimtest-hostile",
+          // Replayed, not read from the snapshot cache (the tests above cached this history): the
+          // replayed database is then the template every answer is verified in a copy of.
+          AIM_NO_CACHE: "1",
+        })
+        console.log(`hostile: postgres, template and copies: exit ${r.code}\n${r.stderr}`)
+        expect(r.code, r.stderr).toBe(0)
+        expect(fake.requests.length).toBe(replies.length)
+        // What each refused answer was told: the server refused the first two, the third lacked users.
+        const feedback = fake.requests.slice(1).map((q) => JSON.stringify(q.body))
+        expect(feedback[0]).toMatch(/must be owner of database|permission denied/)
+        expect(feedback[1]).toMatch(/permission denied|must have CREATEROLE|privilege/)
+        expect(feedback[2]).toContain("SchemaDrift")
+        const written = readdirSync(join(box.project, "migrations")).filter((f) => f.endsWith(".up.sql"))
+        expect(written).toHaveLength(2)
+        // The template was the URL role's (the admin's) while it lived; nothing of it is left.
+        expect(await pgDatabasesOf(role)).toEqual([])
+        expect(tempLeft(box)).toEqual([])
+      } finally {
+        fake.stop()
+        await dropPgRole(role)
+        disposeSandbox(box)
+      }
+    },
+  )
+
+  test("SQLite: an answer that wrecks its copy of the history does not reach the next one", async () => {
+    const box = makeSandbox("aim-hostile-")
+    const fake = startFakeServer()
+    try {
+      const replies = [
+        answer("DROP TABLE users;\nCREATE TABLE posts (id INTEGER PRIMARY KEY);"),
+        answer("PRAGMA foreign_keys = OFF;\nCREATE TEMP TABLE t (x);\nCREATE TABLE posts (;"),
+        answer("CREATE TABLE posts (id INTEGER PRIMARY KEY);"),
+      ]
+      fake.script(replies)
+      writeProject(box, {
+        "aim.toml": modelToml("sqlite", replies.length),
+        "schema.sql":
+          "CREATE TABLE users (id INTEGER PRIMARY KEY);\nCREATE TABLE posts (id INTEGER PRIMARY KEY);\n",
+        "migrations/000001_users.up.sql": "CREATE TABLE users (id INTEGER PRIMARY KEY);\n",
+      })
+      const r = await runAim(box, ["generate"], {
+        OPENAI_BASE_URL: `${fake.url}/v1`,
+        OPENAI_API_KEY: "sk-aimtest-hostile",
+      })
+      expect(r.code, r.stderr).toBe(0)
+      expect(fake.requests.length).toBe(replies.length)
+      const written = readdirSync(join(box.project, "migrations")).filter((f) => f.endsWith(".up.sql"))
+      expect(written).toHaveLength(2)
+      expect(tempLeft(box)).toEqual([])
+    } finally {
+      fake.stop()
+      disposeSandbox(box)
+    }
+  })
 
   test("SQLite: ATTACH and VACUUM INTO cannot reach files", async () => {
     const box = makeSandbox("aim-hostile-")
