@@ -142,6 +142,13 @@ export interface EngineShape {
    * no url set, no Docker daemon, no initdb on PATH". Say it when the version differs from the one asked.
    */
   readonly description: string
+  /**
+   * What decides the schema a history builds here, besides aim's own code: the engine and the
+   * server that really runs. The snapshot cache keys on it; without it, on the description. It
+   * leaves out what varies from run to run without changing a schema (why a backend was chosen,
+   * whether a data folder came from a cache), which would otherwise turn every such run into a miss.
+   */
+  readonly snapshotIdentity?: string | undefined
   readonly capabilities: Capabilities
   readonly split: (sql: string, source: string) => Effect.Effect<ReadonlyArray<Statement>, SqlSyntaxError>
   readonly ephemeral: Effect.Effect<Database, EngineFailed, Scope.Scope>

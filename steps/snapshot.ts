@@ -24,7 +24,7 @@ import {
 
 /** What decides a snapshot besides the history: the engine and the server that really runs. */
 const cacheKey = (engine: EngineShape, history: ReadonlyArray<Migration>) =>
-  historyKey(`${engine.id}\n${engine.description}`, history)
+  historyKey(`${engine.id}\n${engine.snapshotIdentity ?? engine.description}`, history)
 
 /** The schema a history builds, whether it came from the cache, and the replayed database when kept. */
 interface HistorySnapshot {

@@ -69,6 +69,9 @@ export const layer = (id: string, config: Config): Layer.Layer<Engine, EngineFai
         id,
         dialect: "PostgreSQL",
         description: `PostgreSQL ${backend.serverVersion} (${backend.detail}): ${reason}${warning ? `; ${warning}` : ""}`,
+        // The detail says how this run started (initdb or a cached data folder), the reason why the
+        // backend was chosen: neither changes what a history builds.
+        snapshotIdentity: `PostgreSQL ${backend.serverVersion} (${backend.name})`,
         capabilities: { transactionalDdl: true, grammar: "postgresql" },
         split: (sql, source) =>
           Effect.try({
