@@ -231,7 +231,9 @@ export const generateMigration = Effect.fn("aim/workflow/generate")(function* (
       }),
       () => `${files.files.length} file(s) in ${config.migrations}`,
     )
-    if (verification)
+    // Only the planner's own DDL: a model's UP may branch on the sample rows verify seeded (a DO
+    // block, CREATE TABLE ... AS SELECT) and build something a replay of the empty history would not.
+    if (verification && candidate.trusted === true)
       yield* rememberWrittenHistory(config, format, result.history, candidate.up, verification)
   }
   return {

@@ -52,7 +52,17 @@ const connectionOptions = (address: ServerAddress) => ({
   connectTimeout: 10_000,
 })
 
-export const connect = (address: ServerAddress) => mysql.createConnection(connectionOptions(address))
+/**
+ * A connection that never crashes the process: mysql2 emits 'error' on an idle connection the
+ * server closes (a restart, wait_timeout, KILL), and an 'error' event with no listener is thrown.
+ * The next query on it fails as a lost connection, which is reported where it happens.
+ */
+export const connect = async (address: ServerAddress) => {
+  const conn = await mysql.createConnection(connectionOptions(address))
+  // The promise wrapper's types leave out the core connection it wraps (an EventEmitter).
+  ;(conn as unknown as { connection: NodeJS.EventEmitter }).connection.on("error", () => {})
+  return conn
+}
 
 const versionOf = async (conn: mysql.Connection) => {
   const [rows] = await conn.query("SELECT VERSION() AS v")

@@ -119,7 +119,19 @@ function changesInImplicitTransaction(s: Statement): boolean {
   const words = significant(tokenize(s.sql)).map(keyword)
   if (words[0] === "SET" && words[1] === "LOCAL") return true
   if (words[0] === "VACUUM") return true
+  // LOCK and DECLARE (without HOLD) need a transaction block: they succeed in the implicit one and fail alone.
+  if (words[0] === "LOCK" || words[0] === "DECLARE") return true
   return words.includes("CONCURRENTLY") || words.includes("SET_CONFIG")
+}
+
+/**
+ * A statement whose effect a rollback leaves in place: after a failed batch, running the
+ * statements one by one would meet it again ("prepared statement already exists") and blame the
+ * wrong line.
+ */
+function outlivesRollback(s: Statement): boolean {
+  const first = keyword(significant(tokenize(s.sql))[0])
+  return first === "PREPARE" || first === "DEALLOCATE"
 }
 
 /**
@@ -138,7 +150,7 @@ export function batchScript(
   routesPrivileged: boolean,
 ): string | undefined {
   if (statements.length === 0 || (!wrap && statements.length === 1)) return undefined
-  if (statements.some(controlsTransaction)) return undefined
+  if (statements.some((s) => controlsTransaction(s) || outlivesRollback(s))) return undefined
   if (routesPrivileged && statements.some(mayNeedPrivilege)) return undefined
   if (!wrap && statements.some(changesInImplicitTransaction)) return undefined
   // A statement's text ends at its last token, never inside a comment, so `;` always ends it.

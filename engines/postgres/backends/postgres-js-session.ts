@@ -26,7 +26,7 @@ let nextHost = 0
  * errors Bun reports after postgres.js has let go of it on close ("read ECONNRESET"), which would
  * otherwise be uncaught. It is handed over still connecting, as postgres.js's own are, so a refused
  * connection reaches postgres.js as 'error' and 'close' (its connect_timeout applies as usual);
- * hosts of a multi-host URL are tried in turn, one per connection.
+ * a URL naming several hosts gets postgres.js's own sockets instead (url.ts), for its failover.
  */
 function guardedSocket(options: SocketOptions): Socket {
   const index = nextHost++ % Math.max(1, options.host.length)

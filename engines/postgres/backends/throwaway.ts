@@ -126,7 +126,8 @@ async function disconnect(session: PgSession, name: string) {
   for (let tries = 0; tries < 500; tries++) {
     const [left] = await session
       .query<{ n: number }>(
-        "SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+        // Only sessions it could signal: one it may not end would keep the loop going for nothing.
+        "SELECT (count(*) FILTER (WHERE pg_terminate_backend(pid)))::int AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
         [name],
       )
       .catch(() => [{ n: 0 }])
@@ -234,6 +235,7 @@ export const throwawayServer = Effect.fnUntraced(function* (connector: ServerCon
   /** The first throwaway database, made ahead of the first `ephemeral` (see below). */
   let spare: Promise<Throwaway> | undefined
   let spareTaken = false
+  let spareTimer: ReturnType<typeof setTimeout> | undefined
 
   const [info] = yield* Effect.tryPromise({
     try: () =>
@@ -437,7 +439,10 @@ export const throwawayServer = Effect.fnUntraced(function* (connector: ServerCon
   yield* Effect.addFinalizer(() =>
     Effect.promise(async () => {
       // The spare database, unless an ephemeral took it; then whatever is left, all at once.
-      if (spare && !spareTaken)
+      clearTimeout(spareTimer)
+      const untaken = !spareTaken
+      spareTaken = true
+      if (spare && untaken)
         await spare.then(
           (t) => retire(t),
           () => undefined,
@@ -450,7 +455,7 @@ export const throwawayServer = Effect.fnUntraced(function* (connector: ServerCon
   spare.catch(() => undefined)
   // Nobody asked for it in time (a library holding the engine idle): it is not kept on the server
   // for the life of the scope. The timer does not keep the process alive.
-  setTimeout(() => {
+  spareTimer = setTimeout(() => {
     if (spareTaken) return
     spareTaken = true
     if (spare) void track(spare.then(retire, () => undefined))

@@ -25,10 +25,19 @@ export const urlConnector = (
   connect: (database, login) =>
     postgres(url, {
       ...connectionDefaults,
+      // A URL naming several hosts keeps postgres.js's own sockets: it tries them in order and
+      // honours target_session_attrs, which the guarded socket (one host per connection) does not.
+      ...(multipleHosts(url) ? { socket: undefined } : {}),
       ...(database ? { database } : {}),
       ...(login ? { user: login.user, pass: login.password } : {}),
     }),
 })
+
+/** `postgres://a,b:5433/db`: postgres.js's multi-host form. */
+function multipleHosts(url: string): boolean {
+  const authority = /^[a-z]+:\/\/(?:[^@/]*@)?([^/?#]*)/i.exec(url)?.[1] ?? ""
+  return authority.includes(",")
+}
 
 export const urlBackend = Effect.fnUntraced(function* (engine: string, url: string) {
   const server = yield* throwawayServer(urlConnector(engine, url))
