@@ -5,10 +5,15 @@ import { join } from "node:path"
 import { Effect } from "effect"
 import { type ConfigFlags, loadConfig } from "../config.ts"
 
-let dir = ""
-afterEach(() => rmSync(dir, { recursive: true, force: true }))
+// Every folder a test made, not only its last: some tests load more than one project.
+let dirs: string[] = []
+afterEach(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
+  dirs = []
+})
 const project = (toml: string) => {
-  dir = mkdtempSync(join(tmpdir(), "aim-config-"))
+  const dir = mkdtempSync(join(tmpdir(), "aim-config-"))
+  dirs.push(dir)
   writeFileSync(join(dir, "aim.toml"), toml)
   return dir
 }
@@ -64,7 +69,8 @@ describe("loadConfig", () => {
   })
 
   test("a missing engine and a missing aim.toml are explained", async () => {
-    expect((await failure(project(`format = "migrate"\n`))).reason).toContain('"engine" is required')
+    const dir = project(`format = "migrate"\n`)
+    expect((await failure(dir)).reason).toContain('"engine" is required')
     rmSync(join(dir, "aim.toml"))
     expect((await failure(dir)).reason).toContain("aim init")
     expect(await load(dir, { engine: "sqlite" })).toMatchObject({ engine: "sqlite", file: undefined })
