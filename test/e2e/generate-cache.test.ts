@@ -9,37 +9,18 @@
 import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test"
 import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
-import mysql from "mysql2/promise"
-import postgres from "postgres"
+import { MARIADB_TEST_URL, mysqlVersion, PG_TEST_URL, pgAnswers } from "../_servers.ts"
 import { aim, makeProject, makeTemp, migrationFiles, removeTemp, write } from "./_cli.ts"
 
 setDefaultTimeout(120_000)
 
-const PG_URL = process.env.AIM_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres"
-const MARIADB_URL = process.env.AIM_MARIADB_URL ?? "mysql://root@127.0.0.1:3306/"
+const PG_URL = PG_TEST_URL
+const MARIADB_URL = MARIADB_TEST_URL
 
-const hasPg = await (async () => {
-  const sql = postgres(PG_URL, { max: 1, connect_timeout: 3, onnotice: () => {} })
-  try {
-    await sql`SELECT 1`
-    return true
-  } catch {
-    return false
-  } finally {
-    await sql.end({ timeout: 1 })
-  }
-})()
+const hasPg = await pgAnswers(PG_URL)
 if (!hasPg) console.warn(`skipped: PostgreSQL cache after generate, no server answers at ${PG_URL}`)
 
-const hasMariadb = await (async () => {
-  try {
-    const conn = await mysql.createConnection({ uri: MARIADB_URL, connectTimeout: 3000 })
-    await conn.end()
-    return true
-  } catch {
-    return false
-  }
-})()
+const hasMariadb = (await mysqlVersion(MARIADB_URL)) !== undefined
 if (!hasMariadb) console.warn(`skipped: MariaDB cache after generate, no server answers at ${MARIADB_URL}`)
 
 const folders: string[] = []

@@ -14,7 +14,6 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test"
 import { randomBytes } from "node:crypto"
 import { Effect, Exit, ManagedRuntime } from "effect"
-import mysql from "mysql2/promise"
 import postgres from "postgres"
 import type { Config } from "../../config.ts"
 import { type Database, type DatabaseImage, Engine } from "../../engines/engine.ts"
@@ -27,35 +26,17 @@ import type { Candidate } from "../../steps/plan.ts"
 import { plan } from "../../steps/plan.ts"
 import { snapshotSchema } from "../../steps/snapshot.ts"
 import { verify } from "../../steps/verify.ts"
+import { MARIADB_TEST_URL, mysqlVersion, PG_TEST_URL, pgAnswers } from "../_servers.ts"
 
 setDefaultTimeout(120_000)
 
-const PG_URL = process.env.AIM_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres"
-const MARIADB_URL = process.env.AIM_MARIADB_URL ?? "mysql://root@127.0.0.1:3306/"
+const PG_URL = PG_TEST_URL
+const MARIADB_URL = MARIADB_TEST_URL
 
-const hasPg = await (async () => {
-  const sql = postgres(PG_URL, { max: 1, connect_timeout: 3, onnotice: () => {} })
-  try {
-    await sql`SELECT 1`
-    return true
-  } catch {
-    return false
-  } finally {
-    await sql.end({ timeout: 1 })
-  }
-})()
+const hasPg = await pgAnswers(PG_URL)
 if (!hasPg) console.warn(`skipped: PostgreSQL image tests, no server answers at ${PG_URL}`)
 
-const hasMariadb = await (async () => {
-  try {
-    const conn = await mysql.createConnection({ uri: MARIADB_URL, connectTimeout: 3000 })
-    const [rows] = await conn.query("SELECT VERSION() AS v")
-    await conn.end()
-    return /mariadb/i.test(String((rows as Array<{ v: string }>)[0]?.v))
-  } catch {
-    return false
-  }
-})()
+const hasMariadb = /mariadb/i.test((await mysqlVersion(MARIADB_URL)) ?? "")
 if (!hasMariadb) console.warn(`skipped: MariaDB equality test, no MariaDB answers at ${MARIADB_URL}`)
 
 const configFor = (engine: string, engines: Config["engines"]): Config => ({

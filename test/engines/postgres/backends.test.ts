@@ -37,24 +37,14 @@ import { redactorFor, redactUrl } from "../../../engines/postgres/backends/redac
 import { dropStatements } from "../../../engines/postgres/backends/throwaway.ts"
 import { urlBackend } from "../../../engines/postgres/backends/url.ts"
 import type { PgSession } from "../../../engines/postgres/session.ts"
+import { PG_TEST_URL, pgAnswers } from "../../_servers.ts"
 
 // Creating and dropping databases on a shared, busy server takes seconds; bunfig.toml has no
 // per-test timeout setting (only --timeout and this call change the 5 s default).
 setDefaultTimeout(60_000)
 
-const serverUrl = process.env.AIM_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres"
-
-async function serverAnswers(url: string): Promise<boolean> {
-  const sql = postgres(url, { max: 1, connect_timeout: 3, onnotice: () => {} })
-  try {
-    await sql`SELECT 1`
-    return true
-  } catch {
-    return false
-  } finally {
-    await sql.end({ timeout: 1 })
-  }
-}
+const serverUrl = PG_TEST_URL
+const serverAnswers = pgAnswers
 
 const hasServer = await serverAnswers(serverUrl)
 const installs = findLocalInstalls()

@@ -7,7 +7,6 @@
  */
 import { describe, expect, setDefaultTimeout, test } from "bun:test"
 import { Effect, type Scope } from "effect"
-import postgres from "postgres"
 import type { EngineFailed } from "../../../engines/engine.ts"
 import type { PgBackend } from "../../../engines/postgres/backends/backend.ts"
 import { embeddedBackend } from "../../../engines/postgres/backends/embedded.ts"
@@ -16,22 +15,13 @@ import { batchScript, sessionDatabase } from "../../../engines/postgres/database
 import type { PgSession } from "../../../engines/postgres/session.ts"
 import { splitStatements } from "../../../engines/postgres/split.ts"
 import type { Statement } from "../../../model.ts"
+import { PG_TEST_URL, pgAnswers } from "../../_servers.ts"
 
 // Creating and dropping databases on a shared, busy server takes seconds; PGlite's first initdb too.
 setDefaultTimeout(120_000)
 
-const serverUrl = process.env.AIM_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres"
-const hasServer = await (async () => {
-  const sql = postgres(serverUrl, { max: 1, connect_timeout: 3, onnotice: () => {} })
-  try {
-    await sql`SELECT 1`
-    return true
-  } catch {
-    return false
-  } finally {
-    await sql.end({ timeout: 1 })
-  }
-})()
+const serverUrl = PG_TEST_URL
+const hasServer = await pgAnswers(serverUrl)
 if (!hasServer)
   console.warn("skipped: whole-script tests on the url backend, no PostgreSQL answers at 127.0.0.1:5432")
 

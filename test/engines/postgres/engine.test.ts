@@ -5,7 +5,6 @@
  */
 import { describe, expect, setDefaultTimeout, test } from "bun:test"
 import { Cause, Effect, Exit } from "effect"
-import postgres from "postgres"
 import type { Config } from "../../../config.ts"
 import { Engine, type EngineShape } from "../../../engines/engine.ts"
 import { controlsTransaction } from "../../../engines/postgres/database.ts"
@@ -13,23 +12,14 @@ import { layer, versionWarning } from "../../../engines/postgres/engine.ts"
 import { askedMajor, matchesEngineId } from "../../../engines/postgres/engine-id.ts"
 import { findEngine, knownEngines } from "../../../engines/registry.ts"
 import type { Statement } from "../../../model.ts"
+import { PG_TEST_URL, pgAnswers } from "../../_servers.ts"
 
 // Creating and dropping databases on a shared, busy server takes seconds; bunfig.toml has no
 // per-test timeout setting (only --timeout and this call change the 5 s default).
 setDefaultTimeout(60_000)
 
-const serverUrl = process.env.AIM_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres"
-const hasServer = await (async () => {
-  const sql = postgres(serverUrl, { max: 1, connect_timeout: 3, onnotice: () => {} })
-  try {
-    await sql`SELECT 1`
-    return true
-  } catch {
-    return false
-  } finally {
-    await sql.end({ timeout: 1 })
-  }
-})()
+const serverUrl = PG_TEST_URL
+const hasServer = await pgAnswers(serverUrl)
 if (!hasServer) console.warn("skipped: PostgreSQL engine tests on a server, none answers at 127.0.0.1:5432")
 
 const configFor = (engine: string, settings: Record<string, string>): Config => ({
