@@ -4,9 +4,15 @@
  * registries, configuration loading, and the model types.
  */
 export * from "./model.ts"
-export { compareSchemas, describeChange, renderChanges } from "./compare.ts"
+export { compareSchemas, describeChange, renderChanges } from "./model/compare.ts"
 export { type Config, ConfigError, loadConfig, applyEnvironment } from "./config.ts"
-export { readFolder, readHistory, readSchemaSource, type SchemaSource, ProjectFileError } from "./project.ts"
+export {
+  readFolder,
+  readHistory,
+  readSchemaSource,
+  type SchemaSource,
+  ProjectFileError,
+} from "./project/read.ts"
 export {
   Engine,
   type EngineShape,
@@ -72,7 +78,7 @@ export {
 export { providerLayer, keyVariableOf } from "./llm/registry.ts"
 export { parseModelSpec, knownProviders, type ModelSpec } from "./llm/model-spec.ts"
 export { MissingApiKey, CredentialsError, resolveKey, storeKey } from "./llm/credentials.ts"
-export { findAmbiguities, type Ambiguity } from "./ambiguity.ts"
+export { findAmbiguities, type Ambiguity } from "./model/ambiguity.ts"
 export { checkHistory, HistoryBroken, type HistoryReport } from "./steps/check-history.ts"
 export {
   validate,

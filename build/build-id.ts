@@ -1,6 +1,6 @@
 /**
  * build/build-id: a fingerprint of the code a build packs, passed to the bundler as AIM_BUILD_ID.
- * The snapshot cache keys cached schemas by the code that normalized them (snapshot-cache.ts); a
+ * The snapshot cache keys cached schemas by the code that normalized them (project/snapshot-cache.ts); a
  * bundle or binary has no source tree to fingerprint at run time, so the build records one: the
  * hash of every TypeScript and JSON file aim's own folders hold, plus the lockfile.
  */

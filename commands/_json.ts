@@ -3,7 +3,7 @@
  * each change as a small object, and the phase timings. The README's "JSON output" section
  * documents the shapes; they only grow (new keys), so tools can rely on the ones there.
  */
-import { describeChange } from "../compare.ts"
+import { describeChange } from "../model/compare.ts"
 import type { EngineShape } from "../engines/engine.ts"
 import type { Change } from "../model.ts"
 

@@ -40,7 +40,7 @@ const MARKER = "aim-cache.json"
 /** A staging folder this old belongs to a run that died while writing; it is removed. */
 const STALE_STAGING_MS = 10 * 60_000
 
-/** The folder snapshot-cache.ts and pglite-cache.ts use too (engines do not import from the root). */
+/** The folder project/snapshot-cache.ts and pglite-cache.ts use too (engines do not import from the root). */
 export function defaultCacheDir(env: Record<string, string | undefined> = process.env): string {
   if (env.AIM_CACHE_DIR) return env.AIM_CACHE_DIR
   return join(env.XDG_CACHE_HOME || join(homedir(), ".cache"), "aim")

@@ -5,7 +5,7 @@
  * not name the column starts failing. Generated, identity and auto-increment columns bring their
  * own values and are not flagged. Decided from the catalogs.
  */
-import { compareSchemas } from "../compare.ts"
+import { compareSchemas } from "../model/compare.ts"
 import type { Column } from "../model.ts"
 import { altersWith, columnFate, locate, renames } from "./_ddl.ts"
 import { sameName } from "./_sql.ts"

@@ -4,7 +4,7 @@
  * CHANGE old new) whose new name exists after is a rename, not a drop. Columns of a dropped table
  * are drop-table's.
  */
-import { compareSchemas } from "../compare.ts"
+import { compareSchemas } from "../model/compare.ts"
 import { altersWith, columnFate, locate, renames } from "./_ddl.ts"
 import { sameName } from "./_sql.ts"
 import { type BuiltinRule, finding } from "./rule.ts"

@@ -4,7 +4,7 @@
  * renamed index (ALTER INDEX ... RENAME TO, MySQL's RENAME INDEX) and a changed one (dropped and
  * created again under the same name) are not drops, and a dropped table's indexes are drop-table's.
  */
-import { compareSchemas } from "../compare.ts"
+import { compareSchemas } from "../model/compare.ts"
 import { altersWith, dropsObject, locate, renames } from "./_ddl.ts"
 import { sameName } from "./_sql.ts"
 import { type BuiltinRule, finding } from "./rule.ts"

@@ -3,7 +3,7 @@
  * from the catalogs; a table renamed by the UP statements (ALTER TABLE ... RENAME TO, RENAME TABLE)
  * whose new name exists after is a rename, not a drop.
  */
-import { compareSchemas } from "../compare.ts"
+import { compareSchemas } from "../model/compare.ts"
 import { dropsObject, locate, renames, tableFate } from "./_ddl.ts"
 import { sameName } from "./_sql.ts"
 import { type BuiltinRule, finding } from "./rule.ts"

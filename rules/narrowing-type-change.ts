@@ -5,7 +5,7 @@
  * not flagged. Types are read per engine family (_types.ts); a column renamed and retyped in one
  * migration is compared with its old self.
  */
-import { compareSchemas } from "../compare.ts"
+import { compareSchemas } from "../model/compare.ts"
 import type { Column } from "../model.ts"
 import { altersWith, columnFate, locate, renames } from "./_ddl.ts"
 import { sameName } from "./_sql.ts"

@@ -4,7 +4,7 @@
  * whether changed in place or swapped for a new type, renamed or not) and MySQL ENUM and SET
  * column types. A label renamed with ALTER TYPE ... RENAME VALUE keeps its rows and is not flagged.
  */
-import { compareSchemas } from "../compare.ts"
+import { compareSchemas } from "../model/compare.ts"
 import type { Schema, SchemaObject } from "../model.ts"
 import { altersWith, columnFate, locate, mentions, renames } from "./_ddl.ts"
 import { sameName } from "./_sql.ts"

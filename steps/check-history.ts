@@ -5,7 +5,7 @@
  * Resources: one throwaway database, released when the step ends.
  */
 import { Effect, Schema as S } from "effect"
-import { compareSchemas, renderChanges } from "../compare.ts"
+import { compareSchemas, renderChanges } from "../model/compare.ts"
 import { Engine } from "../engines/engine.ts"
 import { applyScript } from "../engines/replay.ts"
 import type { Migration, Schema } from "../model.ts"

@@ -2,7 +2,7 @@
  * diff: the structural changes that take the history's schema to schema.sql. No resources.
  */
 import { Effect } from "effect"
-import { compareSchemas } from "../compare.ts"
+import { compareSchemas } from "../model/compare.ts"
 import type { Change, Schema } from "../model.ts"
 
 /** Step: the structural changes that take the history's schema to schema.sql (empty when they agree). */

@@ -9,8 +9,8 @@
  * key stops at once. Resources: none of its own; the checker and the provider hold theirs.
  */
 import { Duration, Effect, Schedule, Schema as S } from "effect"
-import { type Ambiguity, findAmbiguities } from "../ambiguity.ts"
-import { renderChanges } from "../compare.ts"
+import { type Ambiguity, findAmbiguities } from "../model/ambiguity.ts"
+import { renderChanges } from "../model/compare.ts"
 import { Engine, type EngineShape } from "../engines/engine.ts"
 import { type ChatTurn, Provider, ProviderFailed, type ToolAnswer, type ToolSpec } from "../llm/provider.ts"
 import type { Change, Schema } from "../model.ts"

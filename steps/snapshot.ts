@@ -13,14 +13,14 @@ import { Effect, Exit, Scope } from "effect"
 import { type DatabaseImage, Engine, type EngineShape } from "../engines/engine.ts"
 import { applyScript, replayHistory } from "../engines/replay.ts"
 import type { Migration, Schema } from "../model.ts"
-import type { SchemaSource } from "../project.ts"
+import type { SchemaSource } from "../project/read.ts"
 import {
   historyKey,
   readCachedImage,
   readCachedSnapshot,
   writeCachedImage,
   writeCachedSnapshot,
-} from "../snapshot-cache.ts"
+} from "../project/snapshot-cache.ts"
 
 /** What decides a snapshot besides the history: the engine and the server that really runs. */
 const cacheKey = (engine: EngineShape, history: ReadonlyArray<Migration>) =>

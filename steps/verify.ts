@@ -9,7 +9,7 @@
  * Resources: one throwaway database per call, released when the step's scope closes.
  */
 import { Effect, Schema as S } from "effect"
-import { compareSchemas, nameKey, renderChanges, sameColumn } from "../compare.ts"
+import { compareSchemas, nameKey, renderChanges, sameColumn } from "../model/compare.ts"
 import {
   type Database,
   type DatabaseImage,

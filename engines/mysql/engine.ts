@@ -32,9 +32,9 @@ import {
 import { planMysql } from "./planner.ts"
 import { renderTable } from "./render.ts"
 import { cell, seedRows } from "./seed.ts"
-import { normalizeCatalog, readCatalog } from "./snapshot.ts"
+import { normalizeCatalog, readCatalog } from "./catalog.ts"
 import { SplitError, splitStatements } from "./split.ts"
-import { quoteName } from "./sql.ts"
+import { quoteName } from "./lexer.ts"
 
 const reason = (error: unknown) => (error instanceof Error ? error.message : String(error))
 

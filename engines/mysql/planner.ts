@@ -8,7 +8,7 @@
  * Renames are not detected: the model says nothing about them, so a renamed column is a drop and an add.
  * Pure; holds no resources.
  */
-import { compareSchemas, sameColumn } from "../../compare.ts"
+import { compareSchemas, sameColumn } from "../../model/compare.ts"
 import type {
   Change,
   CheckConstraint,
@@ -20,8 +20,8 @@ import type {
   Table,
 } from "../../model.ts"
 import type { Flavor } from "./flavor.ts"
-import { splitCreateTable } from "./snapshot.ts"
-import { backtickedNames, matchingParen, normalizeExpression, quoteName, splitTopLevel } from "./sql.ts"
+import { splitCreateTable } from "./catalog.ts"
+import { backtickedNames, matchingParen, normalizeExpression, quoteName, splitTopLevel } from "./lexer.ts"
 
 const q = quoteName
 type AlterTable = Extract<Change, { kind: "alter-table" }>

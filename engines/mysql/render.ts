@@ -4,7 +4,7 @@
  * when a schema drifts. Indexes are separate objects and render with their own CREATE INDEX.
  */
 import type { Column, ForeignKey, Table } from "../../model.ts"
-import { quoteName } from "./sql.ts"
+import { quoteName } from "./lexer.ts"
 
 const names = (columns: ReadonlyArray<string>) => columns.map((c) => quoteName(c)).join(", ")
 

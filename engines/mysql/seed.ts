@@ -10,7 +10,7 @@
 import type { Column, Schema, Table } from "../../model.ts"
 import type { SeedReport } from "../engine.ts"
 import { parentsFirst } from "./planner.ts"
-import { quoteName, quoteString, skipQuoted, splitTopLevel } from "./sql.ts"
+import { quoteName, quoteString, skipQuoted, splitTopLevel } from "./lexer.ts"
 
 const ROWS = 3
 

@@ -32,7 +32,7 @@ import { type ApplyOptions, type Database, EngineFailed, StatementFailed } from 
 import { keyword, significant, tokenize } from "./lexer.ts"
 import { readRows, seedRows } from "./seed.ts"
 import type { PgSession } from "./session.ts"
-import { readSchema } from "./snapshot.ts"
+import { readSchema } from "./catalog.ts"
 
 /**
  * A statement that manages the transaction itself, so aim does not wrap the script in one (see

@@ -6,7 +6,7 @@
  * indexes, triggers and comments, and last whatever is no longer wanted. DOWN is the same planner
  * run from the target back to the source.
  */
-import { compareSchemas } from "../../compare.ts"
+import { compareSchemas } from "../../model/compare.ts"
 import type { Change, Plan, Schema, SchemaObject, Table } from "../../model.ts"
 import { quoteIdent, quoteName, splitName } from "./names.ts"
 import {

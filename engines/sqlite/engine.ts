@@ -22,7 +22,7 @@ import { LexError, quoteName } from "./lexer.ts"
 import { planSqlite } from "./planner.ts"
 import { renderTable } from "./render.ts"
 import { seedRows } from "./seed.ts"
-import { readSchema } from "./snapshot.ts"
+import { readSchema } from "./catalog.ts"
 import { splitStatements } from "./split.ts"
 
 const reason = (error: unknown) => (error instanceof Error ? error.message : String(error))

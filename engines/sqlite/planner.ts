@@ -7,7 +7,7 @@
  * referencing rows are removed before the DROP (so no ON DELETE action fires on them) and put back
  * after, parents first. Dependent views and triggers are dropped before and recreated after.
  */
-import { compareSchemas, constraintShape, foldCase } from "../../compare.ts"
+import { compareSchemas, constraintShape, foldCase } from "../../model/compare.ts"
 import type { Change, Column, Plan, Schema, SchemaObject, Table } from "../../model.ts"
 import { quoteName, significant, tokenize, unquote } from "./lexer.ts"
 

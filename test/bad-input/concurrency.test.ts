@@ -1,5 +1,5 @@
 /**
- * Runs at the same time. Three `aim generate` in one project: the project lock (project-lock.ts)
+ * Runs at the same time. Three `aim generate` in one project: the project lock (project/lock.ts)
  * lets one write and the others wait, then find nothing to generate (or give up after the wait
  * limit with a message) — never two migrations with one version, no .aim.lock left. Two projects
  * against the same url server at once (PostgreSQL, MariaDB): neither sees the other's throwaway

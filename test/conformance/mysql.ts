@@ -13,7 +13,7 @@
  */
 import { join, resolve } from "node:path"
 import { Cause, Effect, Exit, ManagedRuntime } from "effect"
-import { compareSchemas } from "../../compare.ts"
+import { compareSchemas } from "../../model/compare.ts"
 import { Engine } from "../../engines/engine.ts"
 import { layer } from "../../engines/mysql/engine.ts"
 import { plainVersion } from "../../engines/mysql/flavor.ts"

@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { renderConfig } from "../../commands/init.ts"
-import { readSchema } from "../../engines/sqlite/snapshot.ts"
+import { readSchema } from "../../engines/sqlite/catalog.ts"
 import type { Schema } from "../../model.ts"
 
 export const CLI = resolve(import.meta.dir, "../../cli.ts")

@@ -10,7 +10,7 @@ import {
 } from "bun:test"
 import { existsSync, readFileSync, rmSync } from "node:fs"
 import { join } from "node:path"
-import { compareSchemas } from "../../compare.ts"
+import { compareSchemas } from "../../model/compare.ts"
 import {
   aim,
   downFiles,

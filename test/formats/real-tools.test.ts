@@ -11,7 +11,7 @@ import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test"
 import { existsSync, mkdirSync, writeFileSync } from "node:fs"
 import { dirname, join, resolve } from "node:path"
 import postgres from "postgres"
-import { compareSchemas, renderChanges } from "../../compare.ts"
+import { compareSchemas, renderChanges } from "../../model/compare.ts"
 import { findEngine } from "../../engines/registry.ts"
 import { renderTable as renderSqliteTable } from "../../engines/sqlite/render.ts"
 import type { Schema, Table } from "../../model.ts"
@@ -182,7 +182,7 @@ function sqliteTarget(): Target {
 }
 
 async function postgresTarget(): Promise<Target> {
-  const { readSchema } = await import("../../engines/postgres/snapshot.ts")
+  const { readSchema } = await import("../../engines/postgres/catalog.ts")
   const { sessionOf } = await import("../../engines/postgres/backends/postgres-js-session.ts")
   const { renderTable } = await import("../../engines/postgres/render.ts")
   // One database for the tool, one scratch database where each expected schema.sql is loaded.

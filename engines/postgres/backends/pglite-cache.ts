@@ -14,7 +14,7 @@ import { homedir } from "node:os"
 import { dirname, join } from "node:path"
 import { gzipSync } from "node:zlib"
 
-/** The folder snapshot-cache.ts uses too: AIM_CACHE_DIR, else XDG_CACHE_HOME/aim, else ~/.cache/aim. */
+/** The folder project/snapshot-cache.ts uses too: AIM_CACHE_DIR, else XDG_CACHE_HOME/aim, else ~/.cache/aim. */
 export function defaultCacheDir(env: Record<string, string | undefined> = process.env): string {
   if (env.AIM_CACHE_DIR) return env.AIM_CACHE_DIR
   return join(env.XDG_CACHE_HOME || join(homedir(), ".cache"), "aim")

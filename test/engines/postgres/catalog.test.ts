@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
-import { compareSchemas } from "../../../compare.ts"
-import { readSchema } from "../../../engines/postgres/snapshot.ts"
+import { compareSchemas } from "../../../model/compare.ts"
+import { readSchema } from "../../../engines/postgres/catalog.ts"
 import type { Schema } from "../../../model.ts"
 import { createDatabase, type TestDatabase } from "./_server.ts"
 

@@ -5,7 +5,7 @@
  * matched the way the engine matches them (see `nameKey`).
  */
 import { diffLines } from "diff"
-import type { Change, Column, Schema, SchemaObject, Table } from "./model.ts"
+import type { Change, Column, Schema, SchemaObject, Table } from "../model.ts"
 
 /** Maps a name to the key it is matched by. */
 export type NameKey = (name: string) => string

@@ -1,11 +1,11 @@
 /**
- * snapshot: read a SQLite database's catalog into the normalized model. Columns, keys, unique
+ * catalog: read a SQLite database's catalog into the normalized model. Columns, keys, unique
  * constraints and FK actions come from the pragmas (https://www.sqlite.org/pragma.html: table_list,
  * table_xinfo, index_list, index_info, foreign_key_list); what they do not report comes from the
  * stored CREATE TABLE text (see create-table.ts). Temp objects and SQLite's own tables are left out.
  */
 import type { Database as BunDatabase } from "bun:sqlite"
-import { foldCase } from "../../compare.ts"
+import { foldCase } from "../../model/compare.ts"
 import type { Column, ForeignKey, ReferentialAction, Schema, SchemaObject, Table } from "../../model.ts"
 import { parseCreateTable } from "./create-table.ts"
 import { normalizeSql, significant, tokenize, unquote } from "./lexer.ts"

@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test"
-import { findAmbiguities, isWidening } from "../ambiguity.ts"
-import { compareSchemas } from "../compare.ts"
-import type { Schema } from "../model.ts"
-import { schemaOfSql } from "./e2e/_cli.ts"
+import { findAmbiguities, isWidening } from "../../model/ambiguity.ts"
+import { compareSchemas } from "../../model/compare.ts"
+import type { Schema } from "../../model.ts"
+import { schemaOfSql } from "../e2e/_cli.ts"
 
 const kinds = (from: string, to: string) =>
   findAmbiguities(compareSchemas(schemaOfSql(from), schemaOfSql(to)))

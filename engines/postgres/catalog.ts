@@ -1,5 +1,5 @@
 /**
- * snapshot: read a PostgreSQL database's catalog into the normalized model, for every user schema
+ * catalog: read a PostgreSQL database's catalog into the normalized model, for every user schema
  * (tables in catalog-tables.ts, everything else in catalog-objects.ts). Names are bare in `public`
  * and qualified elsewhere; the session's search_path is set to `public` while reading, so the
  * catalog's own text functions (format_type, pg_get_expr, pg_get_viewdef...) qualify exactly the

@@ -1,12 +1,12 @@
 import { describe, expect, test } from "bun:test"
 import { Effect } from "effect"
-import { Engine, type EngineShape } from "../engines/engine.ts"
-import { layer } from "../engines/sqlite/engine.ts"
-import type { Migration } from "../model.ts"
+import { Engine, type EngineShape } from "../../engines/engine.ts"
+import { layer } from "../../engines/sqlite/engine.ts"
+import type { Migration } from "../../model.ts"
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { cacheFolder, historyKey } from "../snapshot-cache.ts"
-import { snapshotHistory, takeSnapshots } from "../steps/snapshot.ts"
+import { cacheFolder, historyKey } from "../../project/snapshot-cache.ts"
+import { snapshotHistory, takeSnapshots } from "../../steps/snapshot.ts"
 
 const migration = (version: string, up: string): Migration => ({
   version,

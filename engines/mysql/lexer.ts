@@ -1,5 +1,5 @@
 /**
- * sql: small text helpers for MySQL/MariaDB DDL as the server prints it (SHOW CREATE ... and
+ * lexer: small text helpers for MySQL/MariaDB DDL as the server prints it (SHOW CREATE ... and
  * information_schema): quoting names and strings, finding the matching parenthesis, cutting a list at
  * its top-level commas, and folding spelling that does not change meaning (spaces, backticks around
  * plain names, charset introducers). Pure; holds no resources.

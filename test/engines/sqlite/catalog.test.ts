@@ -1,7 +1,7 @@
 import { Database } from "bun:sqlite"
 import { describe, expect, test } from "bun:test"
-import { compareSchemas } from "../../../compare.ts"
-import { readSchema } from "../../../engines/sqlite/snapshot.ts"
+import { compareSchemas } from "../../../model/compare.ts"
+import { readSchema } from "../../../engines/sqlite/catalog.ts"
 
 const schemaOf = (sql: string) => {
   const db = new Database(":memory:")

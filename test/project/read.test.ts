@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test"
 import { Effect } from "effect"
-import type { Config } from "../config.ts"
-import { formats } from "../formats/registry.ts"
-import { readHistory } from "../project.ts"
+import type { Config } from "../../config.ts"
+import { formats } from "../../formats/registry.ts"
+import { readHistory } from "../../project/read.ts"
 
 const config = { migrations: "migrations" } as Config
 const migrateFiles = [

@@ -12,7 +12,7 @@ import {
   normalizeType,
   normalizeView,
   tableOptions,
-} from "../../../engines/mysql/snapshot.ts"
+} from "../../../engines/mysql/catalog.ts"
 
 const mysql = flavorOf("mysql", "8.0")
 const mariadb = flavorOf("mariadb", "10.11")

@@ -5,7 +5,7 @@
  * removed. Under `strategy = "auto"` any of these sends the change to the model; the list also goes
  * into the prompt. Pure functions over the model; no resources.
  */
-import type { Change, Column, Table } from "./model.ts"
+import type { Change, Column, Table } from "../model.ts"
 
 /** One undecidable point in a change, with a sentence naming the objects. */
 export interface Ambiguity {

@@ -1,5 +1,5 @@
 /**
- * snapshot-cache: the schema a migration history builds, kept on disk between runs. Replaying a long
+ * project/snapshot-cache: the schema a migration history builds, kept on disk between runs. Replaying a long
  * history is most of what `aim diff` costs, and an unchanged history always builds the same schema,
  * so the snapshot is stored under a key made of everything that decides it: aim's own version (and,
  * when run from source, the fingerprint of the code that reads catalogs), the engine and its server
@@ -21,8 +21,8 @@ import {
 import { homedir } from "node:os"
 import { join } from "node:path"
 import { gunzipSync, gzipSync } from "node:zlib"
-import pkg from "./package.json" with { type: "json" }
-import type { Migration, Schema } from "./model.ts"
+import pkg from "../package.json" with { type: "json" }
+import type { Migration, Schema } from "../model.ts"
 
 export function cacheFolder(): string {
   if (process.env.AIM_CACHE_DIR) return process.env.AIM_CACHE_DIR
@@ -36,9 +36,9 @@ export function cacheFolder(): string {
  * never serves a schema normalized by the old one. A compiled binary has no source tree.
  */
 function sourceFingerprint(): string {
-  const root = import.meta.dir
-  const folders = [join(root, "engines")]
-  const files = [join(root, "model.ts"), join(root, "compare.ts")]
+  const root = join(import.meta.dir, "..")
+  const folders = [join(root, "engines"), join(root, "model")]
+  const files = [join(root, "model.ts")]
   let newest = 0
   const visit = (path: string) => {
     if (!existsSync(path)) return

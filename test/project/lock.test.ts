@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect } from "effect"
-import { LOCK_FILE, lockProject } from "../project-lock.ts"
+import { LOCK_FILE, lockProject } from "../../project/lock.ts"
 
 let dir = ""
 afterEach(() => rmSync(dir, { recursive: true, force: true }))

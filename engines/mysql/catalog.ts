@@ -1,5 +1,5 @@
 /**
- * snapshot: a MySQL or MariaDB database's catalog in the normalized model. `readCatalog` runs the
+ * catalog: a MySQL or MariaDB database's catalog in the normalized model. `readCatalog` runs the
  * queries (information_schema, https://dev.mysql.com/doc/refman/8.0/en/information-schema.html and
  * https://mariadb.com/kb/en/information-schema-tables/, plus SHOW CREATE TABLE/VIEW/PROCEDURE/
  * FUNCTION/EVENT) and returns plain rows; `normalizeCatalog` is pure, so what MySQL prints that
@@ -30,7 +30,7 @@ import {
   tidy,
   unquotePlainNames,
   upperOutsideQuotes,
-} from "./sql.ts"
+} from "./lexer.ts"
 
 export interface TableRow {
   readonly name: string

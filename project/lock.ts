@@ -1,5 +1,5 @@
 /**
- * project-lock: one `aim generate` at a time per project. Two runs that both read the history and
+ * project/lock: one `aim generate` at a time per project. Two runs that both read the history and
  * both write "the next version" would write two migrations with one version; the second run waits
  * for the first (up to a limit), then refuses. Resources: the lock file `.aim.lock` in the project
  * folder, created atomically and removed when the holder's scope closes (also on Ctrl-C). A lock
@@ -8,7 +8,7 @@
 import { openSync, readFileSync, rmSync, writeSync, closeSync } from "node:fs"
 import { join } from "node:path"
 import { Effect, Schema as S } from "effect"
-import { ProjectFileError } from "./project.ts"
+import { ProjectFileError } from "./read.ts"
 
 export class ProjectLocked extends S.TaggedError<ProjectLocked>()("ProjectLocked", {
   file: S.String,

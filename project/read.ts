@@ -1,13 +1,13 @@
 /**
- * project: reading the user's files: the migrations folder (through the configured format) and
+ * project/read: reading the user's files: the migrations folder (through the configured format) and
  * schema.sql. Files must be UTF-8; a file that is not is named, never half-read.
  */
 import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from "node:fs"
 import { join, relative } from "node:path"
 import { Effect, Schema as S } from "effect"
-import type { Config } from "./config.ts"
-import { type FolderFile, FormatError, type FormatShape } from "./formats/format.ts"
-import type { Migration } from "./model.ts"
+import type { Config } from "../config.ts"
+import { type FolderFile, FormatError, type FormatShape } from "../formats/format.ts"
+import type { Migration } from "../model.ts"
 
 /**
  * A project file or folder aim cannot read (a missing schema.sql, a migrations path that is a file), with the
