@@ -6,7 +6,11 @@ import type { ArgsDef } from "citty"
 import type { ConfigFlags } from "../config.ts"
 
 export const projectArgs = {
-  dir: { type: "string", description: "Project folder (where aim.toml is)", default: "." },
+  dir: {
+    type: "string",
+    description: "Where to look for aim.toml: this folder, then each parent",
+    default: ".",
+  },
   engine: {
     type: "string",
     description: "Database engine: sqlite, postgres-<version>, mysql-<version>, mariadb-<version>",
