@@ -37,7 +37,8 @@ async function printUsage(
   parent: CommandDef<any> | undefined,
   stream: NodeJS.WriteStream,
 ) {
-  const text = await renderUsage(command, parent)
+  // citty pads every column to the widest; the padding of the last column is trailing space.
+  const text = (await renderUsage(command, parent)).replace(/[ \t]+((?:\u001b\[[0-9;]*m)*)$/gm, "$1")
   const plain = !stream.isTTY || process.env.NO_COLOR !== undefined
   stream.write(`${plain ? text.replace(/\u001b\[[0-9;]*m/g, "") : text}\n`)
 }

@@ -10,6 +10,7 @@ import { Cause, Effect, Layer } from "effect"
 import { applyEnvironment, type Config, ConfigError, loadConfig } from "../config.ts"
 import { Engine, type EngineFailed } from "../engines/engine.ts"
 import { findEngine, knownEngines } from "../engines/registry.ts"
+import { unknownVersion } from "../engines/versions.ts"
 import { Progress } from "../workflow.ts"
 import { envValues, toConfigFlags } from "./_args.ts"
 import { dim, makeOutput, type Output } from "./_output.ts"
@@ -92,6 +93,8 @@ export const reportFailures = <R>(
   )
 
 export function engineLayer(config: Config): Layer.Layer<Engine, EngineFailed | ConfigError> | ConfigError {
+  const version = unknownVersion(config.engine)
+  if (version) return new ConfigError({ source: config.file ?? "--engine", reason: version })
   const entry = findEngine(config.engine)
   if (!entry) {
     return new ConfigError({

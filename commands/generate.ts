@@ -10,7 +10,7 @@ import { shownPath } from "../config.ts"
 import { Effect } from "effect"
 import { Engine, type EngineShape } from "../engines/engine.ts"
 import { type GenerateResult, generateMigration } from "../workflow.ts"
-import { projectArgs } from "./_args.ts"
+import { generatorArgs, projectArgs } from "./_args.ts"
 import { formatFinding } from "./_findings.ts"
 import { highlightSql } from "./_highlight.ts"
 import { changeDocument, engineDocument } from "./_json.ts"
@@ -59,6 +59,7 @@ export const generate = defineCommand({
   },
   args: {
     ...projectArgs,
+    ...generatorArgs,
     "dry-run": { type: "boolean", description: "Print the migration instead of writing it" },
     name: { type: "string", description: "Description used in the file name" },
   },

@@ -20,6 +20,10 @@ export const validate = defineCommand({
   },
   args: {
     ...projectArgs,
+    model: {
+      type: "string",
+      description: "Model that judges custom rules (with --rules): <provider>-<model>",
+    },
     rules: {
       type: "boolean",
       description: "Also run the validation rules on each migration (exit 1 on an error-level finding)",
