@@ -7,6 +7,7 @@ import { join, relative } from "node:path"
 import { Effect, Schema as S } from "effect"
 import { type Config, shownPath } from "../config.ts"
 import { type FolderFile, FormatError, type FormatShape } from "../formats/format.ts"
+import { formats } from "../formats/registry.ts"
 import type { Migration } from "../model.ts"
 
 /**
@@ -114,6 +115,17 @@ export const readFolder = Effect.fnUntraced(function* (config: Config) {
   return files
 })
 
+/** The other formats that read `files` as at least one migration without an error. */
+function formatsReading(files: ReadonlyArray<FolderFile>, except: string): string[] {
+  return Object.values(formats)
+    .filter((other) => other.id !== except)
+    .filter((other) => {
+      const read = other.read(files, "")
+      return !(read instanceof FormatError) && read.length > 0
+    })
+    .map((other) => other.id)
+}
+
 /** The history in the order the runner applies it. */
 export const readHistory = Effect.fnUntraced(function* (
   config: Config,
@@ -124,17 +136,28 @@ export const readHistory = Effect.fnUntraced(function* (
   // Standing in the migrations folder, its files are named as they are.
   const prefix = folder === "." ? "" : `${folder}/`
   const history = format.read(files, prefix)
-  if (history instanceof FormatError) return yield* history
+  if (history instanceof FormatError) {
+    // A folder written for another runner often trips the format up (goose and dbmate read
+    // migrate's NNN_x.up.sql and NNN_x.down.sql as one version twice): say which format reads it.
+    const others = formatsReading(files, format.id)
+    if (others.length === 0) return yield* history
+    return yield* new FormatError({
+      format: history.format,
+      file: history.file,
+      reason: `${history.reason}; the folder reads as ${others.join(" or ")} migrations: check format in aim.toml`,
+    })
+  }
   // A runner skips files it does not recognise, and so does each format; but a folder of SQL files
   // of which the format reads none is almost surely the wrong `format`, and treating it as an empty
   // history would make the next migration re-create every table.
   const sqlFiles = files.filter((f) => f.path.endsWith(".sql"))
   if (history.length === 0 && sqlFiles.length > 0) {
     const example = sqlFiles[0] as FolderFile
+    const others = formatsReading(files, format.id)
     return yield* new FormatError({
       format: format.id,
       file: `${prefix}${example.path}`,
-      reason: `none of the ${sqlFiles.length} .sql file(s) in ${folder}/ is a ${format.id} migration; check format in aim.toml`,
+      reason: `none of the ${sqlFiles.length} .sql file(s) in ${folder}/ is a ${format.id} migration${others.length > 0 ? ` (they read as ${others.join(" or ")} migrations)` : ""}; check format in aim.toml`,
     })
   }
   return history as ReadonlyArray<Migration>
