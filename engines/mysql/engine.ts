@@ -36,6 +36,7 @@ import { normalizeCatalog, readCatalog } from "./catalog.ts"
 import { SplitError, splitStatements } from "./split.ts"
 import { quoteName } from "./lexer.ts"
 import { countRemoval } from "../removals.ts"
+import { errorOffset, shortReason } from "./error-offset.ts"
 
 const reason = (error: unknown) => (error instanceof Error ? error.message : String(error))
 
@@ -169,8 +170,9 @@ function openDatabase(
                   throw new StatementFailed({
                     source: s.source,
                     line: s.line,
+                    offset: errorOffset(s.sql, reason(error)),
                     statement: s.sql,
-                    reason: reason(error),
+                    reason: shortReason(reason(error)),
                   })
                 }
               }

@@ -25,6 +25,7 @@ import { seedRows } from "./seed.ts"
 import { readSchema } from "./catalog.ts"
 import { splitStatements } from "./split.ts"
 import { countRemoval } from "../removals.ts"
+import { errorOffset } from "./error-offset.ts"
 
 const reason = (error: unknown) => (error instanceof Error ? error.message : String(error))
 const engineFailed = (action: string) => (error: unknown) =>
@@ -157,6 +158,7 @@ function open(image?: Uint8Array): {
             throw new StatementFailed({
               source: s.source,
               line: s.line,
+              offset: errorOffset(s.sql, reason(error)),
               statement: s.sql,
               reason: reason(error),
             })
