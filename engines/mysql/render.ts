@@ -43,6 +43,11 @@ export function renderTable(table: Table): string {
   for (const c of table.checks)
     lines.push(`${c.name ? `CONSTRAINT ${quoteName(c.name)} ` : ""}CHECK (${c.expression})`)
   for (const fk of table.foreignKeys) lines.push(renderForeignKey(fk))
-  const options = table.options.length > 0 ? ` ${table.options.join(" ")}` : ""
+  // ENGINE, DEFAULT CHARSET and COLLATE that only repeat the database's defaults are not shown, as
+  // the definition (as-written.ts) leaves them out: the user did not write them.
+  const shown = table.options.filter(
+    (o) => !/^(ENGINE|DEFAULT CHARSET|COLLATE)=/.test(o) || table.definition.includes(o),
+  )
+  const options = shown.length > 0 ? ` ${shown.join(" ")}` : ""
   return `CREATE TABLE ${quoteName(table.name)} (\n${lines.map((l) => `  ${l}`).join(",\n")}\n)${options};`
 }
