@@ -8,6 +8,7 @@ import { join, resolve } from "node:path"
 import { parseTOML } from "confbox"
 import { Effect, Schema as S } from "effect"
 import { parseModelSpec } from "./llm/model-spec.ts"
+import { findUpward, pathFrom } from "./project/locate.ts"
 
 /**
  * A setting aim cannot use (unknown key, bad value, missing aim.toml), naming the file or flag and the line;
@@ -54,6 +55,11 @@ export interface Config {
   readonly root: string
   /** Path of aim.toml, undefined when the project runs from flags alone. */
   readonly file?: string | undefined
+  /**
+   * The folder the user stands in (the CLI's working folder): messages name project files relative
+   * to it (see `shownPath`). Undefined for a library caller: messages then name them relative to `root`.
+   */
+  readonly from?: string | undefined
   readonly engine: string
   readonly format: string
   readonly schema: string
@@ -226,12 +232,31 @@ function parseEnvFlags(values: ConfigFlags["env"]): Record<string, string> | Con
   return env
 }
 
+/** Where a command looks for its project, and where its user stands. */
+export interface ProjectLookup {
+  /** Look for aim.toml in the start folder and then each parent, as git looks for .git. */
+  readonly upward?: boolean | undefined
+  /** See `Config.from`. */
+  readonly from?: string | undefined
+}
+
+/** A project path (relative to the root, or absolute) as messages show it: see `Config.from`. */
+export const shownPath = (config: Pick<Config, "root" | "from">, path: string): string =>
+  pathFrom(config.root, config.from, path)
+
 /**
- * Load the project's configuration from `root`. `requireFile` is false only for commands that can
- * run from flags alone.
+ * Load the project's configuration from `start` (with `lookup.upward`, from the nearest folder
+ * holding aim.toml at or above it). `requireFile` is false only for commands that can run from
+ * flags alone.
  */
-export const loadConfig = Effect.fnUntraced(function* (root: string, flags: ConfigFlags, requireFile = true) {
-  const file = join(resolve(root), CONFIG_FILE)
+export const loadConfig = Effect.fnUntraced(function* (
+  start: string,
+  flags: ConfigFlags,
+  requireFile = true,
+  lookup: ProjectLookup = {},
+) {
+  const root = (lookup.upward ? findUpward(start, CONFIG_FILE) : undefined) ?? resolve(start)
+  const file = join(root, CONFIG_FILE)
   let data: Record<string, unknown> = {}
   if (existsSync(file)) {
     const read = readToml(file)
@@ -240,7 +265,7 @@ export const loadConfig = Effect.fnUntraced(function* (root: string, flags: Conf
   } else if (requireFile && !flags.engine) {
     return yield* new ConfigError({
       source: file,
-      reason: "not found; run `aim init --engine sqlite` to create a project here",
+      reason: `not found${lookup.upward ? " here or in a parent folder" : ""}; run \`aim init --engine sqlite\` to create a project here`,
     })
   }
   const str = (key: string) => data[key] as string | undefined
@@ -296,8 +321,9 @@ export const loadConfig = Effect.fnUntraced(function* (root: string, flags: Conf
   Object.assign(env, envFlags)
   const validation = (data.validation ?? {}) as { disabled?: string[]; rules?: CustomRule[] }
   const config: Config = {
-    root: resolve(root),
+    root,
     file: existsSync(file) ? file : undefined,
+    from: lookup.from === undefined ? undefined : resolve(lookup.from),
     engine,
     format: flags.format ?? str("format") ?? "migrate",
     schema: flags.schema ?? str("schema") ?? "schema.sql",

@@ -5,7 +5,7 @@
  */
 import { basename } from "node:path"
 import { Context, Duration, Effect, Schema as S } from "effect"
-import { type Config, ConfigError } from "./config.ts"
+import { type Config, ConfigError, shownPath } from "./config.ts"
 import { compareSchemas, describeChange, renderChanges } from "./model/compare.ts"
 import { findAmbiguities } from "./model/ambiguity.ts"
 import { type DatabaseImage, Engine } from "./engines/engine.ts"
@@ -225,7 +225,7 @@ export const generateMigration = Effect.fn("aim/workflow/generate")(function* (
       "write",
       write({
         folder: `${config.root}/${config.migrations}`,
-        shownFolder: config.migrations,
+        shownFolder: shownPath(config, config.migrations),
         files: files.files,
         replaces: files.replaces,
       }),
@@ -246,7 +246,10 @@ export const generateMigration = Effect.fn("aim/workflow/generate")(function* (
     generation,
     modelSkipped,
     findings: checked.findings,
-    files: files.files.map((f) => ({ path: `${config.migrations}/${f.path}`, content: f.content })),
+    files: files.files.map((f) => ({
+      path: shownPath(config, `${config.migrations}/${f.path}`),
+      content: f.content,
+    })),
   } satisfies GenerateResult
 }, Effect.scoped)
 

@@ -5,24 +5,22 @@
  * before aim does anything; the minified bundle starts in about a quarter of that, which is most of
  * `aim diff`'s cost on a small SQLite history. Code that only some runs need (PostgreSQL, MySQL,
  * the model SDKs, the rules' parsers) stays in chunks loaded on first use. Packages that locate
- * their own wasm or native files next to their code stay external and load from node_modules.
+ * their own wasm files next to their code stay external and load from node_modules: they, and Bun,
+ * are the package's `dependencies`, and everything else is a devDependency bundled in, so an
+ * install fetches only what the bundle loads. Native addons (ssh2's and cpu-features', which
+ * testcontainers pulls in for `ssh://` Docker hosts) stay out too: each is built for one platform,
+ * and both packages fall back to plain JavaScript without them.
  * Output is built in a temp folder beside the target and swapped in, so an interrupted build
  * leaves the previous bundle whole.
  */
 import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs"
 import { dirname, resolve } from "node:path"
 import { parseArgs } from "node:util"
+import pkg from "../package.json" with { type: "json" }
 import { buildIdDefine } from "./build-id.ts"
 
-/** Packages that find wasm, data or native files relative to their own code. */
-export const EXTERNAL = [
-  "@electric-sql/pglite",
-  "libpg-query",
-  "testcontainers",
-  "@testcontainers/postgresql",
-  "@testcontainers/mysql",
-  "@testcontainers/mariadb",
-]
+/** Packages that find wasm or data files relative to their own code: the package's dependencies but Bun. */
+export const EXTERNAL = Object.keys(pkg.dependencies).filter((name) => name !== "bun")
 
 const root = resolve(import.meta.dir, "..")
 
@@ -40,7 +38,7 @@ export function bundle(outdir: string): string {
       "--splitting",
       "--minify",
       ...buildIdDefine(root),
-      ...EXTERNAL.flatMap((name) => ["--external", name]),
+      ...[...EXTERNAL, "*.node"].flatMap((name) => ["--external", name]),
       resolve(root, "cli.ts"),
       "--outdir",
       temp,

@@ -4,30 +4,43 @@
  */
 import type { ArgsDef } from "citty"
 import type { ConfigFlags } from "../config.ts"
+import { engineChoices } from "../engines/versions.ts"
+import { formats } from "../formats/registry.ts"
 
+/** The flags of every project command: where the project is, and how to print. */
 export const projectArgs = {
-  dir: { type: "string", description: "Project folder (where aim.toml is)", default: "." },
-  engine: {
+  dir: {
     type: "string",
-    description: "Database engine: sqlite, postgres-<version>, mysql-<version>, mariadb-<version>",
+    description: "Where to look for aim.toml: this folder, then each parent",
+    default: ".",
   },
+  engine: { type: "string", description: `Database engine: ${engineChoices}` },
   format: {
     type: "string",
-    description: "Migration format: migrate, goose, flyway, sqitch, sqlx, dbmate, refinery",
+    description: `Migration format: ${Object.keys(formats).join(", ")}`,
   },
   schema: { type: "string", description: "Desired-schema file (default schema.sql)" },
   migrations: { type: "string", description: "Migrations folder (default migrations)" },
-  "max-retries": { type: "string", description: "Attempts after a failed verification (default 3)" },
-  "max-tokens": { type: "string", description: "Output token limit for a model (default 16384)" },
-  model: { type: "string", description: "Generator: builtin, or <provider>-<model>" },
-  strategy: { type: "string", description: "With a model: auto (default), llm (always ask) or builtin" },
-  context: { type: "string", description: "Extra instructions for the generator" },
-  down: { type: "boolean", description: "Write a DOWN migration (--no-down to skip)", default: true },
   env: { type: "string", description: "KEY=VALUE for the environment (repeatable)" },
   quiet: { type: "boolean", description: "No progress lines", alias: ["q"] },
   json: { type: "boolean", description: "Print one JSON document on stdout (no progress, no colour)" },
   color: { type: "boolean", description: "Colour on a terminal (--no-color to turn off)", default: true },
   debug: { type: "boolean", description: "Show stack traces of internal errors" },
+} as const satisfies ArgsDef
+
+/** The model that judges custom validation rules, and for `generate` writes what the planner cannot. */
+export const modelArg = {
+  model: { type: "string", description: "Generator: builtin, or <provider>-<model>" },
+} as const satisfies ArgsDef
+
+/** What only `generate` takes: who writes the migration, how hard to try, and whether with a DOWN. */
+export const generatorArgs = {
+  ...modelArg,
+  "max-retries": { type: "string", description: "Attempts after a failed verification (default 3)" },
+  "max-tokens": { type: "string", description: "Output token limit for a model (default 16384)" },
+  strategy: { type: "string", description: "With a model: auto (default), llm (always ask) or builtin" },
+  context: { type: "string", description: "Extra instructions for the generator" },
+  down: { type: "boolean", description: "Write a DOWN migration (--no-down to skip)", default: true },
 } as const satisfies ArgsDef
 
 /**

@@ -16,6 +16,7 @@ import { generate } from "./generate.ts"
 import { init } from "./init.ts"
 import { rules } from "./rules.ts"
 import { validate } from "./validate.ts"
+import { describeRemovals, removalsSoFar } from "../engines/removals.ts"
 import type { EarlySignals } from "./_early-signals.ts"
 
 // biome-ignore lint/suspicious/noExplicitAny: citty's command types are invariant in their args.
@@ -37,7 +38,8 @@ async function printUsage(
   parent: CommandDef<any> | undefined,
   stream: NodeJS.WriteStream,
 ) {
-  const text = await renderUsage(command, parent)
+  // citty pads every column to the widest; the padding of the last column is trailing space.
+  const text = (await renderUsage(command, parent)).replace(/[ \t]+((?:\u001b\[[0-9;]*m)*)$/gm, "$1")
   const plain = !stream.isTTY || process.env.NO_COLOR !== undefined
   stream.write(`${plain ? text.replace(/\u001b\[[0-9;]*m/g, "") : text}\n`)
 }
@@ -119,15 +121,31 @@ export async function run(rawArgs: string[], early: EarlySignals, options: RunOp
   // had already finished, and be lost.
   await new Promise((resolve) => setImmediate(resolve))
   const before = early.received()
-  if (before) process.exit(exitCodeOfSignal(before))
-  let signalCode = 130
-  process.once("SIGTERM", () => {
-    signalCode = 143
-  })
+  if (before) {
+    process.stderr.write(`${before === "SIGTERM" ? "terminated" : "interrupted"}; nothing to clean up\n`)
+    process.exit(exitCodeOfSignal(before))
+  }
+  // The first signal decides the exit code; what is removed from then on is the clean-up it caused.
+  let signalCode: number | undefined
+  let atSignal = removalsSoFar()
+  for (const signal of ["SIGINT", "SIGTERM"] as const)
+    process.once(signal, () => {
+      if (signalCode !== undefined) return
+      signalCode = exitCodeOfSignal(signal)
+      atSignal = removalsSoFar()
+    })
   NodeRuntime.runMain(options.provide ? options.provide(program) : program, {
     disableErrorReporting: true,
-    teardown: (exit, onExit) =>
-      onExit(Exit.isSuccess(exit) ? Number(exit.value) : Exit.hasInterrupts(exit) ? signalCode : 1),
+    teardown: (exit, onExit) => {
+      if (Exit.isSuccess(exit) || !Exit.hasInterrupts(exit))
+        return onExit(Exit.isSuccess(exit) ? Number(exit.value) : 1)
+      // Every scope has closed: say in one line what the clean-up removed.
+      const code = signalCode ?? 130
+      process.stderr.write(
+        `${code === 143 ? "terminated" : "interrupted"}; ${describeRemovals(atSignal, removalsSoFar())}\n`,
+      )
+      onExit(code)
+    },
   })
   // runMain now listens for SIGINT/SIGTERM itself.
   early.release()

@@ -5,10 +5,12 @@
  * message and an exit code (2 for bad configuration or usage, 1 for the rest); with --json the
  * failure is also a JSON document on stdout.
  */
+import { isAbsolute, relative } from "node:path"
 import { Cause, Effect, Layer } from "effect"
 import { applyEnvironment, type Config, ConfigError, loadConfig } from "../config.ts"
 import { Engine, type EngineFailed } from "../engines/engine.ts"
 import { findEngine, knownEngines } from "../engines/registry.ts"
+import { unknownVersion } from "../engines/versions.ts"
 import { Progress } from "../workflow.ts"
 import { envValues, toConfigFlags } from "./_args.ts"
 import { dim, makeOutput, type Output } from "./_output.ts"
@@ -36,7 +38,17 @@ export function exitCodeOf(error: unknown): number {
   return error instanceof ConfigError ? 2 : 1
 }
 
+/** How the CLI finds its project: upward from --dir (or here), paths shown from where the user stands. */
+export const cliLookup = { upward: true, from: process.cwd() } as const
+
 export function errorMessage(error: unknown): string {
+  // aim.toml is found by its absolute path; the user is shown it from where they stand.
+  if (error instanceof ConfigError && isAbsolute(error.source))
+    return new ConfigError({
+      source: relative(process.cwd(), error.source) || ".",
+      line: error.line,
+      reason: error.reason,
+    }).message
   if (error instanceof Error) return error.message
   return String(error)
 }
@@ -81,6 +93,8 @@ export const reportFailures = <R>(
   )
 
 export function engineLayer(config: Config): Layer.Layer<Engine, EngineFailed | ConfigError> | ConfigError {
+  const version = unknownVersion(config.engine)
+  if (version) return new ConfigError({ source: config.file ?? "--engine", reason: version })
   const entry = findEngine(config.engine)
   if (!entry) {
     return new ConfigError({
@@ -131,7 +145,12 @@ export function projectCommand(
   }
   const flags = { ...toConfigFlags(context.args, context.rawArgs), env: envValues(context.rawArgs) }
   const program = Effect.gen(function* () {
-    const config = yield* loadConfig(String(context.args.dir ?? "."), flags, options.requireFile ?? true)
+    const config = yield* loadConfig(
+      String(context.args.dir ?? "."),
+      flags,
+      options.requireFile ?? true,
+      cliLookup,
+    )
     applyEnvironment(config)
     const layer = engineLayer(config)
     if (layer instanceof ConfigError) return yield* layer

@@ -11,7 +11,7 @@ import { storeKey } from "../llm/credentials.ts"
 import { knownProviders, parseModelSpec } from "../llm/model-spec.ts"
 import { keyVariableOf } from "../llm/registry.ts"
 import { makeOutput } from "./_output.ts"
-import { reportFailures } from "./_run.ts"
+import { cliLookup, reportFailures } from "./_run.ts"
 
 class NoKeyGiven extends S.TaggedError<NoKeyGiven>()("NoKeyGiven", { provider: S.String }) {
   override get message() {
@@ -66,7 +66,7 @@ async function readPiped(): Promise<string> {
 
 const providerFromConfig = (dir: string) =>
   Effect.gen(function* () {
-    const config = yield* loadConfig(dir, {}).pipe(
+    const config = yield* loadConfig(dir, {}, true, cliLookup).pipe(
       Effect.catchTag("ConfigError", () =>
         Effect.fail(
           new ConfigError({
@@ -94,7 +94,11 @@ export const auth = defineCommand({
       description: "anthropic, openai, groq, ... (default: the provider of `model` in aim.toml)",
       required: false,
     },
-    dir: { type: "string", description: "Project folder (where aim.toml is)", default: "." },
+    dir: {
+      type: "string",
+      description: "Where to look for aim.toml: this folder, then each parent",
+      default: ".",
+    },
     quiet: { type: "boolean", description: "Print nothing on success", alias: ["q"] },
     debug: { type: "boolean", description: "Show stack traces of internal errors" },
   },

@@ -4,6 +4,7 @@
  * one JSON document.
  */
 import { defineCommand } from "citty"
+import { shownPath } from "../config.ts"
 import { Effect } from "effect"
 import { Engine } from "../engines/engine.ts"
 import { diffProject } from "../workflow.ts"
@@ -39,12 +40,12 @@ export const diff = defineCommand({
           return exitCode
         }
         if (!different) {
-          output.out(`No difference: the migrations build ${config.schema}.`)
+          output.out(`No difference: the migrations build ${shownPath(config, config.schema)}.`)
           return 0
         }
         output.out(colorDiff(output.color, result.text))
         output.out(
-          `\n${result.changes.length} change${result.changes.length === 1 ? "" : "s"} between the migrations and ${config.schema}.`,
+          `\n${result.changes.length} change${result.changes.length === 1 ? "" : "s"} between the migrations and ${shownPath(config, config.schema)}.`,
         )
         return exitCode
       }),

@@ -6,10 +6,11 @@
  * document.
  */
 import { defineCommand } from "citty"
+import { shownPath } from "../config.ts"
 import { Effect } from "effect"
 import { Engine, type EngineShape } from "../engines/engine.ts"
 import { type GenerateResult, generateMigration } from "../workflow.ts"
-import { projectArgs } from "./_args.ts"
+import { generatorArgs, projectArgs } from "./_args.ts"
 import { formatFinding } from "./_findings.ts"
 import { highlightSql } from "./_highlight.ts"
 import { changeDocument, engineDocument } from "./_json.ts"
@@ -58,6 +59,7 @@ export const generate = defineCommand({
   },
   args: {
     ...projectArgs,
+    ...generatorArgs,
     "dry-run": { type: "boolean", description: "Print the migration instead of writing it" },
     name: { type: "string", description: "Description used in the file name" },
   },
@@ -73,7 +75,7 @@ export const generate = defineCommand({
           return 0
         }
         if (result.status === "nothing-to-generate") {
-          output.out(`Nothing to generate: the migrations already build ${config.schema}.`)
+          output.out(`Nothing to generate: the migrations already build ${shownPath(config, config.schema)}.`)
           return 0
         }
         const c = output.color
@@ -92,7 +94,7 @@ export const generate = defineCommand({
         }
         const seeded = result.verification?.seed.seeded.length ?? 0
         output.out(
-          `Verified on a fresh database: UP reaches ${config.schema}${result.down !== undefined ? ", DOWN restores the previous schema" : ""}, rows in ${plural(seeded, "table")} kept.`,
+          `Verified on a fresh database: UP reaches ${shownPath(config, config.schema)}${result.down !== undefined ? ", DOWN restores the previous schema" : ""}, rows in ${plural(seeded, "table")} kept.`,
         )
         for (const skipped of result.verification?.seed.skipped ?? []) {
           output.out(`note: no sample rows in ${skipped.table} (${skipped.reason})`)

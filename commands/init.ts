@@ -7,7 +7,8 @@ import { join, resolve } from "node:path"
 import { defineCommand } from "citty"
 import { Effect } from "effect"
 import { CONFIG_FILE, ConfigError } from "../config.ts"
-import { findEngine, knownEngines } from "../engines/registry.ts"
+import { findEngine } from "../engines/registry.ts"
+import { engineChoices, unknownVersion } from "../engines/versions.ts"
 import { formats } from "../formats/registry.ts"
 import { makeOutput } from "./_output.ts"
 import { reportFailures } from "./_run.ts"
@@ -36,8 +37,13 @@ export const init = defineCommand({
   meta: { name: "init", description: "Create aim.toml, schema.sql and the migrations folder" },
   args: {
     dir: { type: "string", description: "Project folder", default: "." },
-    engine: { type: "string", description: "Database engine: sqlite", required: true },
-    format: { type: "string", description: "Migration format", default: "migrate" },
+    // Checked in run rather than by citty, whose "(Required)" would read as part of the list.
+    engine: { type: "string", description: `Database engine, required: ${engineChoices}` },
+    format: {
+      type: "string",
+      description: `Migration format: ${Object.keys(formats).join(", ")}`,
+      default: "migrate",
+    },
     model: { type: "string", description: "Generator: builtin, or <provider>-<model>" },
     quiet: { type: "boolean", description: "Print nothing on success", alias: ["q"] },
     debug: { type: "boolean", description: "Show stack traces of internal errors" },
@@ -48,12 +54,16 @@ export const init = defineCommand({
       try: () => {
         const root = resolve(args.dir)
         const file = join(root, CONFIG_FILE)
+        if (args.engine === undefined)
+          throw new ConfigError({ source: "--engine", reason: `required: one of ${engineChoices}` })
         if (!findEngine(args.engine)) {
           throw new ConfigError({
             source: "--engine",
-            reason: `unknown engine "${args.engine}" (known: ${knownEngines.join(", ")})`,
+            reason: `unknown engine "${args.engine}" (known: ${engineChoices})`,
           })
         }
+        const version = unknownVersion(args.engine)
+        if (version) throw new ConfigError({ source: "--engine", reason: version })
         if (!formats[args.format]) {
           throw new ConfigError({
             source: "--format",

@@ -9,19 +9,23 @@ import { Effect } from "effect"
 import { ConfigError, loadConfig } from "../config.ts"
 import { listRules, resolveRules } from "../rules/resolve.ts"
 import { makeOutput } from "./_output.ts"
-import { reportFailures } from "./_run.ts"
+import { cliLookup, reportFailures } from "./_run.ts"
 
 export const rules = defineCommand({
   meta: { name: "rules", description: "List the enabled validation rules and their levels" },
   args: {
-    dir: { type: "string", description: "Project folder (where aim.toml is)", default: "." },
+    dir: {
+      type: "string",
+      description: "Where to look for aim.toml: this folder, then each parent",
+      default: ".",
+    },
     json: { type: "boolean", description: "Print a JSON list of { id, level, source, rule }" },
     debug: { type: "boolean", description: "Show stack traces of internal errors" },
   },
   run: ({ args }) => {
     const output = makeOutput({ quiet: true, json: args.json === true })
     const program = Effect.gen(function* () {
-      const config = yield* loadConfig(String(args.dir ?? "."), { engine: undefined }, true)
+      const config = yield* loadConfig(String(args.dir ?? "."), { engine: undefined }, true, cliLookup)
       const set = resolveRules(config.validation, config.file ?? "aim.toml")
       if (set instanceof ConfigError) return yield* set
       const listed = listRules(set)

@@ -4,6 +4,7 @@
  * run the validation rules on each; with --json, print the result as one JSON document.
  */
 import { defineCommand } from "citty"
+import { shownPath } from "../config.ts"
 import { Effect } from "effect"
 import { Engine } from "../engines/engine.ts"
 import { validateProject } from "../workflow.ts"
@@ -19,6 +20,10 @@ export const validate = defineCommand({
   },
   args: {
     ...projectArgs,
+    model: {
+      type: "string",
+      description: "Model that judges custom rules (with --rules): <provider>-<model>",
+    },
     rules: {
       type: "boolean",
       description: "Also run the validation rules on each migration (exit 1 on an error-level finding)",
@@ -52,7 +57,7 @@ export const validate = defineCommand({
             ? "each DOWN restores the schema before it"
             : `${report.downsChecked} of ${report.migrations} have a DOWN, each restores the schema before it`
         output.out(
-          `${report.migrations} migration${report.migrations === 1 ? "" : "s"} valid: UP applies, ${downs}, and the result equals ${config.schema}.`,
+          `${report.migrations} migration${report.migrations === 1 ? "" : "s"} valid: UP applies, ${downs}, and the result equals ${shownPath(config, config.schema)}.`,
         )
         if (report.findings === undefined) return 0
         for (const finding of report.findings) output.out(formatFinding(finding, output.color))

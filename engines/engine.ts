@@ -6,16 +6,36 @@
 import { Context, type Effect, Schema as S, type Scope } from "effect"
 import type { Plan, Schema, Statement, Table } from "../model.ts"
 
-/** A statement the database rejected, named by file and line. */
+/**
+ * A statement the database rejected, named by file and line (and column, where the database says
+ * where in the statement it stopped: see engines/error-position.ts).
+ */
 export class StatementFailed extends S.TaggedError<StatementFailed>()("StatementFailed", {
   source: S.String,
   line: S.Number,
+  column: S.optional(S.Number),
+  /** Where in `statement` (0-based) the database stopped, as the engine read it from the error. */
+  offset: S.optional(S.Number),
   statement: S.String,
   reason: S.String,
 }) {
+  // Bun gives every Error a `column` (where it was constructed); without one of our own the
+  // message would point into aim's source, so an absent column is set to undefined explicitly.
+  constructor(props: {
+    readonly source: string
+    readonly line: number
+    readonly column?: number | undefined
+    readonly offset?: number | undefined
+    readonly statement: string
+    readonly reason: string
+  }) {
+    super({ ...props, column: props.column, offset: props.offset })
+  }
+
   override get message() {
     const shown = this.statement.length > 200 ? `${this.statement.slice(0, 200)}...` : this.statement
-    return `${this.source}:${this.line}: ${this.reason}\n  in: ${shown.replace(/\s+/g, " ")}`
+    const at = this.column === undefined ? `${this.line}` : `${this.line}:${this.column}`
+    return `${this.source}:${at}: ${this.reason}\n  in: ${shown.replace(/\s+/g, " ")}`
   }
 }
 

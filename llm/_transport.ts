@@ -40,6 +40,73 @@ export interface HttpFailure {
   readonly keyHint: string
 }
 
+/** Where a provider sends its requests, and the variable that moves it, to name both when it cannot be reached. */
+export interface Endpoint {
+  readonly url: string
+  readonly variable: string
+}
+
+/** getaddrinfo's answers for a name that does not resolve (now, or at all). */
+const unresolved = new Set(["ENOTFOUND", "EAI_AGAIN", "EAI_NONAME", "EAI_FAIL"])
+/** Nothing listens on the port: Node's and Bun's spellings. */
+const refused = new Set(["ECONNREFUSED", "ConnectionRefused"])
+
+interface SystemError {
+  readonly code?: unknown
+  readonly hostname?: unknown
+  readonly address?: unknown
+  readonly port?: unknown
+  readonly cause?: unknown
+}
+
+/** The error and its causes: Bun's fetch puts the system error on the SDK error's cause, Node's http on the error. */
+function errorChain(error: unknown): SystemError[] {
+  const chain: SystemError[] = []
+  for (let e = error; typeof e === "object" && e !== null && chain.length < 5; e = (e as SystemError).cause)
+    chain.push(e as SystemError)
+  return chain
+}
+
+/**
+ * A host that cannot be reached at all: its name does not resolve, or nothing listens on its port.
+ * Trying again in a few seconds does not change either (unlike a timeout, a reset or a 5xx, which
+ * keep their backoff), so it fails at once, naming the host, the cause and the variable to check.
+ */
+export function unreachable(
+  provider: string,
+  error: unknown,
+  endpoint: Endpoint,
+): ProviderFailed | undefined {
+  let url: URL | undefined
+  try {
+    url = new URL(endpoint.url)
+  } catch {}
+  for (const e of errorChain(error)) {
+    const code = String(e.code)
+    if (unresolved.has(code)) {
+      const host = typeof e.hostname === "string" ? e.hostname : (url?.hostname ?? endpoint.url)
+      return new ProviderFailed({
+        provider,
+        reason: `cannot resolve ${host} (check ${endpoint.variable} or the network)`,
+        retryable: false,
+      })
+    }
+    if (refused.has(code)) {
+      const port = url?.port || (url?.protocol === "http:" ? "80" : "443")
+      const where =
+        typeof e.address === "string" && e.port !== undefined
+          ? `${e.address}:${e.port}`
+          : `${url?.hostname ?? endpoint.url}:${port}`
+      return new ProviderFailed({
+        provider,
+        reason: `connection to ${where} refused: nothing listens there (check ${endpoint.variable}, or start the server)`,
+        retryable: false,
+      })
+    }
+  }
+  return undefined
+}
+
 /** A failed HTTP exchange as ProviderFailed; no status means the connection itself failed. */
 export function httpFailure(failure: HttpFailure): ProviderFailed {
   const { provider, status } = failure
@@ -64,19 +131,22 @@ interface SdkHttpError {
 }
 
 /**
- * A failure thrown by an SDK call as ProviderFailed: its own HTTP error class (`isHttpError`)
- * becomes an HTTP failure with retry-after read from the headers, anything else a failure that
- * is not retried. The key is removed from every message.
+ * A failure thrown by an SDK call as ProviderFailed: an endpoint that cannot be reached is said so
+ * at once; the SDK's own HTTP error class (`isHttpError`) becomes an HTTP failure with retry-after
+ * read from the headers; anything else a failure that is not retried. The key is removed from
+ * every message.
  */
 export function sdkFailure(options: {
   readonly provider: string
   readonly secret: string | undefined
   readonly keyHint: string
+  readonly endpoint: Endpoint
   readonly isHttpError: (error: unknown) => error is SdkHttpError
 }): (error: unknown) => ProviderFailed {
-  const { provider, secret, keyHint, isHttpError } = options
+  const { provider, secret, keyHint, endpoint, isHttpError } = options
   return (error) =>
-    isHttpError(error)
+    unreachable(provider, error, endpoint) ??
+    (isHttpError(error)
       ? httpFailure({
           provider,
           status: error.status,
@@ -85,7 +155,7 @@ export function sdkFailure(options: {
           secret,
           keyHint,
         })
-      : new ProviderFailed({ provider, reason: redact(String(error), secret), retryable: false })
+      : new ProviderFailed({ provider, reason: redact(String(error), secret), retryable: false }))
 }
 
 /**

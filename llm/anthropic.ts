@@ -46,9 +46,10 @@ export const make = Effect.fnUntraced(function* (options: AnthropicOptions) {
   const provider = "anthropic"
   const apiKey = yield* resolveKey(provider, KEY_VARIABLE, options.credentials)
   const { default: AnthropicSdk, APIError } = yield* Effect.promise(() => import("@anthropic-ai/sdk"))
+  const baseURL = process.env.ANTHROPIC_BASE_URL || undefined
   const client = new AnthropicSdk({
     apiKey,
-    baseURL: process.env.ANTHROPIC_BASE_URL || undefined,
+    baseURL,
     maxRetries: 0,
     timeout: Math.ceil(options.timeoutSeconds * 1000) + 1000,
   })
@@ -57,6 +58,7 @@ export const make = Effect.fnUntraced(function* (options: AnthropicOptions) {
     provider,
     secret: apiKey,
     keyHint,
+    endpoint: { url: baseURL ?? "https://api.anthropic.com", variable: "ANTHROPIC_BASE_URL" },
     isHttpError: (error): error is InstanceType<typeof APIError> => error instanceof APIError,
   })
   const callTool = (req: ToolRequest) =>

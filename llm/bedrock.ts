@@ -7,7 +7,7 @@
  */
 import type * as Bedrock from "@aws-sdk/client-bedrock-runtime"
 import { Effect, Layer } from "effect"
-import { httpFailure, redact, request, retryAfterSeconds } from "./_transport.ts"
+import { httpFailure, redact, request, retryAfterSeconds, unreachable } from "./_transport.ts"
 import { Provider, ProviderFailed, type ToolAnswer, type ToolRequest } from "./provider.ts"
 
 const provider = "bedrock"
@@ -54,6 +54,11 @@ function toFailure(error: unknown): ProviderFailed {
       retryable: false,
     })
   }
+  const down = unreachable(provider, error, {
+    url: process.env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME || "https://bedrock-runtime.amazonaws.com",
+    variable: "AWS_ENDPOINT_URL_BEDROCK_RUNTIME",
+  })
+  if (down) return down
   const status = e.$metadata?.httpStatusCode
   if (status === undefined && !/ECONN|ETIMEDOUT|EPIPE|socket|network|fetch/i.test(e.message ?? "")) {
     return new ProviderFailed({

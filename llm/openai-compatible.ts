@@ -144,9 +144,10 @@ export const make = Effect.fnUntraced(function* (options: CompatibleOptions) {
       ? "ollama"
       : yield* resolveKey(provider, entry.keyVariable, options.credentials)
   const { default: OpenAISdk, APIError } = yield* Effect.promise(() => import("openai"))
+  const baseURL = baseUrlOf(provider, entry)
   const client = new OpenAISdk({
     apiKey,
-    baseURL: baseUrlOf(provider, entry),
+    baseURL,
     maxRetries: 0,
     timeout: Math.ceil(options.timeoutSeconds * 1000) + 1000,
   })
@@ -158,6 +159,7 @@ export const make = Effect.fnUntraced(function* (options: CompatibleOptions) {
     provider,
     secret: apiKey,
     keyHint,
+    endpoint: { url: baseURL, variable: entry.baseUrlVariable },
     isHttpError: (error): error is InstanceType<typeof APIError> => error instanceof APIError,
   })
   const callTool = (req: ToolRequest) =>

@@ -6,6 +6,7 @@
  */
 import { diffLines } from "diff"
 import type { Change, Column, Schema, SchemaObject, Table } from "../model.ts"
+import { inOrderOf } from "./column-order.ts"
 
 /** Maps a name to the key it is matched by. */
 export type NameKey = (name: string) => string
@@ -170,7 +171,7 @@ export function renderChanges(changes: ReadonlyArray<Change>, renderTable: (t: T
       case "replace-object":
         return `${prefix("-", tidyDefinition(change.before.definition))}\n${prefix("+", tidyDefinition(change.after.definition))}`
       case "alter-table":
-        return diffLines(renderTable(change.before), renderTable(change.after))
+        return diffLines(renderTable(inOrderOf(change.before, change.after)), renderTable(change.after))
           .map((part) => prefix(part.added ? "+" : part.removed ? "-" : " ", part.value.replace(/\n$/, "")))
           .join("\n")
     }

@@ -5,8 +5,9 @@
 import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from "node:fs"
 import { join, relative } from "node:path"
 import { Effect, Schema as S } from "effect"
-import type { Config } from "../config.ts"
+import { type Config, shownPath } from "../config.ts"
 import { type FolderFile, FormatError, type FormatShape } from "../formats/format.ts"
+import { formats } from "../formats/registry.ts"
 import type { Migration } from "../model.ts"
 
 /**
@@ -97,11 +98,14 @@ export const readFolder = Effect.fnUntraced(function* (config: Config) {
   const dir = join(config.root, config.migrations)
   if (!existsSync(dir)) return [] as FolderFile[]
   if (!statSync(dir).isDirectory()) {
-    return yield* new ProjectFileError({ file: config.migrations, reason: "is not a folder" })
+    return yield* new ProjectFileError({
+      file: shownPath(config, config.migrations),
+      reason: "is not a folder",
+    })
   }
   const files: FolderFile[] = []
   for (const path of listFiles(dir)) {
-    const shown = `${config.migrations}/${path}`
+    const shown = shownPath(config, join(config.migrations, path))
     // Only SQL and the formats' index files matter; other files (READMEs, dumps) are not read.
     if (!/\.(sql|plan|conf)$/.test(path)) continue
     const content = readUtf8(join(dir, path), shown)
@@ -111,24 +115,49 @@ export const readFolder = Effect.fnUntraced(function* (config: Config) {
   return files
 })
 
+/** The other formats that read `files` as at least one migration without an error. */
+function formatsReading(files: ReadonlyArray<FolderFile>, except: string): string[] {
+  return Object.values(formats)
+    .filter((other) => other.id !== except)
+    .filter((other) => {
+      const read = other.read(files, "")
+      return !(read instanceof FormatError) && read.length > 0
+    })
+    .map((other) => other.id)
+}
+
 /** The history in the order the runner applies it. */
 export const readHistory = Effect.fnUntraced(function* (
   config: Config,
   format: FormatShape,
   files: ReadonlyArray<FolderFile>,
 ) {
-  const history = format.read(files, `${config.migrations}/`)
-  if (history instanceof FormatError) return yield* history
+  const folder = shownPath(config, config.migrations)
+  // Standing in the migrations folder, its files are named as they are.
+  const prefix = folder === "." ? "" : `${folder}/`
+  const history = format.read(files, prefix)
+  if (history instanceof FormatError) {
+    // A folder written for another runner often trips the format up (goose and dbmate read
+    // migrate's NNN_x.up.sql and NNN_x.down.sql as one version twice): say which format reads it.
+    const others = formatsReading(files, format.id)
+    if (others.length === 0) return yield* history
+    return yield* new FormatError({
+      format: history.format,
+      file: history.file,
+      reason: `${history.reason}; the folder reads as ${others.join(" or ")} migrations: check format in aim.toml`,
+    })
+  }
   // A runner skips files it does not recognise, and so does each format; but a folder of SQL files
   // of which the format reads none is almost surely the wrong `format`, and treating it as an empty
   // history would make the next migration re-create every table.
   const sqlFiles = files.filter((f) => f.path.endsWith(".sql"))
   if (history.length === 0 && sqlFiles.length > 0) {
     const example = sqlFiles[0] as FolderFile
+    const others = formatsReading(files, format.id)
     return yield* new FormatError({
       format: format.id,
-      file: `${config.migrations}/${example.path}`,
-      reason: `none of the ${sqlFiles.length} .sql file(s) in ${config.migrations}/ is a ${format.id} migration; check format in aim.toml`,
+      file: `${prefix}${example.path}`,
+      reason: `none of the ${sqlFiles.length} .sql file(s) in ${folder}/ is a ${format.id} migration${others.length > 0 ? ` (they read as ${others.join(" or ")} migrations)` : ""}; check format in aim.toml`,
     })
   }
   return history as ReadonlyArray<Migration>
@@ -136,7 +165,8 @@ export const readHistory = Effect.fnUntraced(function* (
 
 /** Read schema.sql (or the configured schema file) as text, with the path used in messages. */
 export const readSchemaSource = Effect.fnUntraced(function* (config: Config) {
-  const text = readUtf8(join(config.root, config.schema), config.schema)
+  const shown = shownPath(config, config.schema)
+  const text = readUtf8(join(config.root, config.schema), shown)
   if (text instanceof ProjectFileError) return yield* text
-  return { path: config.schema, text } satisfies SchemaSource
+  return { path: shown, text } satisfies SchemaSource
 })

@@ -41,7 +41,7 @@ export const write = Effect.fn("aim/steps/write")(function* (request: WriteReque
   const temps: string[] = []
   const created: string[] = []
   const createdDirs: string[] = []
-  const shown = (path: string) => `${request.shownFolder}/${path}`
+  const shown = (path: string) => (request.shownFolder === "." ? path : `${request.shownFolder}/${path}`)
   const undo = () => {
     for (const path of [...temps, ...created]) rmSync(path, { force: true })
     for (const dir of createdDirs.reverse()) rmSync(dir, { recursive: true, force: true })

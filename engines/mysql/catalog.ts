@@ -31,6 +31,7 @@ import {
   unquotePlainNames,
   upperOutsideQuotes,
 } from "./lexer.ts"
+import { asWrittenTable, type DatabaseDefaults, layoutView } from "./as-written.ts"
 
 export interface TableRow {
   readonly name: string
@@ -96,6 +97,8 @@ export interface ViewRow {
 export interface CatalogRows {
   readonly version: string
   readonly database: string
+  /** The database's default charset, collation and storage engine (absent in rows captured before they were read). */
+  readonly defaults?: DatabaseDefaults | undefined
   readonly tables: ReadonlyArray<TableRow>
   readonly columns: ReadonlyArray<ColumnRow>
   readonly checks: ReadonlyArray<CheckRow>
@@ -123,9 +126,16 @@ const maybe = (v: unknown): string | null => (v === null || v === undefined ? nu
  * not every database on a server others may share.
  */
 export async function readCatalog(query: Query, flavor: Flavor): Promise<CatalogRows> {
-  const [meta] = await query("SELECT VERSION() AS version, DATABASE() AS db")
+  const [meta] = await query(
+    "SELECT VERSION() AS version, DATABASE() AS db, @@character_set_database AS charset, @@collation_database AS collation, @@default_storage_engine AS engine",
+  )
   const database = text(meta?.db)
   const version = text(meta?.version)
+  const defaults = {
+    charset: text(meta?.charset),
+    collation: text(meta?.collation),
+    engine: text(meta?.engine),
+  }
   const [tableList, columnRows, checkRows, foreignKeyRows, viewList, triggerRows, routineList, eventList] =
     await Promise.all([
       query(
@@ -278,7 +288,19 @@ export async function readCatalog(query: Query, flavor: Flavor): Promise<Catalog
       }),
     ),
   ])
-  return { version, database, tables, columns, checks, foreignKeys, views, triggers, routines, events }
+  return {
+    version,
+    database,
+    defaults,
+    tables,
+    columns,
+    checks,
+    foreignKeys,
+    views,
+    triggers,
+    routines,
+    events,
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -517,19 +539,17 @@ function readTable(
       ),
     )
 
-  return {
-    table: {
-      name: row.name,
-      columns,
-      primaryKey,
-      uniques: [],
-      checks,
-      foreignKeys,
-      options: options.sort(),
-      definition: row.createTable.replace(/\s+AUTO_INCREMENT=\d+/i, ""),
-    },
-    indexes,
+  const table: Table = {
+    name: row.name,
+    columns,
+    primaryKey,
+    uniques: [],
+    checks,
+    foreignKeys,
+    options: options.sort(),
+    definition: row.createTable.replace(/\s+AUTO_INCREMENT=\d+/i, ""),
   }
+  return { table: asWrittenTable(table, flavor.jsonIsLongtext, rows.defaults), indexes }
 }
 
 /** Remove `DEFINER=user@host` from a stored program's CREATE text. */
@@ -585,7 +605,7 @@ export function normalizeCatalog(rows: CatalogRows, flavor: Flavor): Schema {
     objects.push({
       kind: "view",
       name: v.name,
-      definition,
+      definition: layoutView(definition),
       key: tidy(unquotePlainNames(definition)),
       dependsOn: mentioned(definition.slice(definition.search(/\bAS\b/i)), known, v.name),
     })

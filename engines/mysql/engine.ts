@@ -35,6 +35,8 @@ import { cell, seedRows } from "./seed.ts"
 import { normalizeCatalog, readCatalog } from "./catalog.ts"
 import { SplitError, splitStatements } from "./split.ts"
 import { quoteName } from "./lexer.ts"
+import { countRemoval } from "../removals.ts"
+import { errorOffset, shortReason } from "./error-offset.ts"
 
 const reason = (error: unknown) => (error instanceof Error ? error.message : String(error))
 
@@ -134,13 +136,15 @@ function openDatabase(
       try {
         await conn.query(`DROP DATABASE IF EXISTS ${quoteName(name)}`)
         await conn.end()
+        countRemoval("database")
       } catch {
         // The connection may be the reason we are here; drop through a fresh one.
         conn.destroy()
         try {
           const other = await connect(address)
           await other.query(`DROP DATABASE IF EXISTS ${quoteName(name)}`)
-          await other.end()
+          countRemoval("database")
+          await other.end().catch(() => undefined)
         } catch {
           // Nothing more to do: the server is gone, and the database with it (docker, local).
         }
@@ -166,8 +170,9 @@ function openDatabase(
                   throw new StatementFailed({
                     source: s.source,
                     line: s.line,
+                    offset: errorOffset(s.sql, reason(error)),
                     statement: s.sql,
-                    reason: reason(error),
+                    reason: shortReason(reason(error)),
                   })
                 }
               }
@@ -298,7 +303,13 @@ function startServer(flavor: Flavor, choice: BackendChoice, knownVersion?: strin
         choice.kind === "docker" ? () => startDocker(flavor) : () => startLocal(flavor, choice, connects)
       return Effect.acquireRelease(
         Effect.tryPromise({ try: start, catch: failed }),
-        (server: RunningServer) => Effect.promise(() => server.stop().catch(() => undefined)),
+        (server: RunningServer) =>
+          Effect.promise(() =>
+            server.stop().then(
+              () => countRemoval(choice.kind === "docker" ? "container" : "server"),
+              () => undefined,
+            ),
+          ),
       ).pipe(
         Effect.flatMap((server) =>
           check(server.address, `the ${choice.kind} server`).pipe(Effect.as(server.address)),

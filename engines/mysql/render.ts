@@ -1,9 +1,11 @@
 /**
- * render: canonical MySQL/MariaDB DDL for a table in the normalized model. Two tables that compare
- * equal render to the same text, so it doubles as what `aim diff` shows and what verification prints
- * when a schema drifts. Indexes are separate objects and render with their own CREATE INDEX.
+ * render: canonical MySQL/MariaDB DDL for a table in the normalized model, columns in declared order
+ * and defaults as valid SQL. Two tables that compare equal render to the same text up to column order
+ * (not compared; model/column-order.ts lines one up with the other before a diff), so it doubles as
+ * what `aim diff` shows and what verification prints when a schema drifts. Indexes are separate objects and render with their own CREATE INDEX.
  */
 import type { Column, ForeignKey, Table } from "../../model.ts"
+import { defaultSql } from "../default-sql.ts"
 import { quoteName } from "./lexer.ts"
 
 const names = (columns: ReadonlyArray<string>) => columns.map((c) => quoteName(c)).join(", ")
@@ -18,7 +20,7 @@ function renderColumn(column: Column): string {
       `GENERATED ALWAYS AS (${column.generated.expression}) ${column.generated.stored ? "STORED" : "VIRTUAL"}`,
     )
   parts.push(column.notNull ? "NOT NULL" : "NULL")
-  if (column.default !== undefined) parts.push(`DEFAULT ${column.default}`)
+  if (column.default !== undefined) parts.push(`DEFAULT ${defaultSql(column.default)}`)
   if (extra.on_update) parts.push(`ON UPDATE ${extra.on_update}`)
   if (extra.auto_increment) parts.push("AUTO_INCREMENT")
   if (extra.invisible) parts.push("INVISIBLE")
@@ -34,13 +36,18 @@ function renderForeignKey(fk: ForeignKey): string {
   return text
 }
 
-/** Columns in name order: column order is not part of the compared schema. */
+/** Columns in their declared order, as the user reads them in schema.sql. */
 export function renderTable(table: Table): string {
-  const lines = [...table.columns].sort((a, b) => a.name.localeCompare(b.name)).map(renderColumn)
+  const lines = table.columns.map(renderColumn)
   if (table.primaryKey) lines.push(`PRIMARY KEY (${table.primaryKey.columns.join(", ")})`)
   for (const c of table.checks)
     lines.push(`${c.name ? `CONSTRAINT ${quoteName(c.name)} ` : ""}CHECK (${c.expression})`)
   for (const fk of table.foreignKeys) lines.push(renderForeignKey(fk))
-  const options = table.options.length > 0 ? ` ${table.options.join(" ")}` : ""
+  // ENGINE, DEFAULT CHARSET and COLLATE that only repeat the database's defaults are not shown, as
+  // the definition (as-written.ts) leaves them out: the user did not write them.
+  const shown = table.options.filter(
+    (o) => !/^(ENGINE|DEFAULT CHARSET|COLLATE)=/.test(o) || table.definition.includes(o),
+  )
+  const options = shown.length > 0 ? ` ${shown.join(" ")}` : ""
   return `CREATE TABLE ${quoteName(table.name)} (\n${lines.map((l) => `  ${l}`).join(",\n")}\n)${options};`
 }

@@ -33,6 +33,7 @@ import { keyword, significant, tokenize } from "./lexer.ts"
 import { readRows, seedRows } from "./seed.ts"
 import type { PgSession } from "./session.ts"
 import { readSchema } from "./catalog.ts"
+import { errorOffset } from "./error-offset.ts"
 
 /**
  * A statement that manages the transaction itself, so aim does not wrap the script in one (see
@@ -274,6 +275,7 @@ export function sessionDatabase(engine: string, session: PgSession): Database {
             throw new StatementFailed({
               source: s.source,
               line: s.line,
+              offset: errorOffset(error),
               statement: s.sql,
               reason: serverMessage(error),
             })

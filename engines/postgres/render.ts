@@ -90,11 +90,12 @@ export function foreignKeySql(fk: ForeignKey): string {
 export const isConstraintOption = (option: string) =>
   /^(CONSTRAINT |EXCLUDE |UNIQUE |PRIMARY KEY )/.test(option)
 
-/** Canonical text of a table; comments and row security follow as their own statements. */
+/**
+ * Canonical text of a table, columns in their declared order; comments and row security follow as
+ * their own statements.
+ */
 export function renderTable(table: Table): string {
-  const lines = [...table.columns]
-    .sort((a, b) => a.name.localeCompare(b.name))
-    .map((c) => columnSql(table.name, c))
+  const lines = table.columns.map((c) => columnSql(table.name, c))
   if (table.primaryKey) lines.push(primaryKeySql(table.primaryKey))
   for (const u of table.uniques) lines.push(uniqueSql(u))
   for (const c of table.checks) lines.push(checkSql(c))
@@ -122,7 +123,7 @@ export function renderTable(table: Table): string {
     else if (o === "FORCE ROW LEVEL SECURITY")
       text += `\nALTER TABLE ${quoteName(table.name)} FORCE ROW LEVEL SECURITY;`
   }
-  for (const c of [...table.columns].sort((a, b) => a.name.localeCompare(b.name)))
+  for (const c of table.columns)
     if (c.extra?.comment !== undefined)
       text += `\nCOMMENT ON COLUMN ${quoteName(table.name)}.${quoteIdent(c.name)} IS ${quoteLiteral(c.extra.comment)};`
   return text

@@ -24,6 +24,8 @@ import { renderTable } from "./render.ts"
 import { seedRows } from "./seed.ts"
 import { readSchema } from "./catalog.ts"
 import { splitStatements } from "./split.ts"
+import { countRemoval } from "../removals.ts"
+import { errorOffset } from "./error-offset.ts"
 
 const reason = (error: unknown) => (error instanceof Error ? error.message : String(error))
 const engineFailed = (action: string) => (error: unknown) =>
@@ -156,6 +158,7 @@ function open(image?: Uint8Array): {
             throw new StatementFailed({
               source: s.source,
               line: s.line,
+              offset: errorOffset(s.sql, reason(error)),
               statement: s.sql,
               reason: reason(error),
             })
@@ -211,7 +214,11 @@ function imageOf(bytes: Uint8Array): DatabaseImage {
   return {
     clone: Effect.acquireRelease(
       Effect.try({ try: () => open(bytes), catch: engineFailed("copy a throwaway database") }),
-      (handle) => Effect.sync(handle.close),
+      (handle) =>
+        Effect.sync(() => {
+          handle.close()
+          countRemoval("database")
+        }),
     ).pipe(Effect.map((handle) => handle.database)),
     bytes,
   }
@@ -271,7 +278,11 @@ export const make = Effect.sync(() =>
       }),
     ephemeral: Effect.acquireRelease(
       Effect.try({ try: () => open(), catch: engineFailed("open a throwaway database") }),
-      (handle) => Effect.sync(handle.close),
+      (handle) =>
+        Effect.sync(() => {
+          handle.close()
+          countRemoval("database")
+        }),
     ).pipe(Effect.map((handle) => handle.database)),
     imageFromBytes,
     plan: (from, to) => Effect.sync(() => planSqlite(from, to)),

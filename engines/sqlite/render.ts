@@ -1,9 +1,11 @@
 /**
- * render: canonical SQLite DDL for a table in the normalized model. Two tables that compare equal
- * render to the same text, so the text doubles as what `aim diff` shows and what verification
- * prints when a schema drifts.
+ * render: canonical SQLite DDL for a table in the normalized model, columns in declared order and
+ * defaults as valid SQL. Two tables that compare equal render to the same text up to column order
+ * (which is not compared; model/column-order.ts lines one up with the other before a diff), so the
+ * text doubles as what `aim diff` shows and what verification prints when a schema drifts.
  */
 import type { Column, ForeignKey, Table } from "../../model.ts"
+import { defaultSql } from "../default-sql.ts"
 import { quoteName } from "./lexer.ts"
 
 const names = (columns: ReadonlyArray<string>) => columns.map((c) => quoteName(c)).join(", ")
@@ -12,7 +14,7 @@ function renderColumn(column: Column): string {
   const parts = [quoteName(column.name)]
   if (column.type !== "") parts.push(column.type)
   if (column.notNull) parts.push("NOT NULL")
-  if (column.default !== undefined) parts.push(`DEFAULT ${column.default}`)
+  if (column.default !== undefined) parts.push(`DEFAULT ${defaultSql(column.default)}`)
   if (column.collation !== undefined) parts.push(`COLLATE ${column.collation}`)
   if (column.generated) {
     parts.push(
@@ -31,9 +33,9 @@ function renderForeignKey(fk: ForeignKey): string {
   return text
 }
 
-/** Columns in name order: column order is not part of the compared schema. */
+/** Columns in their declared order, as the user reads them in schema.sql. */
 export function renderTable(table: Table): string {
-  const lines = [...table.columns].sort((a, b) => a.name.localeCompare(b.name)).map(renderColumn)
+  const lines = table.columns.map(renderColumn)
   if (table.primaryKey) {
     lines.push(
       `PRIMARY KEY (${names(table.primaryKey.columns)})${table.primaryKey.autoincrement ? " AUTOINCREMENT" : ""}`,

@@ -76,6 +76,35 @@ describe("aim init", () => {
     expect(existsSync(join(dir, "schema.sql"))).toBe(false)
   })
 
+  test("a major that does not exist exits 2 and says which exist; a known one with a minor is taken", async () => {
+    for (const [engine, named] of [
+      ["postgres-99", "postgres-10 to postgres-19"],
+      ["postgres-9", "postgres-10 to postgres-19"],
+      ["mariadb-9", "mariadb-10, mariadb-11, mariadb-12"],
+      ["mysql-5.6", "mysql-5.7, mysql-8, mysql-9"],
+    ]) {
+      const r = await aim(["init", "--engine", engine as string], { cwd: dir })
+      expect(r.code).toBe(2)
+      expect(r.stderr).toStartWith(`aim: --engine: unknown engine "${engine}"`)
+      expect(r.stderr).toContain(named as string)
+      expect(existsSync(join(dir, "aim.toml"))).toBe(false)
+    }
+    for (const engine of ["postgres-19", "mariadb-10.11", "mysql-5.7", "mysql-8.4"]) {
+      const sub = join(dir, engine)
+      expect((await aim(["init", "--engine", engine, "--dir", sub], { cwd: dir })).code).toBe(0)
+    }
+  })
+
+  test("an aim.toml naming a major that does not exist is refused before any engine starts", async () => {
+    write(dir, "aim.toml", 'engine = "postgres-99"\n')
+    write(dir, "schema.sql", "")
+    const r = await aim(["diff"], { cwd: dir })
+    expect(r.code).toBe(2)
+    expect(r.stderr).toBe(
+      'aim: aim.toml: unknown engine "postgres-99": aim takes postgres-10 to postgres-19\n',
+    )
+  })
+
   test("an unknown format exits 2 and names it", async () => {
     const r = await aim(["init", "--engine", "sqlite", "--format", "no-such-format"], { cwd: dir })
     expect(r.code).toBe(2)

@@ -82,6 +82,20 @@ describe("aim generate with a model", () => {
     expectNoKey(r)
   })
 
+  test("a model host that does not resolve stops at once, naming the host; no retries, no files", async () => {
+    const r = await aim(["generate", "--strategy", "llm"], {
+      cwd: dir,
+      env: { ...envFor(FAKE_KEY), OPENAI_BASE_URL: "http://api.example.invalid/v1" },
+    })
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain(
+      "openai: cannot resolve api.example.invalid (check OPENAI_BASE_URL or the network)",
+    )
+    expect(r.stderr).not.toContain("retries")
+    expect(r.stderr).not.toMatch(STACK_FRAME)
+    expect(migrationFiles(dir)).toEqual(["000001_users.down.sql", "000001_users.up.sql"])
+  })
+
   test("a rejected key stops at once with exit 1", async () => {
     server.script([{ kind: "status", status: 401, echo: FAKE_KEY }])
     const r = await aim(["generate", "--debug"], { cwd: dir, env: envFor(FAKE_KEY) })

@@ -42,8 +42,54 @@ function call(c: ProviderCase, reply: Reply, timeoutSeconds = 10) {
   )
 }
 
+/** One callTool through the real SDK of `c` pointed at `url`, where no fake server answers. */
+function callAt(c: ProviderCase, url: string) {
+  restore = setEnv(c.env(url))
+  const spec = parseModelSpec(c.spec)
+  if (typeof spec === "string" || spec.kind !== "llm") throw new Error(`bad spec ${c.spec}`)
+  return Effect.runPromise(
+    Effect.result(
+      Effect.gen(function* () {
+        return yield* (yield* Provider).callTool(request)
+      }).pipe(Effect.provide(Layer.orDie(providerLayer(spec, { timeoutSeconds: 10 })))),
+    ),
+  )
+}
+
+/** A local port nothing listens on: one the system just handed out and took back. */
+function closedPort(): number {
+  const listener = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() })
+  const port = listener.port as number
+  listener.stop(true)
+  return port
+}
+
 for (const c of providerCases) {
+  /** The variable that points this provider somewhere else (ANTHROPIC_BASE_URL, ...). */
+  const variable = Object.entries(c.env("http://marker.invalid")).find(([, v]) => v.includes("marker"))?.[0]
+
   describe(`${c.provider} through its SDK`, () => {
+    test("a host whose name does not resolve fails at once, naming the host and what to check", async () => {
+      const result = await callAt(c, "http://api.example.invalid")
+      expect(result._tag).toBe("Failure")
+      if (result._tag !== "Failure") return
+      expect(result.failure.retryable).toBe(false)
+      expect(result.failure.message).toBe(
+        `${c.provider}: cannot resolve api.example.invalid (check ${variable} or the network)`,
+      )
+    })
+
+    test("a refused connection fails at once, naming host and port", async () => {
+      const port = closedPort()
+      const result = await callAt(c, `http://127.0.0.1:${port}`)
+      expect(result._tag).toBe("Failure")
+      if (result._tag !== "Failure") return
+      expect(result.failure.retryable).toBe(false)
+      expect(result.failure.message).toBe(
+        `${c.provider}: connection to 127.0.0.1:${port} refused: nothing listens there (check ${variable}, or start the server)`,
+      )
+    })
+
     test("a tool call comes back as arguments, with token usage; the tool is forced and the key sent", async () => {
       const result = await call(c, { kind: "tool", args })
       expect(result._tag).toBe("Success")

@@ -106,7 +106,13 @@ export async function expectCleanStop(
   expect(processesUsing(box.tmp), context).toEqual([])
   if (options.role) expect(await pgDatabasesOf(options.role), context).toEqual([])
   if (options.mariadbBefore) expect(await mariadbLeftSince(options.mariadbBefore), context).toEqual([])
-  return { code, latency }
+  // A stopped run says in one line what its clean-up did ("interrupted; removed 2 throwaway databases").
+  const said = output.split("\n").filter((l) => /^(interrupted|terminated); /.test(l.trim()))
+  if (code === codeOf(signal)) {
+    expect(said, context).toHaveLength(1)
+    expect(said[0]?.trim(), context).toStartWith(signal === "SIGINT" ? "interrupted; " : "terminated; ")
+  } else expect(said, context).toEqual([])
+  return { code, latency, said: said[0]?.trim() }
 }
 
 /** End a run a failed test left behind, so it cannot write into a sandbox being removed. */

@@ -66,10 +66,15 @@ describe.skipIf(!hasPg)("PostgreSQL url, 200-migration history", () => {
             expect((await pgDatabasesOf(owner)).length).toBeGreaterThanOrEqual(want)
           }
           const delivered = sendSignal(run, signal)
-          const { code, latency } = await expectCleanStop(box, run, signal, before, {
+          const { code, latency, said } = await expectCleanStop(box, run, signal, before, {
             mayComplete: mayComplete || !delivered,
             role,
           })
+          // Both databases (and the server's spare, if it still stood) were dropped, and it says so.
+          if (phase === "verify" && code !== 0) {
+            const removed = Number(/removed (\d+) throwaway databases/.exec(said ?? "")?.[1])
+            expect(removed, said).toBeGreaterThanOrEqual(2)
+          }
           console.log(`signals: postgres url, ${signal} during ${phase}: exit ${code} after ${latency} ms`)
         } finally {
           await stopRun(run)

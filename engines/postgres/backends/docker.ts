@@ -12,6 +12,7 @@ import { Effect } from "effect"
 import { type AskedMajor, failWith, type PgBackend } from "./backend.ts"
 import { throwawayServer } from "./throwaway.ts"
 import { urlConnector } from "./url.ts"
+import { countRemoval } from "../../removals.ts"
 
 /** `postgres:17` for postgres-17; the newest image for plain `postgres`. */
 export const dockerImage = (asked: AskedMajor): string => `postgres:${asked ?? "latest"}`
@@ -107,7 +108,12 @@ export const dockerBackend = Effect.fnUntraced(function* (engine: string, asked:
       catch: fail(`start a ${image} container`),
     }),
     (started) =>
-      Effect.promise(() => started.stop({ remove: true, removeVolumes: true }).catch(() => undefined)),
+      Effect.promise(() =>
+        started.stop({ remove: true, removeVolumes: true }).then(
+          () => countRemoval("container"),
+          () => undefined,
+        ),
+      ),
   )
   const server = yield* throwawayServer(
     urlConnector(engine, container.getConnectionUri(), "the container's superuser privileges"),

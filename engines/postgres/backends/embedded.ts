@@ -36,6 +36,7 @@ import {
   shutdownCapture,
   templateFilesystem,
 } from "./pglite-template.ts"
+import { countRemoval } from "../../removals.ts"
 
 /**
  * Files PGlite normally loads from its own package folder. A compiled binary imports pglite.wasm,
@@ -187,7 +188,13 @@ export const embeddedBackend = Effect.fnUntraced(function* (engine: string, opti
       }),
     catch: fail("start an embedded PGlite database"),
   })
-  const closeInstance = (pg: PGlite) => Effect.promise(() => pg.close().catch(() => undefined))
+  const closeInstance = (pg: PGlite) =>
+    Effect.promise(() =>
+      pg.close().then(
+        () => countRemoval("database"),
+        () => undefined,
+      ),
+    )
 
   // The first instance answers the version question and then serves the first ephemeral.
   let spare: PGlite | undefined = yield* Effect.acquireRelease(startInstance, () =>

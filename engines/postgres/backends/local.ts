@@ -44,6 +44,7 @@ import { type LocalInstall, pickInstall } from "./local-install.ts"
 import { connectionDefaults } from "./postgres-js-session.ts"
 import { type RunAs, resolveRunAs, runProgram } from "./run-as.ts"
 import { throwawayServer } from "./throwaway.ts"
+import { countRemoval } from "../../removals.ts"
 
 export interface LocalBackend extends PgBackend {
   /** The cluster's temp folder, removed when the scope closes. */
@@ -293,7 +294,10 @@ export const localBackend = Effect.fnUntraced(function* (
     () =>
       Effect.promise(() =>
         existsSync(join(paths.data, "postmaster.pid"))
-          ? stopServer(runAs, install, paths.data, paths.root).catch(() => undefined)
+          ? stopServer(runAs, install, paths.data, paths.root).then(
+              () => countRemoval("server"),
+              () => undefined,
+            )
           : Promise.resolve(),
       ),
   )

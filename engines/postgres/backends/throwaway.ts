@@ -41,6 +41,7 @@ import { EngineFailed } from "../../engine.ts"
 import type { PgSession, PgTemplate } from "../session.ts"
 import { errorText, failWith, shortVersion } from "./backend.ts"
 import { type Driver, sessionOf } from "./postgres-js-session.ts"
+import { countRemoval } from "../../removals.ts"
 
 /** A role to log in as instead of the connector's own user. */
 export interface Login {
@@ -295,12 +296,17 @@ export const throwawayServer = Effect.fnUntraced(function* (connector: ServerCon
         return Promise.allSettled(statements.map((statement) => session.exec(statement)))
       })
       .catch(() => [])
-    if (sent.length === statements.length && sent.every((r) => r.status === "fulfilled")) return
+    if (sent.length === statements.length && sent.every((r) => r.status === "fulfilled")) {
+      if (what.database) countRemoval("database")
+      return
+    }
     if (what.database)
-      await onAdmin(dropStatements(name, versionNum)).catch((error) =>
-        warnings.push(
-          `${connector.engine}: could not drop throwaway database ${name}: ${connector.clean(String(error))}`,
-        ),
+      await onAdmin(dropStatements(name, versionNum)).then(
+        () => countRemoval("database"),
+        (error) =>
+          warnings.push(
+            `${connector.engine}: could not drop throwaway database ${name}: ${connector.clean(String(error))}`,
+          ),
       )
     if (what.role)
       await onAdmin([`DROP ROLE IF EXISTS ${role}`])
