@@ -128,6 +128,16 @@ export interface Capabilities {
 /** Grammars the validation rules can parse (rules/_parse.ts). */
 export type SqlGrammar = "sqlite" | "postgresql" | "mysql" | "mariadb"
 
+/** The server version an engine id asks for and the one that really runs, on engines that run servers. */
+export interface ServerVersions {
+  /** "15" for `postgres-15`; undefined when the id asks for none (plain `postgres`: the newest). */
+  readonly asked: string | undefined
+  /** The version that runs, without a distribution's suffix: "16.4". */
+  readonly running: string
+  /** One sentence when the server that runs is not the one asked, for a warning every run prints; else undefined. */
+  readonly mismatch: string | undefined
+}
+
 /**
  * The engine contract: what an engine in engines/ provides (id, description, capabilities, split, ephemeral
  * databases, plan, renderTable).
@@ -142,6 +152,8 @@ export interface EngineShape {
    * no url set, no Docker daemon, no initdb on PATH". Say it when the version differs from the one asked.
    */
   readonly description: string
+  /** The asked and the running server version, where the engine knows both before its first database. */
+  readonly server?: ServerVersions | undefined
   /**
    * What decides the schema a history builds here, besides aim's own code: the engine and the
    * server that really runs. The snapshot cache keys on it; without it, on the description. It
