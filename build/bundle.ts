@@ -12,11 +12,13 @@
 import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs"
 import { dirname, resolve } from "node:path"
 import { parseArgs } from "node:util"
+import { PGLITE_RELEASES } from "../engines/postgres/backends/pglite-releases.ts"
 import { buildIdDefine } from "./build-id.ts"
 
 /** Packages that find wasm, data or native files relative to their own code. */
 export const EXTERNAL = [
-  "@electric-sql/pglite",
+  // Every PostgreSQL major's PGlite release: @electric-sql/pglite and its npm aliases.
+  ...PGLITE_RELEASES.map((release) => release.packageName),
   "libpg-query",
   "testcontainers",
   "@testcontainers/postgresql",
