@@ -90,6 +90,14 @@ export interface DatabaseImage {
   readonly bytes?: Uint8Array | undefined
 }
 
+/** A view, function or trigger that exists but fails when used, with what the database said. */
+export interface BrokenObject {
+  readonly kind: "view" | "materialized-view" | "function" | "procedure" | "trigger"
+  /** As the catalog names it: qualified outside the default schema ("audit.recent"); a function with its arguments. */
+  readonly name: string
+  readonly reason: string
+}
+
 /** One throwaway database, alive until the scope that produced it closes. */
 export interface Database {
   readonly apply: (
@@ -103,6 +111,12 @@ export interface Database {
   readonly readRows: (table: string, columns: ReadonlyArray<string>) => Effect.Effect<RowImage, EngineFailed>
   /** Rows that break a foreign key, as "table -> parent" descriptions; empty when all hold. */
   readonly foreignKeyViolations: Effect.Effect<ReadonlyArray<string>, EngineFailed>
+  /**
+   * Optional: use what was created, so an object that loads but fails on first use (a SQLite view
+   * on a missing table) is found now: every view is read (no rows), and every function and trigger
+   * body is checked where the engine can. Yields the objects that fail; changes nothing.
+   */
+  readonly brokenObjects?: Effect.Effect<ReadonlyArray<BrokenObject>, EngineFailed> | undefined
   /**
    * Optional capability, for engines that copy a database more cheaply than they replay a history
    * (SQLite: a serialized copy in memory; PostgreSQL servers: CREATE DATABASE ... TEMPLATE): keep

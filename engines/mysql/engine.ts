@@ -40,6 +40,7 @@ import { planMysql } from "./planner.ts"
 import { renderTable } from "./render.ts"
 import { cell, seedRows } from "./seed.ts"
 import { normalizeCatalog, readCatalog } from "./catalog.ts"
+import { brokenObjects } from "./exercise.ts"
 import { SplitError, splitStatements } from "./split.ts"
 import { quoteName } from "./lexer.ts"
 
@@ -219,6 +220,10 @@ function openDatabase(
         foreignKeyViolations: Effect.tryPromise({
           try: () => foreignKeyViolations(query),
           catch: failed("check foreign keys"),
+        }),
+        brokenObjects: Effect.tryPromise({
+          try: () => brokenObjects(query),
+          catch: failed("use the views"),
         }),
       }
     }),

@@ -18,6 +18,7 @@ import {
   SqlSyntaxError,
   StatementFailed,
 } from "../engine.ts"
+import { brokenObjects } from "./exercise.ts"
 import { LexError, quoteName } from "./lexer.ts"
 import { planSqlite } from "./planner.ts"
 import { renderTable } from "./render.ts"
@@ -194,6 +195,10 @@ function open(image?: Uint8Array): {
           .all()
           .map((v) => `${v.table} (rowid ${v.rowid}) -> ${v.parent}`),
       catch: engineFailed("check foreign keys"),
+    }),
+    brokenObjects: Effect.try({
+      try: () => brokenObjects(db),
+      catch: engineFailed("use the views and triggers"),
     }),
     // A copy of what the history built, for the verifications that would otherwise replay it: the
     // main database serialized (a few milliseconds even for a long history), and only when this
