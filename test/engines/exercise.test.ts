@@ -15,6 +15,7 @@ import { layer as mysqlLayer } from "../../engines/mysql/engine.ts"
 import { layer as postgresLayer } from "../../engines/postgres/engine.ts"
 import { layer as sqliteLayer } from "../../engines/sqlite/engine.ts"
 import type { Statement } from "../../model.ts"
+import { testConfig } from "../_config.ts"
 import { MARIADB_TEST_URL, mysqlVersion, PG_TEST_URL, pgAnswers } from "../_servers.ts"
 
 setDefaultTimeout(120_000)
@@ -23,21 +24,6 @@ const hasPg = await pgAnswers(PG_TEST_URL)
 if (!hasPg) console.warn(`skipped: PostgreSQL url exercise tests, no server answers at ${PG_TEST_URL}`)
 const hasMariadb = /mariadb/i.test((await mysqlVersion(MARIADB_TEST_URL)) ?? "")
 if (!hasMariadb) console.warn(`skipped: MariaDB exercise test, no MariaDB answers at ${MARIADB_TEST_URL}`)
-
-const configFor = (engine: string, engines: Config["engines"]): Config => ({
-  root: "/tmp",
-  file: undefined,
-  engine,
-  format: "migrate",
-  schema: "schema.sql",
-  migrations: "migrations",
-  maxRetries: 0,
-  maxTokens: 0,
-  noDown: false,
-  env: {},
-  validation: { disabled: [], rules: [] },
-  engines,
-})
 
 /** Run `sql` (the user's own) in a fresh database, then `body` on it. */
 const inFreshDatabase = <A, R>(sql: string, body: (db: Database) => Effect.Effect<A, unknown, R>) =>
@@ -191,11 +177,11 @@ const postgresExpectations = async (config: Config) => {
 
 describe("PostgreSQL", () => {
   test("embedded: broken SQL and PL/pgSQL bodies are found, the view and unpopulated matview are not", async () => {
-    await postgresExpectations(configFor("postgres-17", { postgres: { backend: "embedded" } }))
+    await postgresExpectations(testConfig("postgres-17", { postgres: { backend: "embedded" } }))
   })
 
   test.skipIf(!hasPg)("url (sandbox role): the same, with the session's settings put back", async () => {
-    const config = configFor("postgres-15", { postgres: { backend: "url", url: PG_TEST_URL } })
+    const config = testConfig("postgres-15", { postgres: { backend: "url", url: PG_TEST_URL } })
     await postgresExpectations(config)
     const settings = await Effect.runPromise(
       inFreshDatabase("SET check_function_bodies = off; SET search_path = elsewhere, public;", (db) =>
@@ -232,7 +218,7 @@ describe("PostgreSQL", () => {
 
 describe.skipIf(!hasMariadb)("MariaDB", () => {
   test("a view whose table or column a later statement dropped is found", async () => {
-    const config = configFor("mariadb-10.11", { mariadb: { backend: "url", url: MARIADB_TEST_URL } })
+    const config = testConfig("mariadb-10.11", { mariadb: { backend: "url", url: MARIADB_TEST_URL } })
     const broken = await Effect.runPromise(
       inFreshDatabase(
         `CREATE TABLE orders (id INT PRIMARY KEY, status VARCHAR(10));

@@ -8,13 +8,13 @@
 import { Database } from "bun:sqlite"
 import { describe, expect, test } from "bun:test"
 import { Effect } from "effect"
-import type { Config } from "../../config.ts"
 import { Engine } from "../../engines/engine.ts"
 import { layer as mysqlLayer } from "../../engines/mysql/engine.ts"
 import { layer as postgresLayer } from "../../engines/postgres/engine.ts"
 import { readSchema } from "../../engines/sqlite/catalog.ts"
 import { describeForeignKey, unenforceableForeignKeys } from "../../model/foreign-keys.ts"
 import type { Schema } from "../../model.ts"
+import { testConfig } from "../_config.ts"
 import { MARIADB_TEST_URL, mysqlVersion, PG_TEST_URL, pgAnswers } from "../_servers.ts"
 
 const hasPg = await pgAnswers(PG_TEST_URL)
@@ -87,21 +87,6 @@ describe("SQLite", () => {
   })
 })
 
-const configFor = (engine: string, engines: Config["engines"]): Config => ({
-  root: "/tmp",
-  file: undefined,
-  engine,
-  format: "migrate",
-  schema: "schema.sql",
-  migrations: "migrations",
-  maxRetries: 0,
-  maxTokens: 0,
-  noDown: false,
-  env: {},
-  validation: { disabled: [], rules: [] },
-  engines,
-})
-
 const catalogOf = (sql: string) =>
   Effect.scoped(
     Effect.gen(function* () {
@@ -116,7 +101,7 @@ describe("servers", () => {
   test.skipIf(!hasPg)(
     "PostgreSQL: keys on a primary key, a UNIQUE constraint or a unique index are keys",
     async () => {
-      const config = configFor("postgres-15", { postgres: { backend: "url", url: PG_TEST_URL } })
+      const config = testConfig("postgres-15", { postgres: { backend: "url", url: PG_TEST_URL } })
       const schema = await Effect.runPromise(
         catalogOf(`
         CREATE SCHEMA app;
@@ -136,7 +121,7 @@ describe("servers", () => {
   test.skipIf(!hasMariadb)(
     "MariaDB: a key on a non-unique index is flagged, one on a unique index is not",
     async () => {
-      const config = configFor("mariadb-10.11", { mariadb: { backend: "url", url: MARIADB_TEST_URL } })
+      const config = testConfig("mariadb-10.11", { mariadb: { backend: "url", url: MARIADB_TEST_URL } })
       const schema = await Effect.runPromise(
         catalogOf(`
         CREATE TABLE parent (id INT PRIMARY KEY, code VARCHAR(10), tag VARCHAR(10), KEY (code), UNIQUE KEY (tag));

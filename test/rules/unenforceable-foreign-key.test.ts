@@ -4,22 +4,10 @@
  * without a statement when the history already held it; a key made enforceable by the migration
  * (a UNIQUE index on the parent) is not flagged.
  */
-import { Database } from "bun:sqlite"
 import { describe, expect, test } from "bun:test"
-import { readSchema } from "../../engines/sqlite/catalog.ts"
-import type { Schema } from "../../model.ts"
 import { unenforceableForeignKey } from "../../rules/unenforceable-foreign-key.ts"
+import { schemaOfSql } from "../e2e/_cli.ts"
 import { up } from "./_schemas.ts"
-
-function schemaOf(sql: string): Schema {
-  const db = new Database(":memory:")
-  try {
-    db.exec(sql)
-    return readSchema(db)
-  } finally {
-    db.close()
-  }
-}
 
 const parent = "CREATE TABLE parent (id INTEGER PRIMARY KEY, code TEXT);\n"
 const child = "CREATE TABLE child (id INTEGER PRIMARY KEY, code TEXT REFERENCES parent (code));"
@@ -27,8 +15,8 @@ const child = "CREATE TABLE child (id INTEGER PRIMARY KEY, code TEXT REFERENCES 
 describe("unenforceable-foreign-key", () => {
   test("made by the migration: flagged at the CREATE TABLE, with its line", async () => {
     const found = unenforceableForeignKey.check(
-      schemaOf(parent),
-      schemaOf(parent + child),
+      schemaOfSql(parent),
+      schemaOfSql(parent + child),
       await up(`\n${child}`, "sqlite"),
     )
     expect(found).toEqual([
@@ -45,17 +33,17 @@ describe("unenforceable-foreign-key", () => {
   })
 
   test("held by the history: flagged without a statement; fixed by the migration: not flagged", async () => {
-    const held = schemaOf(parent + child)
+    const held = schemaOfSql(parent + child)
     const other = "CREATE TABLE other (id INTEGER PRIMARY KEY);"
     const kept = unenforceableForeignKey.check(
       held,
-      schemaOf(parent + child + other),
+      schemaOfSql(parent + child + other),
       await up(other, "sqlite"),
     )
     expect(kept.map((f) => [f.rule, f.statement])).toEqual([["unenforceable-foreign-key", undefined]])
     const unique = "CREATE UNIQUE INDEX parent_code ON parent (code);"
     expect(
-      unenforceableForeignKey.check(held, schemaOf(parent + child + unique), await up(unique, "sqlite")),
+      unenforceableForeignKey.check(held, schemaOfSql(parent + child + unique), await up(unique, "sqlite")),
     ).toEqual([])
   })
 })
