@@ -137,6 +137,19 @@ describe("SQLite", () => {
   })
 })
 
+describe("SQLite, read-only connection", () => {
+  test("with PRAGMA query_only on, views are still read and the trigger check is left out", async () => {
+    const broken = await Effect.runPromise(
+      inFreshDatabase(
+        `CREATE TABLE t (id INTEGER PRIMARY KEY); CREATE VIEW v AS SELECT * FROM nope;
+         CREATE TRIGGER tr AFTER INSERT ON t BEGIN DELETE FROM gone; END; PRAGMA query_only = ON;`,
+        brokenOf,
+      ).pipe(Effect.provide(sqliteLayer)),
+    )
+    expect(names(broken)).toEqual(["view v"])
+  })
+})
+
 const postgresCases = `
   CREATE TABLE orders (id int PRIMARY KEY);
   CREATE SCHEMA app;
