@@ -63,8 +63,6 @@ export const PgliteAssets = Context.Reference<PgliteAssets>("aim/engines/postgre
 })
 
 export interface EmbeddedOptions {
-  /** The major asked for; read from the engine id when absent. */
-  readonly asked?: AskedMajor
   readonly assets?: PgliteAssets
   /** Where the initialized data folder is cached; the user's cache folder by default (see pglite-cache.ts). */
   readonly cacheDir?: string
@@ -105,10 +103,10 @@ function baseOptions(
 }
 
 /**
- * A release's PostgreSQL module compiled once per process. The compile (about a tenth of a second) is started before
- * PGlite is imported and the template read, and runs on the engine's own threads meanwhile.
- * Undefined when the file cannot be read or compiled: PGlite then looks for its files itself and
- * says what is missing.
+ * A release's PostgreSQL module compiled once per process. The compile (about a tenth of a second)
+ * is started before PGlite is imported and the template read, and runs on the engine's own threads
+ * meanwhile. Undefined when the file cannot be read or compiled: PGlite then looks for its files
+ * itself and says what is missing.
  */
 const compiledModules = new Map<string, Promise<WebAssembly.Module | undefined>>()
 function compileModule(file: string | undefined): Promise<WebAssembly.Module | undefined> {
@@ -144,16 +142,15 @@ function parseCached(
   }
 }
 
-/** The asked major: the option when given, else the engine id's (plain `postgres` and bad ids: the newest). */
-function askedOf(engine: string, options: EmbeddedOptions): AskedMajor {
-  if ("asked" in options) return options.asked
-  const fromId = askedMajor(engine)
-  return fromId instanceof Error ? undefined : fromId
+/** The major the engine id asks for; plain `postgres` (and an id aim cannot serve) the newest. */
+function askedOf(engine: string): AskedMajor {
+  const asked = askedMajor(engine)
+  return asked instanceof Error ? undefined : asked
 }
 
 export const embeddedBackend = Effect.fnUntraced(function* (engine: string, options: EmbeddedOptions = {}) {
   const fail = (action: string) => failWith(engine, action)
-  const asked = askedOf(engine, options)
+  const asked = askedOf(engine)
   const release = pickRelease(asked)
   const files = options.assets?.[release.major] ?? {}
   const compiling = files.pgliteWasmModule
