@@ -19,11 +19,14 @@ export {
   type Database,
   type DatabaseImage,
   type SeedReport,
+  type BrokenObject,
+  type ServerVersions,
   StatementFailed,
   SqlSyntaxError,
   EngineFailed,
   PlanFailed,
 } from "./engines/engine.ts"
+export { ObjectsBroken } from "./engines/exercise.ts"
 export { engines, findEngine, knownEngines } from "./engines/registry.ts"
 export { layer as sqliteLayer } from "./engines/sqlite/engine.ts"
 export {

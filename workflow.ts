@@ -287,6 +287,7 @@ const produceCandidate = Effect.fnUntraced(function* (
         SchemaDrift: (e) => Effect.succeed(refused(e)),
         RowsChanged: (e) => Effect.succeed(refused(e)),
         ForeignKeysBroken: (e) => Effect.succeed(refused(e)),
+        ObjectsBroken: (e) => Effect.succeed(refused(e)),
       }),
     )
   // With a model, a change the planner cannot write is the model's to write.

@@ -11,6 +11,14 @@ export const engineDocument = (engine: EngineShape) => ({
   id: engine.id,
   dialect: engine.dialect,
   description: engine.description,
+  // The asked and the running server version; null on engines without a server (SQLite).
+  server: engine.server
+    ? {
+        asked: engine.server.asked ?? null,
+        running: engine.server.running,
+        mismatch: engine.server.mismatch ?? null,
+      }
+    : null,
 })
 
 /** A change as `{ kind, object, name, summary }`: `object` is "table" or the schema object's kind. */

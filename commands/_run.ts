@@ -161,6 +161,9 @@ export function projectCommand(
       const engine = yield* Engine
       stopSpinner()
       report("engine", performance.now() - started, engine.description)
+      // Verified on another server than the one asked: said on every run, also on a pipe, with
+      // --quiet and with --json, since a CI log is where it would otherwise go unseen.
+      if (engine.server?.mismatch) output.err(`aim: warning: ${engine.server.mismatch}`)
       return yield* work(config, { output, phases })
     })
     return yield* withEngine.pipe(

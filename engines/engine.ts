@@ -110,6 +110,14 @@ export interface DatabaseImage {
   readonly bytes?: Uint8Array | undefined
 }
 
+/** A view, function or trigger that exists but fails when used, with what the database said. */
+export interface BrokenObject {
+  readonly kind: "view" | "materialized-view" | "function" | "procedure" | "trigger"
+  /** As the catalog names it: qualified outside the default schema ("audit.recent"); a function with its arguments. */
+  readonly name: string
+  readonly reason: string
+}
+
 /** One throwaway database, alive until the scope that produced it closes. */
 export interface Database {
   readonly apply: (
@@ -123,6 +131,12 @@ export interface Database {
   readonly readRows: (table: string, columns: ReadonlyArray<string>) => Effect.Effect<RowImage, EngineFailed>
   /** Rows that break a foreign key, as "table -> parent" descriptions; empty when all hold. */
   readonly foreignKeyViolations: Effect.Effect<ReadonlyArray<string>, EngineFailed>
+  /**
+   * Optional: use what was created, so an object that loads but fails on first use (a SQLite view
+   * on a missing table) is found now: every view is read (no rows), and every function and trigger
+   * body is checked where the engine can. Yields the objects that fail; changes nothing.
+   */
+  readonly brokenObjects?: Effect.Effect<ReadonlyArray<BrokenObject>, EngineFailed> | undefined
   /**
    * Optional capability, for engines that copy a database more cheaply than they replay a history
    * (SQLite: a serialized copy in memory; PostgreSQL servers: CREATE DATABASE ... TEMPLATE): keep
@@ -148,6 +162,16 @@ export interface Capabilities {
 /** Grammars the validation rules can parse (rules/_parse.ts). */
 export type SqlGrammar = "sqlite" | "postgresql" | "mysql" | "mariadb"
 
+/** The server version an engine id asks for and the one that really runs, on engines that run servers. */
+export interface ServerVersions {
+  /** "15" for `postgres-15`; undefined when the id asks for none (plain `postgres`: the newest). */
+  readonly asked: string | undefined
+  /** The version that runs, without a distribution's suffix: "16.4". */
+  readonly running: string
+  /** One sentence when the server that runs is not the one asked, for a warning every run prints; else undefined. */
+  readonly mismatch: string | undefined
+}
+
 /**
  * The engine contract: what an engine in engines/ provides (id, description, capabilities, split, ephemeral
  * databases, plan, renderTable).
@@ -162,6 +186,8 @@ export interface EngineShape {
    * no url set, no Docker daemon, no initdb on PATH". Say it when the version differs from the one asked.
    */
   readonly description: string
+  /** The asked and the running server version, where the engine knows both before its first database. */
+  readonly server?: ServerVersions | undefined
   /**
    * What decides the schema a history builds here, besides aim's own code: the engine and the
    * server that really runs. The snapshot cache keys on it; without it, on the description. It

@@ -10,6 +10,7 @@ import { dropTable } from "./drop-table.ts"
 import { narrowingTypeChange } from "./narrowing-type-change.ts"
 import { removeEnumValue } from "./remove-enum-value.ts"
 import type { BuiltinRule } from "./rule.ts"
+import { unenforceableForeignKey } from "./unenforceable-foreign-key.ts"
 
 /** The built-in validation rules, one per file in rules/ (file name = rule id). */
 export const builtinRules: ReadonlyArray<BuiltinRule> = [
@@ -20,6 +21,7 @@ export const builtinRules: ReadonlyArray<BuiltinRule> = [
   destructiveDml,
   addNotNullWithoutDefault,
   dropIndex,
+  unenforceableForeignKey,
 ]
 
 /** The ids of the built-in rules, as aim.toml spells them. */

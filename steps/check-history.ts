@@ -1,12 +1,13 @@
 /**
  * check-history: prove the existing migrations, in order, on one throwaway database: each UP
- * applies, its DOWN restores the schema before it, UP again reaches the same schema, and the
- * final schema equals schema.sql (a history that drifted from schema.sql is a failure too).
+ * applies (and leaves no view, function or trigger that fails when used), its DOWN restores the
+ * schema before it, UP again reaches the same schema, and the final schema equals schema.sql (a history that drifted from schema.sql is a failure too).
  * Resources: one throwaway database, released when the step ends.
  */
 import { Effect, Schema as S } from "effect"
 import { compareSchemas, renderChanges } from "../model/compare.ts"
 import { Engine } from "../engines/engine.ts"
+import { checkObjects, mayHoldBrokenObjects } from "../engines/exercise.ts"
 import { applyScript } from "../engines/replay.ts"
 import type { Migration, Schema } from "../model.ts"
 
@@ -60,12 +61,17 @@ export const checkHistory = Effect.fn("aim/steps/check-history")(function* (
   let previous = yield* db.snapshot
   let downsChecked = 0
   const states: Array<{ migration: Migration; before: Schema; after: Schema }> = []
+  // Each script's views, functions and triggers are used once it ran (engines/exercise.ts).
+  const exercise = (schema: Schema, source: string, sql: string) =>
+    mayHoldBrokenObjects(schema) ? checkObjects(engine, db, { source, sql }) : Effect.void
   for (const m of history) {
     yield* applyScript(engine, db, m.up, m.upPath, m.transaction, true)
     const afterUp = yield* db.snapshot
+    yield* exercise(afterUp, m.upPath, m.up)
     if (m.down !== undefined) {
       yield* applyScript(engine, db, m.down, m.downPath ?? m.upPath, m.transaction, true)
       const afterDown = yield* db.snapshot
+      yield* exercise(afterDown, m.downPath ?? m.upPath, m.down)
       if (compareSchemas(afterDown, previous).length > 0) {
         return yield* new HistoryBroken({
           migration: m.downPath ?? m.upPath,

@@ -11,6 +11,7 @@
  */
 import { Effect, Exit, Scope } from "effect"
 import { type DatabaseImage, Engine, type EngineShape } from "../engines/engine.ts"
+import { checkObjects, mayHoldBrokenObjects } from "../engines/exercise.ts"
 import { applyScript, replayHistory } from "../engines/replay.ts"
 import type { Migration, Schema } from "../model.ts"
 import type { SchemaSource } from "../project/read.ts"
@@ -96,12 +97,17 @@ export const rememberHistorySnapshot = Effect.fn("aim/steps/snapshot/remember")(
   writeCachedSnapshot(cacheKey(engine, history), schema)
 })
 
-/** The schema that schema.sql describes. */
+/**
+ * The schema that schema.sql describes. Its views, functions and triggers are used once loaded, so
+ * one that loads but cannot run (a SQLite view on a missing table) fails here, naming its line.
+ */
 export const snapshotSchema = Effect.fn("aim/steps/snapshot/schema")(function* (source: SchemaSource) {
   const engine = yield* Engine
   const db = yield* engine.ephemeral
   yield* applyScript(engine, db, source.text, source.path, false, true)
-  return yield* db.snapshot
+  const schema = yield* db.snapshot
+  if (mayHoldBrokenObjects(schema)) yield* checkObjects(engine, db, { source: source.path, sql: source.text })
+  return schema
 }, Effect.scoped)
 
 /** The two schemas a run compares: what the migrations build and what schema.sql asks for. */

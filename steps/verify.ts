@@ -3,7 +3,8 @@
  * schema exactly, that existing rows survive, and that DOWN restores the previous schema and rows.
  * The database gets synthesized rows in every table before UP, and both directions run the way the
  * user's runner runs them (one transaction, foreign keys enforced). The same check judges every
- * generator, built-in or LLM. The database starts as a copy of the replayed history when the snapshot
+ * generator, built-in or LLM. After each direction the views are read and the function and trigger
+ * bodies checked (engines/exercise.ts), so a migration that leaves one unusable is refused. The database starts as a copy of the replayed history when the snapshot
  * step kept one (an image, on engines that copy databases cheaply), else the history is replayed
  * into a fresh one; both start from the same state, so the verdict is the same.
  * Resources: one throwaway database per call, released when the step's scope closes.
@@ -11,12 +12,14 @@
 import { Effect, Schema as S } from "effect"
 import { compareSchemas, nameKey, renderChanges, sameColumn } from "../model/compare.ts"
 import {
+  type BrokenObject,
   type Database,
   type DatabaseImage,
   Engine,
   type RowImage,
   type SeedReport,
 } from "../engines/engine.ts"
+import { checkObjects, mayHoldBrokenObjects } from "../engines/exercise.ts"
 import { applyScript, replayHistory } from "../engines/replay.ts"
 import type { Migration, Schema } from "../model.ts"
 import type { Candidate } from "./plan.ts"
@@ -137,6 +140,7 @@ const runPhase = Effect.fnUntraced(function* (
   expected: Schema,
   renderTable: (t: Schema["tables"][number]) => string,
   trusted: boolean,
+  brokenBefore: ReadonlyArray<BrokenObject>,
 ) {
   const engine = yield* Engine
   // A model's candidate is untrusted and runs in the engine's sandbox; the planner's is the user's own.
@@ -159,6 +163,9 @@ const runPhase = Effect.fnUntraced(function* (
       diff: renderChanges(compareSchemas(reached, expected), renderTable),
     })
   }
+  // The schema is right; now use its views and functions, which the catalog cannot vouch for.
+  if (mayHoldBrokenObjects(reached))
+    yield* checkObjects(engine, db, { source: phase.toUpperCase(), sql }, brokenBefore)
   return reached
 })
 
@@ -183,10 +190,12 @@ export const verify = Effect.fn("aim/steps/verify")(function* (
   for (const { table, columns } of tables) before.set(table, yield* db.readRows(table, columns))
 
   const trusted = candidate.trusted === true
-  const afterUp = yield* runPhase(db, "up", candidate.up, desired, engine.renderTable, trusted)
+  // Objects the history already leaves broken are not the migration's doing.
+  const brokenBefore = mayHoldBrokenObjects(current) && db.brokenObjects ? yield* db.brokenObjects : []
+  const afterUp = yield* runPhase(db, "up", candidate.up, desired, engine.renderTable, trusted, brokenBefore)
   yield* checkRows(db, "up", before, tables)
   if (candidate.down !== undefined) {
-    yield* runPhase(db, "down", candidate.down, current, engine.renderTable, trusted)
+    yield* runPhase(db, "down", candidate.down, current, engine.renderTable, trusted, brokenBefore)
     yield* checkRows(db, "down", before, tables)
   }
   return {

@@ -10,7 +10,14 @@ import { Effect, Layer, Scope } from "effect"
 import mysql from "mysql2/promise"
 import type { Config } from "../../config.ts"
 import type { Statement } from "../../model.ts"
-import { type Database, Engine, EngineFailed, SqlSyntaxError, StatementFailed } from "../engine.ts"
+import {
+  type Database,
+  Engine,
+  EngineFailed,
+  type ServerVersions,
+  SqlSyntaxError,
+  StatementFailed,
+} from "../engine.ts"
 import {
   type BackendChoice,
   chooseBackend,
@@ -33,6 +40,7 @@ import { planMysql } from "./planner.ts"
 import { renderTable } from "./render.ts"
 import { cell, seedRows } from "./seed.ts"
 import { normalizeCatalog, readCatalog } from "./catalog.ts"
+import { brokenObjects } from "./exercise.ts"
 import { SplitError, splitStatements } from "./split.ts"
 import { quoteName } from "./lexer.ts"
 import { countRemoval } from "../removals.ts"
@@ -218,6 +226,10 @@ function openDatabase(
           try: () => foreignKeyViolations(query),
           catch: failed("check foreign keys"),
         }),
+        brokenObjects: Effect.tryPromise({
+          try: () => brokenObjects(query),
+          catch: failed("use the views"),
+        }),
       }
     }),
   )
@@ -340,6 +352,26 @@ function describe(flavor: Flavor, choice: BackendChoice, urlVersion: string | un
   }
 }
 
+/**
+ * The asked and the running version where the running one is known before the first database: a
+ * url's server (when it answered) and a local install. A Docker container runs the image of the
+ * asked version, so it is left out.
+ */
+function serverVersions(
+  id: string,
+  flavor: Flavor,
+  choice: BackendChoice,
+  urlVersion: string | undefined,
+): ServerVersions | undefined {
+  const version = choice.kind === "url" ? urlVersion : choice.kind === "local" ? choice.version : undefined
+  if (version === undefined) return undefined
+  const running = plainVersion(version)
+  const mismatch = versionMatches(flavor.requested, version)
+    ? undefined
+    : `${id} was asked, but ${flavor.title} ${running} runs: a migration verified here may not run on ${flavor.title} ${flavor.requested}`
+  return { asked: flavor.requested, running, mismatch }
+}
+
 export const make = Effect.fnUntraced(function* (id: string, config: Pick<Config, "engines">) {
   const parsed = parseEngineId(id)
   const flavor = flavorOf(parsed?.flavor ?? "mysql", parsed?.version ?? "8")
@@ -381,6 +413,7 @@ export const make = Effect.fnUntraced(function* (id: string, config: Pick<Config
     id,
     dialect: flavor.title,
     description: describe(flavor, choice, urlVersion),
+    server: serverVersions(id, flavor, choice, urlVersion),
     capabilities: { transactionalDdl: false, grammar: flavor.name },
     split: (sql, source) =>
       Effect.try({

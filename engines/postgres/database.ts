@@ -30,6 +30,7 @@ import { Effect } from "effect"
 import type { Statement } from "../../model.ts"
 import { type ApplyOptions, type Database, EngineFailed, StatementFailed } from "../engine.ts"
 import { keyword, significant, tokenize } from "./lexer.ts"
+import { brokenObjects } from "./exercise.ts"
 import { readRows, seedRows } from "./seed.ts"
 import type { PgSession } from "./session.ts"
 import { readSchema } from "./catalog.ts"
@@ -328,5 +329,10 @@ export function sessionDatabase(engine: string, session: PgSession): Database {
     // PostgreSQL checks foreign keys on every statement (or at COMMIT when deferred); rows that
     // break one cannot exist, so there is nothing to look for.
     foreignKeyViolations: Effect.succeed([]),
+    // On the session the scripts ran in, with the search_path they left.
+    brokenObjects: Effect.tryPromise({
+      try: () => brokenObjects(session),
+      catch: engineFailed("use the views and functions"),
+    }),
   }
 }

@@ -38,14 +38,18 @@ function databaseOf(engine: string, session: PgSession): Database {
   }
 }
 
-/** "asked for postgres-17, but PostgreSQL 15 runs" when the server is not the asked major. */
+/**
+ * "postgres-15 was asked, but PostgreSQL 16.4 runs (embedded PGlite runs PostgreSQL 16, 17, 18 and
+ * 19)" when the server is not the asked major.
+ */
 export function versionWarning(
   id: string,
   asked: number | undefined,
   serverVersion: string,
+  hint?: string,
 ): string | undefined {
   if (asked === undefined || majorOf(serverVersion) === asked) return undefined
-  return `${id} was asked, but PostgreSQL ${majorOf(serverVersion)} runs`
+  return `${id} was asked, but PostgreSQL ${serverVersion} runs${hint ? ` (${hint})` : ""}: a migration verified here may not run on PostgreSQL ${asked}`
 }
 
 export const layer = (id: string, config: Config): Layer.Layer<Engine, EngineFailed | ConfigError> =>
@@ -64,11 +68,16 @@ export const layer = (id: string, config: Config): Layer.Layer<Engine, EngineFai
         env: process.env,
         pglite,
       })
-      const warning = versionWarning(id, asked, backend.serverVersion)
+      const warning = versionWarning(id, asked, backend.serverVersion, backend.mismatchHint)
       return Engine.of({
         id,
         dialect: "PostgreSQL",
-        description: `PostgreSQL ${backend.serverVersion} (${backend.detail}): ${reason}${warning ? `; ${warning}` : ""}`,
+        description: `PostgreSQL ${backend.serverVersion} (${backend.detail}): ${reason}`,
+        server: {
+          asked: asked === undefined ? undefined : String(asked),
+          running: backend.serverVersion,
+          mismatch: warning,
+        },
         // The detail says how this run started (initdb or a cached data folder), the reason why the
         // backend was chosen: neither changes what a history builds.
         snapshotIdentity: `PostgreSQL ${backend.serverVersion} (${backend.name})`,

@@ -18,6 +18,14 @@ import {
   SqlSyntaxError,
   StatementFailed,
 } from "../engine.ts"
+import { brokenObjects } from "./exercise.ts"
+import {
+  foreignKeyViolations,
+  holdsUnenforceableKey,
+  isForeignKeyMismatch,
+  stopEnforcing,
+  violationsOfEnforceableKeys,
+} from "./foreign-keys.ts"
 import { LexError, quoteName } from "./lexer.ts"
 import { planSqlite } from "./planner.ts"
 import { renderTable } from "./render.ts"
@@ -136,6 +144,28 @@ function open(image?: Uint8Array): {
     ? BunDatabase.deserialize(image, { safeIntegers: true })
     : new BunDatabase(":memory:", { safeIntegers: true })
   configure(db)
+  // Foreign keys stop being enforced once the database holds one SQLite cannot enforce (see
+  // foreign-keys.ts); every other key is then checked by query.
+  let enforcing = true
+  const stop = () => {
+    stopEnforcing(db)
+    enforcing = false
+  }
+  /** Run `list` from `start`; on failure, the index of the statement at fault with its error. */
+  const runStatements = (list: ReadonlyArray<Statement>, wrap: boolean, start: number) => {
+    if (wrap) db.run("BEGIN")
+    for (let i = start; i < list.length; i++) {
+      const s = list[i] as Statement
+      try {
+        db.run(s.sql)
+      } catch (error) {
+        if (db.inTransaction) db.run("ROLLBACK")
+        return { index: i, error }
+      }
+    }
+    if (wrap) db.run("COMMIT")
+    return undefined
+  }
   const apply = (statements: ReadonlyArray<Statement>, options: { transaction: boolean }) =>
     Effect.try({
       try: () => {
@@ -148,23 +178,26 @@ function open(image?: Uint8Array): {
             reason:
               "ATTACH and VACUUM INTO reach files outside aim's throwaway database; aim does not run them",
           })
-        const wrap = options.transaction && !statements.some(controlsTransaction)
-        if (wrap) db.run("BEGIN")
-        for (const s of statements) {
-          try {
-            db.run(s.sql)
-          } catch (error) {
-            if (db.inTransaction) db.run("ROLLBACK")
-            throw new StatementFailed({
-              source: s.source,
-              line: s.line,
-              offset: errorOffset(s.sql, reason(error)),
-              statement: s.sql,
-              reason: reason(error),
-            })
-          }
+        const controls = statements.some(controlsTransaction)
+        const wrap = options.transaction && !controls
+        let failed = runStatements(statements, wrap, 0)
+        // A write the script makes to a key SQLite cannot enforce: run it as such a user's
+        // database does, without enforcement, from where it can start over cleanly (the whole
+        // script in aim's transaction, which was rolled back; else the failed statement).
+        if (failed && enforcing && !controls && isForeignKeyMismatch(failed.error)) {
+          stop()
+          failed = runStatements(statements, wrap, wrap ? 0 : failed.index)
         }
-        if (wrap) db.run("COMMIT")
+        if (failed) {
+          const s = statements[failed.index] as Statement
+          throw new StatementFailed({
+            source: s.source,
+            line: s.line,
+            offset: errorOffset(s.sql, reason(failed.error)),
+            statement: s.sql,
+            reason: reason(failed.error),
+          })
+        }
       },
       catch: (error) =>
         error instanceof StatementFailed
@@ -180,7 +213,13 @@ function open(image?: Uint8Array): {
     apply,
     snapshot: Effect.try({ try: () => readSchema(db), catch: engineFailed("read the catalog") }),
     seed: (schema) =>
-      Effect.try({ try: () => seedRows(db, schema), catch: engineFailed("insert synthesized rows") }),
+      Effect.try({
+        try: () => {
+          if (enforcing && !db.inTransaction && holdsUnenforceableKey(db)) stop()
+          return seedRows(db, schema)
+        },
+        catch: engineFailed("insert synthesized rows"),
+      }),
     readRows: (table, columns) =>
       Effect.try({
         try: () => {
@@ -191,12 +230,12 @@ function open(image?: Uint8Array): {
         catch: engineFailed(`read rows of ${table}`),
       }),
     foreignKeyViolations: Effect.try({
-      try: () =>
-        db
-          .query<{ table: string; parent: string; rowid: number | null }, []>("PRAGMA foreign_key_check")
-          .all()
-          .map((v) => `${v.table} (rowid ${v.rowid}) -> ${v.parent}`),
+      try: () => (enforcing ? foreignKeyViolations(db) : violationsOfEnforceableKeys(db)),
       catch: engineFailed("check foreign keys"),
+    }),
+    brokenObjects: Effect.try({
+      try: () => brokenObjects(db),
+      catch: engineFailed("use the views and triggers"),
     }),
     // A copy of what the history built, for the verifications that would otherwise replay it: the
     // main database serialized (a few milliseconds even for a long history), and only when this

@@ -330,12 +330,12 @@ const engineCase = (c: PgCase) =>
   })
 
 /** Runs cases through the engine layer of one backend; `close` stops its server. */
-export async function engineRunner(backend: ConformanceBackend) {
+export async function engineRunner(backend: ConformanceBackend, engine = "postgres-17") {
   const url = process.env.AIM_POSTGRES_URL ?? serverUrl
   const config: Config = {
     root: process.cwd(),
     file: undefined,
-    engine: "postgres-17",
+    engine,
     format: "migrate",
     schema: SCHEMA,
     migrations: "migrations",
@@ -346,7 +346,7 @@ export async function engineRunner(backend: ConformanceBackend) {
     validation: { disabled: [], rules: [] },
     engines: { postgres: { backend, url: backend === "url" ? url : undefined } },
   }
-  const runtime = ManagedRuntime.make(layer("postgres-17", config))
+  const runtime = ManagedRuntime.make(layer(engine, config))
   const description = await runtime.runPromise(
     Effect.gen(function* () {
       return (yield* Engine).description

@@ -3,7 +3,8 @@
  * with no Node.js, no Bun and no node_modules. The test builds it once per run (or reuses a
  * dist/aim newer than every source file), copies it to a temp folder outside the repository and
  * runs it there with PATH=/usr/bin:/bin, HOME in the temp folder and nothing else inherited, on
- * SQLite and on embedded PostgreSQL (PGlite's files come from inside the binary).
+ * SQLite and on embedded PostgreSQL, every major PGlite ships (their files come from inside the
+ * binary).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs"
@@ -132,6 +133,30 @@ describe("dist/aim", () => {
     for (const file of written.files) expect(existsSync(join(dir, file.path))).toBe(true)
     expect((await run(["diff", "--exit-code"], dir)).code).toBe(0)
   }, 120_000)
+
+  test("every PostgreSQL major embedded runs from the files inside the binary", async () => {
+    // A cache folder of its own, so each release's initdb runs from the binary too.
+    const cache = join(temp, "majors-cache")
+    const majors = [16, 17, 18, 19]
+    const runs = await Promise.all(
+      majors.map(async (major) => {
+        const dir = project(`postgres-${major}`)
+        writeFileSync(
+          join(dir, "aim.toml"),
+          `engine = "postgres-${major}"\n[engines.postgres]\nbackend = "embedded"\n`,
+        )
+        writeFileSync(join(dir, "schema.sql"), "CREATE TABLE t (id int PRIMARY KEY);\n")
+        mkdirSync(join(dir, "migrations"))
+        return run(["diff", "--json"], dir, { AIM_CACHE_DIR: cache })
+      }),
+    )
+    const seen = runs.map((result) => ({
+      code: result.code,
+      stderr: result.stderr,
+      running: result.code === 0 ? JSON.parse(result.stdout).engine.server.running.split(".")[0] : undefined,
+    }))
+    expect(seen).toEqual(majors.map((major) => ({ code: 0, stderr: "", running: String(major) })))
+  }, 180_000)
 
   test("the docker backend without a container runtime fails with one clear line", async () => {
     const dir = project("docker")

@@ -113,6 +113,7 @@ rule = "Never add BLOB columns"
       "narrowing-type-change:warning:builtin",
       "remove-enum-value:warning:builtin",
       "add-not-null-without-default:warning:builtin",
+      "unenforceable-foreign-key:warning:builtin",
       "destructive-dml:warning:custom",
       "no-blobs:error:custom",
     ])

@@ -65,7 +65,9 @@ async function checkExample(
   const before = fingerprint(join(EXAMPLES, name))
   const dir = copyExample(name, extraToml)
   const text = await aim(["diff"], { cwd: dir, env })
-  expect(text.stderr).toBe("")
+  // The machine's servers may be older than the example asks (PostgreSQL 15 for postgres-17): then
+  // one line says so, and nothing else is on stderr.
+  expect(text.stderr.replace(/^aim: warning: \S+ was asked, but .+ runs.*\n/, "")).toBe("")
   expect(text.code).toBe(0)
   expect(text.stdout).toContain("+ ")
   expect(text.stdout).not.toContain("\u001b[")

@@ -23,6 +23,7 @@ describe("resolveRules", () => {
       "destructive-dml",
       "add-not-null-without-default",
       "drop-index",
+      "unenforceable-foreign-key",
     ])
   })
   test("disabled, a level override, a custom rule (default error), a custom rule on a disabled built-in's id", () => {
@@ -46,6 +47,7 @@ describe("resolveRules", () => {
       ["narrowing-type-change", "warning", "builtin"],
       ["remove-enum-value", "warning", "builtin"],
       ["add-not-null-without-default", "warning", "builtin"],
+      ["unenforceable-foreign-key", "warning", "builtin"],
       ["no-blobs", "error", "custom"],
       ["destructive-dml", "warning", "custom"],
     ])

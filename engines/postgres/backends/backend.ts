@@ -19,6 +19,8 @@ export interface PgBackend {
   readonly serverVersion: string
   /** What runs, for the engine's description: "local initdb/pg_ctl, run as user postgres". */
   readonly detail: string
+  /** Why the server may not be the asked major, said beside the mismatch: "embedded PGlite runs PostgreSQL 16, 17, 18 and 19". */
+  readonly mismatchHint?: string | undefined
   /** A session connected to a fresh, empty database, dropped or discarded when the scope closes. */
   readonly ephemeral: Effect.Effect<PgSession, EngineFailed, Scope.Scope>
 }

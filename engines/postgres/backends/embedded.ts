@@ -1,15 +1,17 @@
 /**
  * embedded backend: PGlite, PostgreSQL compiled to WebAssembly, running inside aim's own process.
  * Each ephemeral is a fresh PGlite instance started from an initialized data folder (see
- * pglite-cache.ts), so no server, container or binary is needed. PGlite carries its own PostgreSQL
- * major version (18 in 0.5.x), whatever the engine id asks; the engine's description says which
- * runs. Inside `bun build --compile` PGlite cannot find its wasm and data files, so the program
- * supplies them through the PgliteAssets reference. What an instance costs is mostly PGlite's: the
- * data folder is written in from a template parsed once per process (pglite-template.ts), and
- * instances run with a small buffer pool (see START_SETTINGS). Resources: the template in memory for
- * the life of the acquiring scope, one spare instance until it is used or that scope closes, and
- * one instance per ephemeral, closed when the ephemeral's scope closes; pglite.wasm, compiled
- * once, is kept for the life of the process.
+ * pglite-cache.ts), so no server, container or binary is needed. aim carries one PGlite release
+ * per PostgreSQL major PGlite has shipped (pglite-releases.ts) and runs the one of the asked major,
+ * else the nearest newer; the server version it reports is read from the running instance, so the
+ * engine says when it is not the one asked. Inside `bun build --compile` PGlite cannot find its
+ * wasm and data files, so the program supplies them, per major, through the PgliteAssets
+ * reference. What an instance costs is mostly PGlite's: the data folder is written in from a
+ * template parsed once per process (pglite-template.ts), and instances run with a small buffer
+ * pool where the release lets aim set one (see START_SETTINGS). Resources: the template in memory
+ * for the life of the acquiring scope, one spare instance until it is used or that scope closes,
+ * and one instance per ephemeral, closed when the ephemeral's scope closes; each release's
+ * PostgreSQL module, compiled once, is kept for the life of the process.
  *
  * No sandbox role here (see throwaway.ts for server backends): PGlite runs in-process as WebAssembly
  * with an in-memory file system, one database per instance and no shell, so model-written SQL has
@@ -21,15 +23,16 @@ import { readFile } from "node:fs/promises"
 import type { PGlite, PGliteOptions } from "@electric-sql/pglite"
 import { Context, Effect } from "effect"
 import type { PgSession } from "../session.ts"
-import { failWith, type PgBackend, shortVersion } from "./backend.ts"
+import { askedMajor } from "../engine-id.ts"
+import { type AskedMajor, failWith, type PgBackend, shortVersion } from "./backend.ts"
+import { cacheFile, defaultCacheDir, readCache, writeCache } from "./pglite-cache.ts"
 import {
-  cacheFile,
-  defaultCacheDir,
-  installedPgliteVersion,
-  installedPgliteWasmFile,
-  readCache,
-  writeCache,
-} from "./pglite-cache.ts"
+  embeddedMajors,
+  installedVersion,
+  installedWasmFile,
+  type PgliteRelease,
+  pickRelease,
+} from "./pglite-releases.ts"
 import {
   type DataDirTemplate,
   parseDataDirTar,
@@ -39,19 +42,22 @@ import {
 import { countRemoval } from "../../removals.ts"
 
 /**
- * Files PGlite normally loads from its own package folder. A compiled binary imports pglite.wasm,
- * initdb.wasm and pglite.data `with { type: "file" }` and provides them here: pglite.wasm as the
- * file this backend compiles (once per process, in the background), or already compiled as
- * `pgliteWasmModule`; `version` then keys the data-folder cache. initdb's module is read only
- * when initdb runs.
+ * Files a PGlite release normally loads from its own package folder. A compiled binary imports
+ * each release's PostgreSQL module, initdb module (where separate) and file bundle
+ * `with { type: "file" }` and provides them here: the PostgreSQL module as the file this backend
+ * compiles (once per process, in the background), or already compiled as `pgliteWasmModule`;
+ * `version` then keys the data-folder cache. initdb's module is read only when initdb runs.
  */
-export interface PgliteAssets {
+export interface PgliteFiles {
   readonly pgliteWasmModule?: WebAssembly.Module
   readonly pgliteWasmFile?: string
   readonly initdbWasmModule?: WebAssembly.Module
   readonly fsBundle?: Blob
   readonly version?: string
 }
+
+/** The files of each PostgreSQL major's release, by major; a major left out loads from node_modules. */
+export type PgliteAssets = Readonly<Partial<Record<number, PgliteFiles>>>
 
 export const PgliteAssets = Context.Reference<PgliteAssets>("aim/engines/postgres/PgliteAssets", {
   defaultValue: () => ({}),
@@ -64,6 +70,8 @@ export interface EmbeddedOptions {
 }
 
 export interface EmbeddedBackend extends PgBackend {
+  /** The PGlite release that runs, and its version when known. */
+  readonly release: { readonly major: number; readonly version: string | undefined }
   /** How this run got its template: from the cache file, or by initdb (and whether it was cached). */
   readonly start: { readonly from: "cache" | "initdb"; readonly cacheFile?: string; readonly note: string }
 }
@@ -71,26 +79,35 @@ export interface EmbeddedBackend extends PgBackend {
 const INT8 = 20
 
 /**
- * PostgreSQL's settings for every instance started from the template. initdb sizes the buffer pool
- * at 128 MB, and PGlite sets it up in the instance's own memory: with 16 MB an instance starts in
- * about 0.18 s instead of 0.28 s and holds some 120 MiB less (measured with PGlite 0.5.16). Schema
- * work touches a few catalog pages, and a bigger history only spills pages to the in-memory files.
+ * PostgreSQL's settings for every instance started from the template, on releases that take them.
+ * initdb sizes the buffer pool at 128 MB, and PGlite sets it up in the instance's own memory: with
+ * 16 MB an instance starts in about 0.18 s instead of 0.28 s and holds some 120 MiB less (measured
+ * with PGlite 0.5.16). Schema work touches a few catalog pages, and a bigger history only spills
+ * pages to the in-memory files. PGlite 0.2 passes its own shared_buffers on the command line, over
+ * postgresql.conf and ALTER SYSTEM, so its instances keep 128 MB.
  */
 const START_SETTINGS = ["-c", "shared_buffers=16MB"]
 
-/** Options every instance gets: the supplied assets, and int8 as text as postgres.js returns it. */
-function baseOptions(assets: PgliteAssets, pgliteWasmModule: WebAssembly.Module | undefined): PGliteOptions {
+/**
+ * Options every instance gets: the supplied files under the names this release takes, and int8 as
+ * text as postgres.js returns it.
+ */
+function baseOptions(
+  release: PgliteRelease,
+  files: PgliteFiles,
+  wasmModule: WebAssembly.Module | undefined,
+): PGliteOptions {
   const options: PGliteOptions = { parsers: { [INT8]: (value: string) => value } }
-  if (pgliteWasmModule) options.pgliteWasmModule = pgliteWasmModule
-  if (assets.fsBundle) options.fsBundle = assets.fsBundle
+  if (wasmModule) Object.assign(options, { [release.wasmOption]: wasmModule })
+  if (files.fsBundle) options.fsBundle = files.fsBundle
   return options
 }
 
 /**
- * pglite.wasm compiled once per process. The compile (about a tenth of a second) is started before
- * PGlite is imported and the template read, and runs on the engine's own threads meanwhile.
- * Undefined when the file cannot be read or compiled: PGlite then looks for its files itself and
- * says what is missing.
+ * A release's PostgreSQL module compiled once per process. The compile (about a tenth of a second)
+ * is started before PGlite is imported and the template read, and runs on the engine's own threads
+ * meanwhile. Undefined when the file cannot be read or compiled: PGlite then looks for its files
+ * itself and says what is missing.
  */
 const compiledModules = new Map<string, Promise<WebAssembly.Module | undefined>>()
 function compileModule(file: string | undefined): Promise<WebAssembly.Module | undefined> {
@@ -126,25 +143,35 @@ function parseCached(
   }
 }
 
+/** The major the engine id asks for; plain `postgres` (and an id aim cannot serve) the newest. */
+function askedOf(engine: string): AskedMajor {
+  const asked = askedMajor(engine)
+  return asked instanceof Error ? undefined : asked
+}
+
 export const embeddedBackend = Effect.fnUntraced(function* (engine: string, options: EmbeddedOptions = {}) {
   const fail = (action: string) => failWith(engine, action)
-  const assets = options.assets ?? {}
-  const compiling = assets.pgliteWasmModule
-    ? Promise.resolve(assets.pgliteWasmModule)
-    : compileModule(assets.pgliteWasmFile ?? installedPgliteWasmFile())
+  const asked = askedOf(engine)
+  const release = pickRelease(asked)
+  const files = options.assets?.[release.major] ?? {}
+  const compiling = files.pgliteWasmModule
+    ? Promise.resolve(files.pgliteWasmModule)
+    : compileModule(files.pgliteWasmFile ?? installedWasmFile(release))
   const { PGlite, MemoryFS } = yield* Effect.tryPromise({
-    try: () => import("@electric-sql/pglite"),
-    catch: fail("load PGlite (@electric-sql/pglite)"),
+    try: release.load,
+    catch: fail(`load PGlite for PostgreSQL ${release.major} (${release.packageName})`),
   })
-  const pgliteVersion = assets.version ?? installedPgliteVersion()
+  const pgliteVersion = files.version ?? installedVersion(release)
   const cacheOff = process.env.AIM_NO_CACHE === "1"
   const file =
-    pgliteVersion && !cacheOff ? cacheFile(options.cacheDir ?? defaultCacheDir(), pgliteVersion) : undefined
+    pgliteVersion && !cacheOff
+      ? cacheFile(options.cacheDir ?? defaultCacheDir(), pgliteVersion, release.major)
+      : undefined
   const cached = file
     ? readCache(file)
     : { unusable: cacheOff ? "AIM_NO_CACHE=1" : "PGlite's version is unknown, so nothing is cached" }
   const fromCache = "tar" in cached ? parseCached(cached.tar) : cached
-  const base = baseOptions(assets, yield* Effect.promise(() => compiling))
+  const base = baseOptions(release, files, yield* Effect.promise(() => compiling))
 
   const prepared = yield* Effect.tryPromise({
     try: async (): Promise<{ template: DataDirTemplate; start: EmbeddedBackend["start"] }> => {
@@ -155,7 +182,7 @@ export const embeddedBackend = Effect.fnUntraced(function* (engine: string, opti
         }
       // No usable template: run initdb once, keep the data folder as PostgreSQL leaves it at
       // shutdown, and cache it for next time.
-      const initdb = assets.initdbWasmModule
+      const initdb = release.files.initdb ? files.initdbWasmModule : undefined
       const capture = shutdownCapture(MemoryFS)
       const fresh = await PGlite.create({
         ...base,
@@ -183,8 +210,8 @@ export const embeddedBackend = Effect.fnUntraced(function* (engine: string, opti
     try: () =>
       PGlite.create({
         ...base,
-        fs: templateFilesystem(MemoryFS, prepared.template, PGlite.paths.PGDATA),
-        startParams: [...PGlite.defaultStartParams, ...START_SETTINGS],
+        fs: templateFilesystem(MemoryFS, prepared.template, release.dataDir),
+        ...(release.startParams && { startParams: [...PGlite.defaultStartParams, ...START_SETTINGS] }),
       }),
     catch: fail("start an embedded PGlite database"),
   })
@@ -224,7 +251,9 @@ export const embeddedBackend = Effect.fnUntraced(function* (engine: string, opti
     name: "embedded",
     serverVersion: shortVersion(row?.version ?? "unknown"),
     detail: `embedded PGlite${pgliteVersion ? ` ${pgliteVersion}` : ""}, ${prepared.start.note}`,
+    mismatchHint: `embedded PGlite runs PostgreSQL ${embeddedMajors()}`,
     ephemeral,
     start: prepared.start,
+    release: { major: release.major, version: pgliteVersion },
   } satisfies EmbeddedBackend
 })

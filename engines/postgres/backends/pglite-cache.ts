@@ -1,7 +1,7 @@
 /**
  * pglite-cache: an initialized PGlite data folder, kept as a gzipped tar in the user's cache folder
- * (AIM_CACHE_DIR, else `$XDG_CACHE_HOME/aim`, else `~/.cache/aim`; one file per PGlite version and
- * template layout; AIM_NO_CACHE=1 turns it off), so a run starts its embedded databases from it
+ * (AIM_CACHE_DIR, else `$XDG_CACHE_HOME/aim`, else `~/.cache/aim`; one file per PGlite version, PostgreSQL
+ * major and template layout; AIM_NO_CACHE=1 turns it off), so a run starts its embedded databases from it
  * (about 0.1 s each, see pglite-template.ts) instead of running initdb (seconds). The file is
  * written atomically (temp file, then rename) and checked when read (gzip's CRC, the tar magic; the
  * embedded backend then parses the whole archive), so a torn or foreign file is ignored and
@@ -9,7 +9,6 @@
  */
 import { randomBytes } from "node:crypto"
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
-import { createRequire } from "node:module"
 import { homedir } from "node:os"
 import { dirname, join } from "node:path"
 import { gzipSync } from "node:zlib"
@@ -20,41 +19,18 @@ export function defaultCacheDir(env: Record<string, string | undefined> = proces
   return join(env.XDG_CACHE_HOME || join(homedir(), ".cache"), "aim")
 }
 
-/** The installed PGlite's dist folder; undefined inside a compiled binary. */
-function installedPgliteDist(): string | undefined {
-  try {
-    return dirname(createRequire(import.meta.url).resolve("@electric-sql/pglite"))
-  } catch {
-    return undefined
-  }
-}
-
-/** The installed PGlite's version, read from its package.json; undefined inside a compiled binary. */
-export function installedPgliteVersion(): string | undefined {
-  const dist = installedPgliteDist()
-  if (!dist) return undefined
-  try {
-    const pkg = JSON.parse(readFileSync(join(dist, "..", "package.json"), "utf8")) as { version?: string }
-    return pkg.version
-  } catch {
-    return undefined
-  }
-}
-
-/** Where the installed PGlite keeps pglite.wasm; undefined inside a compiled binary. */
-export function installedPgliteWasmFile(): string | undefined {
-  const dist = installedPgliteDist()
-  return dist && join(dist, "pglite.wasm")
-}
-
 /**
  * Bumped when what the file holds changes, so an older file is not taken for a newer one. 2: the
  * data folder as PostgreSQL leaves it at shutdown (1, unnamed, was dumped while it ran).
  */
 const LAYOUT = 2
 
-export const cacheFile = (cacheDir: string, pgliteVersion: string) =>
-  join(cacheDir, `pglite-${pgliteVersion}.v${LAYOUT}.tar.gz`)
+/**
+ * One file per PGlite version and PostgreSQL major: each major's data folder is its own, also
+ * when a binary's assets carry no version of their own.
+ */
+export const cacheFile = (cacheDir: string, pgliteVersion: string, major: number) =>
+  join(cacheDir, `pglite-${pgliteVersion}.pg${major}.v${LAYOUT}.tar.gz`)
 
 /** A tar archive starts with a 512-byte header whose magic "ustar" sits at offset 257. */
 const isTar = (bytes: Uint8Array) =>

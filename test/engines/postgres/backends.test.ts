@@ -372,15 +372,17 @@ describe("embedded backend", () => {
       )
 
       // As a compiled binary runs it: the wasm modules and file bundle supplied, not looked up.
-      const dist = dirname(createRequire(import.meta.url).resolve("@electric-sql/pglite"))
+      const dist = dirname(createRequire(import.meta.url).resolve("pglite-17"))
       const supplied = await startOnce({
-        pgliteWasmModule: await WebAssembly.compile(readFileSync(join(dist, "pglite.wasm"))),
-        initdbWasmModule: await WebAssembly.compile(readFileSync(join(dist, "initdb.wasm"))),
-        fsBundle: new Blob([readFileSync(join(dist, "pglite.data"))]),
-        version: "supplied",
+        17: {
+          pgliteWasmModule: await WebAssembly.compile(readFileSync(join(dist, "pglite.wasm"))),
+          initdbWasmModule: await WebAssembly.compile(readFileSync(join(dist, "initdb.wasm"))),
+          fsBundle: new Blob([readFileSync(join(dist, "pglite.data"))]),
+          version: "supplied",
+        },
       })
       expect(supplied.backend.start.from).toBe("initdb")
-      expect(supplied.backend.start.cacheFile).toBe(cacheFile(cacheDir, "supplied"))
+      expect(supplied.backend.start.cacheFile).toBe(cacheFile(cacheDir, "supplied", 17))
       expect(supplied.inA).toEqual([{ x: "1" }])
     } finally {
       rmSync(cacheDir, { recursive: true, force: true })

@@ -66,8 +66,13 @@ describe("engine ids", () => {
     expect(knownEngines).toContain("postgres-<version>")
   })
 
-  test("the description says when the server is not the asked major", () => {
-    expect(versionWarning("postgres-17", 17, "15.20")).toBe("postgres-17 was asked, but PostgreSQL 15 runs")
+  test("a server that is not the asked major is named, with the backend's hint", () => {
+    expect(versionWarning("postgres-17", 17, "15.20")).toBe(
+      "postgres-17 was asked, but PostgreSQL 15.20 runs: a migration verified here may not run on PostgreSQL 17",
+    )
+    expect(versionWarning("postgres-15", 15, "16.4", "embedded PGlite runs PostgreSQL 16 and 17")).toBe(
+      "postgres-15 was asked, but PostgreSQL 16.4 runs (embedded PGlite runs PostgreSQL 16 and 17): a migration verified here may not run on PostgreSQL 15",
+    )
     expect(versionWarning("postgres-15", 15, "15.20")).toBeUndefined()
     expect(versionWarning("postgres", undefined, "18.1")).toBeUndefined()
   })
@@ -113,6 +118,12 @@ describe.skipIf(!hasServer)("Database on the url backend", () => {
     expect(exit.value.description).toMatch(/^PostgreSQL \d+\.\d+ \(server at /)
     expect(exit.value.description).toContain('backend = "url"')
     expect(exit.value.capabilities.transactionalDdl).toBe(true)
+    // The asked and the running version, and a mismatch when the server is another major.
+    const server = exit.value.server
+    expect(server?.asked).toBe("17")
+    expect(server?.running).toMatch(/^\d+\.\d+/)
+    if (server?.running.startsWith("17.")) expect(server.mismatch).toBeUndefined()
+    else expect(server?.mismatch).toContain("postgres-17 was asked, but PostgreSQL")
   })
 
   test("a failing statement rolls the transaction back and is named by file and line", async () => {

@@ -11,12 +11,8 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect } from "effect"
 import { embeddedBackend } from "../../../engines/postgres/backends/embedded.ts"
-import {
-  cacheFile,
-  installedPgliteVersion,
-  readCache,
-  writeCache,
-} from "../../../engines/postgres/backends/pglite-cache.ts"
+import { cacheFile, readCache, writeCache } from "../../../engines/postgres/backends/pglite-cache.ts"
+import { installedVersion, pickRelease } from "../../../engines/postgres/backends/pglite-releases.ts"
 import { parseDataDirTar, writeTemplate } from "../../../engines/postgres/backends/pglite-template.ts"
 import type { PgSession } from "../../../engines/postgres/session.ts"
 
@@ -173,12 +169,17 @@ describe("embedded backend instances from one template", () => {
   })
 
   test("a cached archive that is not a data folder is replaced by initdb's", async () => {
-    const version = installedPgliteVersion()
-    if (!version) throw new Error("@electric-sql/pglite is not installed")
+    // Plain `postgres` runs the newest release.
+    const newest = pickRelease(undefined)
+    const version = installedVersion(newest)
+    if (!version) throw new Error(`${newest.packageName} is not installed`)
     const cacheDir = mkdtempSync(join(tmpdir(), "aim-pglite-template-"))
     try {
       expect(
-        writeCache(cacheFile(cacheDir, version), ustar([{ name: "/not-a-data-folder", data: "x" }])),
+        writeCache(
+          cacheFile(cacheDir, version, newest.major),
+          ustar([{ name: "/not-a-data-folder", data: "x" }]),
+        ),
       ).toBe(true)
       const start = () =>
         Effect.runPromise(
@@ -200,7 +201,7 @@ describe("embedded backend instances from one template", () => {
       // The new template was taken after PostgreSQL's shutdown checkpoint, so instances started
       // from it skip crash recovery: pg_control's `state` (a uint32 after the 8-byte system
       // identifier and two uint32 versions) is DB_SHUTDOWNED, 1.
-      const cached = readCache(cacheFile(cacheDir, version))
+      const cached = readCache(cacheFile(cacheDir, version, newest.major))
       if (!("tar" in cached)) throw new Error(`the cache was not written: ${cached.unusable}`)
       const control = parseDataDirTar(cached.tar).entries.find((entry) => entry.path === "global/pg_control")
       const state =
