@@ -84,7 +84,14 @@ describe("the packed tarball", () => {
     expect(packages).not.toContain("effect")
     expect(packages).not.toContain("testcontainers")
     const manifest = JSON.parse(readFileSync(join(app, "node_modules", "aim", "package.json"), "utf8"))
-    expect(Object.keys(manifest.dependencies).sort()).toEqual(["@electric-sql/pglite", "bun", "libpg-query"])
+    expect(Object.keys(manifest.dependencies).sort()).toEqual([
+      "@electric-sql/pglite",
+      "bun",
+      "libpg-query",
+      "pglite-16",
+      "pglite-17",
+      "pglite-19",
+    ])
   })
 
   test("the installed command is bin/aim.js, and the package has no sources to run but the bundle", () => {

@@ -46,7 +46,7 @@ const engines = [
   { name: "sqlite", toml: 'engine = "sqlite"\n', env: {}, run: true, id: "INTEGER", text: "TEXT" },
   {
     name: "postgres (url)",
-    toml: 'engine = "postgres-17"\n[engines.postgres]\nbackend = "url"\n',
+    toml: 'engine = "postgres-15"\n[engines.postgres]\nbackend = "url"\n',
     env: { AIM_POSTGRES_URL: PG_TEST_URL },
     run: hasPg,
     id: "integer",
@@ -62,7 +62,7 @@ const engines = [
   },
   {
     name: "mariadb (url)",
-    toml: 'engine = "mariadb-11"\n[engines.mariadb]\nbackend = "url"\n',
+    toml: 'engine = "mariadb-10.11"\n[engines.mariadb]\nbackend = "url"\n',
     env: { AIM_MARIADB_URL: MARIADB_TEST_URL },
     run: hasMariadb,
     id: "int",

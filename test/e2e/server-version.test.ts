@@ -78,7 +78,7 @@ describe("embedded PostgreSQL runs the asked major", () => {
         expect(generate.stdout).toContain("uuidv7()")
       } else {
         expect(generate.code).toBe(1)
-        expect(generate.stderr).toContain("schema.sql:1: function uuidv7() does not exist")
+        expect(generate.stderr).toContain("schema.sql:2:19: function uuidv7() does not exist")
       }
     })
   }

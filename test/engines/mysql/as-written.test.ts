@@ -92,7 +92,7 @@ describe.skipIf(!hasMariadb)("on the MariaDB server", () => {
   const temp = makeTemp("aim-as-written-")
   afterAll(() => removeTemp(temp))
   const env = { AIM_MARIADB_URL: MARIADB_TEST_URL }
-  const toml = 'engine = "mariadb-11"\n[engines.mariadb]\nbackend = "url"\n'
+  const toml = 'engine = "mariadb-10.11"\n[engines.mariadb]\nbackend = "url"\n'
 
   test("the migration reads like schema.sql, and validate proves it both ways", async () => {
     const dir = join(temp, "blog")
