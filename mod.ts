@@ -4,7 +4,17 @@
  * registries, configuration loading, and the model types.
  */
 export * from "./model.ts"
-export { compareSchemas, describeChange, renderChanges } from "./model/compare.ts"
+export { diffSchemas, invertRenames, columnAspects, sameColumn } from "./model/diff.ts"
+export {
+  describeChange,
+  renderChanges,
+  changeTable,
+  constraintLabel,
+  dataConditions,
+  type DataCondition,
+  type DiffTextContext,
+} from "./model/changes.ts"
+export { nameKey, foldCase, type NameKey } from "./model/names.ts"
 export { type Config, ConfigError, loadConfig, applyEnvironment } from "./config.ts"
 export {
   readFolder,

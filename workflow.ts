@@ -6,7 +6,7 @@
 import { basename } from "node:path"
 import { Context, Duration, Effect, Schema as S } from "effect"
 import { type Config, ConfigError } from "./config.ts"
-import { compareSchemas, describeChange, renderChanges } from "./model/compare.ts"
+import { changeTable, describeChange, renderChanges } from "./model/changes.ts"
 import { findAmbiguities } from "./model/ambiguity.ts"
 import { type DatabaseImage, Engine } from "./engines/engine.ts"
 import { replaceablePaths, safeName, type FolderFile, type FormatShape } from "./formats/format.ts"
@@ -109,7 +109,7 @@ const readProject = Effect.fnUntraced(function* (config: Config, keepImage: bool
     current,
     desired,
     changes,
-    text: renderChanges(changes, engine.renderTable),
+    text: renderChanges(changes, { from: current, to: desired, renderTable: engine.renderTable }),
   } satisfies DiffResult
   return { result, image }
 })
@@ -167,23 +167,31 @@ export interface GenerateResult {
 /** A file-name description from the changes: "create_posts_and_alter_users", "create_index_x"... */
 export function describeChanges(changes: ReadonlyArray<Change>): string {
   if (changes.length === 1) return safeName(describeChange(changes[0] as Change))
-  const tableWords = changes.flatMap((c) =>
-    c.kind === "create-table"
-      ? [`create ${c.table.name}`]
-      : c.kind === "drop-table"
-        ? [`drop ${c.table.name}`]
-        : c.kind === "alter-table"
-          ? [`alter ${c.after.name}`]
-          : [],
-  )
+  // One word per table: created, dropped, or (any other change of it) altered; indexes are objects.
+  const verbs = new Map<string, string>()
+  for (const c of changes) {
+    const table = changeTable(c)
+    if (table === undefined || c.kind.endsWith("-index")) continue
+    const verb = c.kind === "create-table" ? "create" : c.kind === "drop-table" ? "drop" : "alter"
+    if (!verbs.has(table) || verb !== "alter") verbs.set(table, verb)
+  }
+  const objectWord = (c: Change) => {
+    switch (c.kind) {
+      case "replace-object":
+      case "alter-index":
+        return `replace ${c.after.name}`
+      case "create-object":
+      case "drop-object":
+        return `${c.kind.split("-")[0]} ${c.object.name}`
+      case "add-index":
+      case "drop-index":
+        return `${c.kind === "add-index" ? "create" : "drop"} ${c.index.name}`
+      default:
+        return c.kind.split("-")[0] as string
+    }
+  }
   const words =
-    tableWords.length > 0
-      ? tableWords
-      : changes.map((c) =>
-          c.kind === "replace-object"
-            ? `replace ${c.after.name}`
-            : `${c.kind.split("-")[0]} ${c.kind === "create-object" || c.kind === "drop-object" ? c.object.name : ""}`,
-        )
+    verbs.size > 0 ? [...verbs].map(([table, verb]) => `${verb} ${table}`) : changes.map(objectWord)
   return safeName(words.length <= 3 ? words.join(" and ") : "update schema")
 }
 
@@ -210,7 +218,13 @@ export const generateMigration = Effect.fn("aim/workflow/generate")(function* (
     return { status: "nothing-to-generate", diff: result, notes: [], files: [] } satisfies GenerateResult
   }
   const { candidate, verification, generation, description, modelSkipped } = produced
-  const migration = { before: result.current, after: result.desired, up: candidate.up, source: "UP" }
+  const migration = {
+    before: result.current,
+    after: result.desired,
+    changes: result.changes,
+    up: candidate.up,
+    source: "UP",
+  }
   const checked = yield* phase("rules", checkRules(config, rules, migration), rulesDetail)
   yield* enforceRules(checked, "UP")
   const now = options.now ?? new Date()
@@ -268,7 +282,7 @@ const produceCandidate = Effect.fnUntraced(function* (
 ) {
   const spec = config.model === undefined ? undefined : parseModelSpec(config.model)
   const strategy = config.strategy ?? "auto"
-  const planned = plan(result.current, result.desired, withDown)
+  const planned = plan(result.current, result.desired, withDown, { changes: result.changes })
   const prove = (c: Candidate) => verify(c, result.history, result.current, result.desired, image)
   if (spec === undefined || typeof spec === "string" || spec.kind === "builtin" || strategy === "builtin") {
     const candidate = yield* phase("plan", planned, () => "built-in planner")

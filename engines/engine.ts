@@ -4,7 +4,8 @@
  * Resources: `ephemeral` hands out a throwaway database that lives as long as the caller's scope.
  */
 import { Context, type Effect, Schema as S, type Scope } from "effect"
-import type { Plan, Schema, Statement, Table } from "../model.ts"
+import type { Change, Schema, Statement, Table } from "../model.ts"
+import type { PlanStep } from "./order.ts"
 
 /** A statement the database rejected, named by file and line. */
 export class StatementFailed extends S.TaggedError<StatementFailed>()("StatementFailed", {
@@ -48,6 +49,13 @@ export class PlanFailed extends S.TaggedError<PlanFailed>()("PlanFailed", {
   override get message() {
     return `The built-in planner cannot write this migration: ${this.reason}`
   }
+}
+
+/** What an engine's planner returns for one direction: unordered steps, and notes for the user. */
+export interface PlannedSteps {
+  readonly steps: ReadonlyArray<PlanStep>
+  /** Things the planner wants the user to know (a rebuild, a value carried over). */
+  readonly notes: ReadonlyArray<string>
 }
 
 /** Rows read back from a table for the survival check: one canonical string per row, sorted. */
@@ -158,7 +166,16 @@ export interface EngineShape {
    * or undefined when they are not a database this engine can copy.
    */
   readonly imageFromBytes?: ((bytes: Uint8Array) => Effect.Effect<DatabaseImage | undefined>) | undefined
-  readonly plan: (from: Schema, to: Schema) => Effect.Effect<Plan, PlanFailed>
+  /**
+   * The steps that make `changes` (the change list from `from` to `to`), each with the references
+   * of the changes it makes; engines/order.ts orders them. DOWN is the same call for the change
+   * list from `to` back to `from` (steps/plan.ts), never a path of its own.
+   */
+  readonly plan: (
+    changes: ReadonlyArray<Change>,
+    from: Schema,
+    to: Schema,
+  ) => Effect.Effect<PlannedSteps, PlanFailed>
   /** Canonical DDL of one table, for display and diffs. */
   readonly renderTable: (table: Table) => string
   /**

@@ -109,33 +109,35 @@ export function findAmbiguities(changes: ReadonlyArray<Change>): Ambiguity[] {
     if (twin)
       found.push({ kind: "renamed-table", detail: `table ${old.name} may have been renamed to ${twin.name}` })
   }
+  // A column dropped beside one added to the same table may be the same column, renamed.
+  const added = changes.flatMap((c) => (c.kind === "add-column" ? [c] : []))
   for (const change of changes) {
-    if (change.kind === "alter-table") {
-      const table = change.after.name
-      for (const gone of change.droppedColumns) {
-        const twin = change.addedColumns.find((added) => compatibleTypes(gone, added))
-        if (twin)
-          found.push({
-            kind: "renamed-column",
-            detail: `${table}.${gone.name} may have been renamed to ${twin.name}`,
-          })
-      }
-      for (const { before, after } of change.changedColumns) {
-        if (before.type === after.type) continue
-        const a = parseType(before.type)
-        const b = parseType(after.type)
-        const removed = a.labels.filter((l) => !b.labels.includes(l))
-        if (a.base === b.base && removed.length > 0) {
-          found.push({
-            kind: "enum-value-removed",
-            detail: `${table}.${after.name} loses the value(s) ${removed.map((l) => `'${l}'`).join(", ")}`,
-          })
-        } else if (!isWidening(before.type, after.type)) {
-          found.push({
-            kind: "lossy-type",
-            detail: `${table}.${after.name} changes from ${before.type} to ${after.type}, which may not hold every value`,
-          })
-        }
+    if (change.kind === "drop-column") {
+      const twin = added.find((a) => a.table === change.table && compatibleTypes(change.column, a.column))
+      if (twin)
+        found.push({
+          kind: "renamed-column",
+          detail: `${change.table}.${change.column.name} may have been renamed to ${twin.column.name}`,
+        })
+    }
+    if (
+      (change.kind === "alter-column" || change.kind === "rename-column") &&
+      change.aspects.includes("type")
+    ) {
+      const { before, after, table } = change
+      const a = parseType(before.type)
+      const b = parseType(after.type)
+      const removed = a.labels.filter((l) => !b.labels.includes(l))
+      if (a.base === b.base && removed.length > 0) {
+        found.push({
+          kind: "enum-value-removed",
+          detail: `${table}.${after.name} loses the value(s) ${removed.map((l) => `'${l}'`).join(", ")}`,
+        })
+      } else if (!isWidening(before.type, after.type)) {
+        found.push({
+          kind: "lossy-type",
+          detail: `${table}.${after.name} changes from ${before.type} to ${after.type}, which may not hold every value`,
+        })
       }
     }
     if (change.kind === "replace-object" && change.after.kind === "enum") {

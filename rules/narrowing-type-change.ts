@@ -5,7 +5,6 @@
  * not flagged. Types are read per engine family (_types.ts); a column renamed and retyped in one
  * migration is compared with its old self.
  */
-import { compareSchemas } from "../model/compare.ts"
 import type { Column } from "../model.ts"
 import { altersWith, columnFate, locate, renames } from "./_ddl.ts"
 import { sameName } from "./_sql.ts"
@@ -15,15 +14,16 @@ import { type BuiltinRule, finding } from "./rule.ts"
 export const narrowingTypeChange: BuiltinRule = {
   id: "narrowing-type-change",
   description: "A column's type changes to one that holds less (shorter, smaller, less precise, stricter).",
-  check: (before, after, up) => {
+  check: ({ before, after, changes, up }) => {
     const family = familyOf(after.engine || before.engine)
     const moves = renames(up)
     const pairs: Array<{ table: string; before: Column; after: Column }> = []
-    for (const change of compareSchemas(before, after)) {
-      if (change.kind !== "alter-table") continue
-      for (const c of change.changedColumns) pairs.push({ table: change.after.name, ...c })
-      for (const dropped of change.droppedColumns) {
-        const fate = columnFate(moves, change.before.name, dropped.name)
+    for (const change of changes) {
+      if (change.kind === "alter-column" || change.kind === "rename-column")
+        pairs.push({ table: change.table, before: change.before, after: change.after })
+      if (change.kind === "drop-column") {
+        const dropped = change.column
+        const fate = columnFate(moves, change.table, dropped.name)
         const column = after.tables
           .find((t) => sameName(t.name, fate.table))
           ?.columns.find((c) => sameName(c.name, fate.column))

@@ -4,7 +4,6 @@
  * whether changed in place or swapped for a new type, renamed or not) and MySQL ENUM and SET
  * column types. A label renamed with ALTER TYPE ... RENAME VALUE keeps its rows and is not flagged.
  */
-import { compareSchemas } from "../model/compare.ts"
 import type { Schema, SchemaObject } from "../model.ts"
 import { altersWith, columnFate, locate, mentions, renames } from "./_ddl.ts"
 import { sameName } from "./_sql.ts"
@@ -22,7 +21,7 @@ export const removeEnumValue: BuiltinRule = {
   id: "remove-enum-value",
   description:
     "A value is removed from an enum type or a MySQL ENUM/SET column (a renamed value is not removed).",
-  check: (before, after, up) => {
+  check: ({ before, after, changes, up }) => {
     const family = familyOf(after.engine || before.engine)
     const moves = renames(up)
     const renamedValues = moves.flatMap((r) => (r.kind === "enum-value" ? [r] : []))
@@ -47,7 +46,7 @@ export const removeEnumValue: BuiltinRule = {
       )
 
     // PostgreSQL: the same enum type before and after (changed in place, or swapped and renamed back).
-    for (const change of compareSchemas(before, after)) {
+    for (const change of changes) {
       if (change.kind !== "replace-object" || change.after.kind !== "enum") continue
       const lost = removed(
         change.after.name,

@@ -6,7 +6,7 @@
  * not a drop and a spelling of a type is not a change; the statements only locate the finding, or
  * decide what the catalogs cannot see (rows deleted by DML).
  */
-import type { Finding, Schema } from "../model.ts"
+import type { Change, Finding, Schema } from "../model.ts"
 import type { Token } from "./_sql.ts"
 
 /** A statement that deletes or rewrites rows, as the parser (or the token fallback) read it. */
@@ -34,8 +34,18 @@ export interface UpStatement {
   readonly unparsed?: string | undefined
 }
 
+/** What a rule judges: the schemas before and after a migration, the change list between them, its UP. */
+export interface RuleInput {
+  readonly before: Schema
+  readonly after: Schema
+  /** The differences from `before` to `after` (model/diff.ts), computed once for every rule. */
+  readonly changes: ReadonlyArray<Change>
+  readonly up: ReadonlyArray<UpStatement>
+}
+
 /**
- * The rule contract: an id, a level, a description, and a check over the schemas and parsed UP statements.
+ * The rule contract: an id, a level, a description, and a check over the schemas, their change list
+ * and the parsed UP statements.
  */
 export interface BuiltinRule {
   /** The id users write in aim.toml; also the rule's file name. */
@@ -43,7 +53,7 @@ export interface BuiltinRule {
   /** One sentence on what the rule flags, shown by `aim rules`. */
   readonly description: string
   /** Findings at the default level ("warning"); the rule set applies the configured level. */
-  readonly check: (before: Schema, after: Schema, up: ReadonlyArray<UpStatement>) => ReadonlyArray<Finding>
+  readonly check: (input: RuleInput) => ReadonlyArray<Finding>
 }
 
 /** A finding at `statement`, or without one when no statement could be tied to it. */

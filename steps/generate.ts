@@ -10,7 +10,7 @@
  */
 import { Duration, Effect, Schedule, Schema as S } from "effect"
 import { type Ambiguity, findAmbiguities } from "../model/ambiguity.ts"
-import { renderChanges } from "../model/compare.ts"
+import { renderChanges } from "../model/changes.ts"
 import { Engine, type EngineShape } from "../engines/engine.ts"
 import { type ChatTurn, Provider, ProviderFailed, type ToolAnswer, type ToolSpec } from "../llm/provider.ts"
 import type { Change, Schema } from "../model.ts"
@@ -187,7 +187,7 @@ export function userPrompt(
     `Write the migration that takes the ${engine.dialect} database from the current schema to the desired schema.`,
     `Current schema (what the existing migrations build):\n${renderSchema(request.current, engine)}`,
     `Desired schema (schema.sql):\n${renderSchema(request.desired, engine)}`,
-    `Difference (- only in the current schema, + only in the desired one):\n${renderChanges(request.changes, engine.renderTable)}`,
+    `Difference (- only in the current schema, + only in the desired one):\n${renderChanges(request.changes, { from: request.current, to: request.desired, renderTable: engine.renderTable })}`,
   ]
   if (ambiguities.length > 0) {
     sections.push(

@@ -9,7 +9,8 @@
 import { Effect, Option, Schedule, Schema as S } from "effect"
 import { Engine } from "../engines/engine.ts"
 import { Provider, type ProviderShape, type ToolSpec } from "../llm/provider.ts"
-import type { Finding, Schema } from "../model.ts"
+import type { Change, Finding, Schema } from "../model.ts"
+import { diffSchemas } from "../model/diff.ts"
 import { parseStatements } from "../rules/_parse.ts"
 import type { ResolvedCustom, RuleSet } from "../rules/resolve.ts"
 
@@ -41,6 +42,8 @@ export class RuleViolated extends S.TaggedError<RuleViolated>()("RuleViolated", 
 export interface MigrationUnderRules {
   readonly before: Schema
   readonly after: Schema
+  /** The change list from `before` to `after`, when the caller has it already; computed otherwise. */
+  readonly changes?: ReadonlyArray<Change> | undefined
   readonly up: string
   /** Where UP comes from, for statement positions ("UP" before it is written). */
   readonly source: string
@@ -137,9 +140,13 @@ export const validate = Effect.fn("aim/steps/validate")(function* (
   const engine = yield* Engine
   const statements = yield* engine.split(migration.up, migration.source)
   const up = yield* Effect.promise(() => parseStatements(statements, engine.capabilities.grammar))
-  const builtin = rules.builtins.flatMap(({ rule, level }) =>
-    rule.check(migration.before, migration.after, up).map((f) => ({ ...f, level })),
-  )
+  const input = {
+    before: migration.before,
+    after: migration.after,
+    changes: migration.changes ?? diffSchemas(migration.before, migration.after),
+    up,
+  }
+  const builtin = rules.builtins.flatMap(({ rule, level }) => rule.check(input).map((f) => ({ ...f, level })))
   if (rules.customs.length === 0) return { findings: builtin, customEvaluated: 0 } satisfies ValidationReport
   const provider = yield* Effect.serviceOption(Provider)
   if (Option.isNone(provider)) {

@@ -9,7 +9,9 @@
  * Resources: one throwaway database per call, released when the step's scope closes.
  */
 import { Effect, Schema as S } from "effect"
-import { compareSchemas, nameKey, renderChanges, sameColumn } from "../model/compare.ts"
+import { renderChanges } from "../model/changes.ts"
+import { diffSchemas, sameColumn } from "../model/diff.ts"
+import { nameKey } from "../model/names.ts"
 import {
   type Database,
   type DatabaseImage,
@@ -92,7 +94,10 @@ export interface VerifyReport {
 }
 
 /** Tables that exist before and after, with the columns whose definition UP leaves alone. */
-function survivingColumns(current: Schema, desired: Schema): Array<{ table: string; columns: string[] }> {
+export function survivingColumns(
+  current: Schema,
+  desired: Schema,
+): Array<{ table: string; columns: string[] }> {
   // Names matched as the diff matches them, so a table spelled `USERS` before and `users` after is checked.
   const key = nameKey(current, desired)
   const after = new Map(desired.tables.map((t) => [key(t.name), t]))
@@ -151,12 +156,12 @@ const runPhase = Effect.fnUntraced(function* (
   const violations = yield* db.foreignKeyViolations
   if (violations.length > 0) return yield* new ForeignKeysBroken({ phase, violations })
   const reached = yield* db.snapshot
-  const drift = compareSchemas(expected, reached)
+  const drift = diffSchemas(reached, expected)
   if (drift.length > 0) {
-    // Shown as "-" expected, "+" built would read backwards; flip so "-" is what UP built.
+    // "-" is what the migration built, "+" what was expected.
     return yield* new SchemaDrift({
       phase,
-      diff: renderChanges(compareSchemas(reached, expected), renderTable),
+      diff: renderChanges(drift, { from: reached, to: expected, renderTable }),
     })
   }
   return reached

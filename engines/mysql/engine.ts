@@ -382,7 +382,7 @@ export const make = Effect.fnUntraced(function* (id: string, config: Pick<Config
           }),
       }),
     ephemeral: server.pipe(Effect.flatMap((address) => openDatabase(flavor, address, takeSpare))),
-    plan: (from, to) => Effect.sync(() => planMysql(from, to, flavor)),
+    plan: (changes, from, to) => Effect.sync(() => planMysql(changes, from, to, flavor)),
     renderTable,
   })
 })

@@ -8,23 +8,32 @@
  * Renames are not detected: the model says nothing about them, so a renamed column is a drop and an add.
  * Pure; holds no resources.
  */
-import { compareSchemas, sameColumn } from "../../model/compare.ts"
-import type {
-  Change,
-  CheckConstraint,
-  Column,
-  ForeignKey,
-  Plan,
-  Schema,
-  SchemaObject,
-  Table,
-} from "../../model.ts"
+import { sameColumn } from "../../model/diff.ts"
+import type { PlannedSteps } from "../engine.ts"
+import { fixedStep } from "../order.ts"
+import { groupByTable, type TableChanges } from "../table-changes.ts"
+import type { Change, CheckConstraint, Column, ForeignKey, Schema, SchemaObject, Table } from "../../model.ts"
 import type { Flavor } from "./flavor.ts"
 import { splitCreateTable } from "./catalog.ts"
 import { backtickedNames, matchingParen, normalizeExpression, quoteName, splitTopLevel } from "./lexer.ts"
 
 const q = quoteName
-type AlterTable = Extract<Change, { kind: "alter-table" }>
+/** A table's changes, as this planner reads them. */
+interface AlterTable {
+  readonly before: Table
+  readonly after: Table
+  readonly addedColumns: ReadonlyArray<Column>
+  readonly droppedColumns: ReadonlyArray<Column>
+  readonly changedColumns: ReadonlyArray<{ readonly before: Column; readonly after: Column }>
+}
+
+const alterOf = (g: TableChanges): AlterTable => ({
+  before: g.before,
+  after: g.after,
+  addedColumns: g.added,
+  droppedColumns: g.dropped,
+  changedColumns: g.altered,
+})
 
 /** Parents before children; tables in a cycle keep their input order. */
 export function parentsFirst(tables: ReadonlyArray<Table>): Table[] {
@@ -178,13 +187,17 @@ function optionChanges(before: Table, after: Table): { set: string[]; partition:
 
 const tableCharset = (t: Table) => t.options.filter((o) => /^(DEFAULT CHARSET|COLLATE)=/.test(o)).join()
 
-function migrate(from: Schema, to: Schema, flavor: Flavor): { statements: string[]; notes: string[] } {
-  const changes = compareSchemas(from, to)
+function migrate(
+  changes: ReadonlyArray<Change>,
+  from: Schema,
+  to: Schema,
+  flavor: Flavor,
+): { statements: string[]; notes: string[] } {
   const notes: string[] = []
   const out: string[] = []
   const dropped = changes.flatMap((c) => (c.kind === "drop-table" ? [c.table] : []))
   const created = changes.flatMap((c) => (c.kind === "create-table" ? [c.table] : []))
-  const altered = changes.flatMap((c) => (c.kind === "alter-table" ? [c] : []))
+  const altered = groupByTable(changes, from, to).map(alterOf)
   const droppedNames = new Set(dropped.map((t) => t.name))
   const createdNames = new Set(created.map((t) => t.name))
   const toTables = new Map(to.tables.map((t) => [t.name, t]))
@@ -392,8 +405,12 @@ function viewsInOrder(views: ReadonlyArray<SchemaObject>): SchemaObject[] {
   return order
 }
 
-export function planMysql(from: Schema, to: Schema, flavor: Flavor): Plan {
-  const up = migrate(from, to, flavor)
-  const down = migrate(to, from, flavor)
-  return { up: up.statements, down: down.statements, notes: up.notes }
+export function planMysql(
+  changes: ReadonlyArray<Change>,
+  from: Schema,
+  to: Schema,
+  flavor: Flavor,
+): PlannedSteps {
+  const { statements, notes } = migrate(changes, from, to, flavor)
+  return { steps: [fixedStep(statements, 0)], notes }
 }

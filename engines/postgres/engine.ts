@@ -84,10 +84,10 @@ export const layer = (id: string, config: Config): Layer.Layer<Engine, EngineFai
               }),
           }),
         ephemeral: backend.ephemeral.pipe(Effect.map((session) => databaseOf(id, session))),
-        plan: (from, to) =>
+        plan: (changes, from, to) =>
           Effect.suspend(() => {
             try {
-              return Effect.succeed(planPostgres(from, to))
+              return Effect.succeed(planPostgres(changes, from, to))
             } catch (error) {
               // A change the planner refuses is a PlanFailed; anything else is a bug, so a defect.
               if (error instanceof PlanFailed) return Effect.fail(error)

@@ -5,7 +5,8 @@
  * are named by their real name: the model leaves default names out, so they are derived here the
  * way PostgreSQL derives them (names.ts).
  */
-import type { Change, CheckConstraint, Column, ForeignKey, Table } from "../../model.ts"
+import type { CheckConstraint, Column, ForeignKey, Table } from "../../model.ts"
+import type { TableChanges } from "../table-changes.ts"
 import { defaultNames, quoteIdent, quoteLiteral, quoteName, splitName } from "./names.ts"
 import {
   checkSql,
@@ -19,7 +20,22 @@ import {
 } from "./render.ts"
 import { firstGroup, mentionedNames, splitTopLevel, stripParens } from "./sql-text.ts"
 
-type AlterTable = Extract<Change, { kind: "alter-table" }>
+/** A table's changes, as this planner reads them. */
+export interface AlterTable {
+  readonly before: Table
+  readonly after: Table
+  readonly addedColumns: ReadonlyArray<Column>
+  readonly droppedColumns: ReadonlyArray<Column>
+  readonly changedColumns: ReadonlyArray<{ readonly before: Column; readonly after: Column }>
+}
+
+export const alterOf = (g: TableChanges): AlterTable => ({
+  before: g.before,
+  after: g.after,
+  addedColumns: g.added,
+  droppedColumns: g.dropped,
+  changedColumns: g.altered,
+})
 
 /** What the planner knows beyond the table: user types, and sequences that exist on their own. */
 export interface TableContext {

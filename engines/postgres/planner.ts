@@ -6,10 +6,14 @@
  * indexes, triggers and comments, and last whatever is no longer wanted. DOWN is the same planner
  * run from the target back to the source.
  */
-import { compareSchemas } from "../../model/compare.ts"
-import type { Change, Plan, Schema, SchemaObject, Table } from "../../model.ts"
+import type { Change, Schema, SchemaObject, Table } from "../../model.ts"
+import type { PlannedSteps } from "../engine.ts"
+import { fixedStep } from "../order.ts"
+import { groupByTable } from "../table-changes.ts"
 import { quoteIdent, quoteName, splitName } from "./names.ts"
 import {
+  type AlterTable,
+  alterOf,
   alterTable,
   createTable,
   foreignKeyName,
@@ -27,8 +31,6 @@ import {
 import { foreignKeySql } from "./render.ts"
 import { splitStatements } from "./split.ts"
 import { mentionedNames } from "./sql-text.ts"
-
-type AlterTable = Extract<Change, { kind: "alter-table" }>
 
 const id = (o: SchemaObject) => `${o.kind}:${o.name}`
 const statementsOf = (sql: string) => splitStatements(sql, "definition").map((s) => s.sql)
@@ -109,8 +111,11 @@ const viewKinds = new Set(["view", "materialized-view"])
 const routineKinds = new Set(["function", "procedure"])
 const typeKinds = ["enum", "type", "domain"]
 
-export function migrate(from: Schema, to: Schema): { statements: string[]; notes: string[] } {
-  const changes = compareSchemas(from, to)
+export function migrate(
+  changes: ReadonlyArray<Change>,
+  from: Schema,
+  to: Schema,
+): { statements: string[]; notes: string[] } {
   const notes: string[] = []
   const out: string[] = []
   const fromObjects = new Map(from.objects.map((o) => [id(o), o]))
@@ -124,7 +129,7 @@ export function migrate(from: Schema, to: Schema): { statements: string[]; notes
 
   const droppedTables = changes.flatMap((c) => (c.kind === "drop-table" ? [c.table] : []))
   const createdTables = changes.flatMap((c) => (c.kind === "create-table" ? [c.table] : []))
-  const altered = changes.flatMap((c) => (c.kind === "alter-table" ? [c] : []))
+  const altered = groupByTable(changes, from, to).map(alterOf)
   const droppedNames = new Set(droppedTables.map((t) => t.name))
 
   // Enums that must be swapped rewrite every column of their type.
@@ -413,8 +418,7 @@ function orderByForeignKeys(tables: ReadonlyArray<Table>): Table[] {
   return order
 }
 
-export function planPostgres(from: Schema, to: Schema): Plan {
-  const up = migrate(from, to)
-  const down = migrate(to, from)
-  return { up: up.statements, down: down.statements, notes: up.notes }
+export function planPostgres(changes: ReadonlyArray<Change>, from: Schema, to: Schema): PlannedSteps {
+  const { statements, notes } = migrate(changes, from, to)
+  return { steps: [fixedStep(statements, 0)], notes }
 }

@@ -274,7 +274,7 @@ export const make = Effect.sync(() =>
       (handle) => Effect.sync(handle.close),
     ).pipe(Effect.map((handle) => handle.database)),
     imageFromBytes,
-    plan: (from, to) => Effect.sync(() => planSqlite(from, to)),
+    plan: (changes, from, to) => Effect.sync(() => planSqlite(changes, from, to)),
     renderTable,
     promptRules,
   }),

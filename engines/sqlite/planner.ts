@@ -7,8 +7,11 @@
  * referencing rows are removed before the DROP (so no ON DELETE action fires on them) and put back
  * after, parents first. Dependent views and triggers are dropped before and recreated after.
  */
-import { compareSchemas, constraintShape, foldCase } from "../../model/compare.ts"
-import type { Change, Column, Plan, Schema, SchemaObject, Table } from "../../model.ts"
+import { foldCase } from "../../model/names.ts"
+import type { Change, Column, Schema, SchemaObject, Table } from "../../model.ts"
+import type { PlannedSteps } from "../engine.ts"
+import { fixedStep } from "../order.ts"
+import { groupByTable, type TableChanges } from "../table-changes.ts"
 import { quoteName, significant, tokenize, unquote } from "./lexer.ts"
 
 /** SQLite matches names case-insensitively (ASCII only); every lookup here keys by this. */
@@ -68,7 +71,25 @@ interface SimpleAlter {
   readonly drop: ReadonlyArray<Column>
 }
 
-type AlterTable = Extract<Change, { kind: "alter-table" }>
+interface AlterTable {
+  readonly before: Table
+  readonly after: Table
+  readonly addedColumns: ReadonlyArray<Column>
+  readonly droppedColumns: ReadonlyArray<Column>
+  readonly changedColumns: ReadonlyArray<{ readonly before: Column; readonly after: Column }>
+  readonly constraintsChanged: boolean
+  readonly group: TableChanges
+}
+
+const alterOf = (g: TableChanges): AlterTable => ({
+  before: g.before,
+  after: g.after,
+  addedColumns: g.added,
+  droppedColumns: g.dropped,
+  changedColumns: g.altered,
+  constraintsChanged: g.constraints.length > 0 || g.options !== undefined,
+  group: g,
+})
 
 /**
  * The ALTER TABLE statements that make this change, or undefined when only a rebuild can.
@@ -103,13 +124,17 @@ function simpleAlter(change: AlterTable, from: Schema, to: Schema): SimpleAlter 
     if ([...objectsOn(from), ...objectsOn(to)].some((o) => mentions(o.definition, c.name))) return undefined
   }
   // Whatever else differs must be exactly what the added columns bring with them.
-  const withoutAdded = {
-    ...after,
-    foreignKeys: after.foreignKeys.filter((fk) => !fk.columns.every((n) => added.has(lower(n)))),
-    checks: after.checks.filter((k) => ![...added].some((n) => mentions(k.expression, n))),
-  }
-  // Options were compared above; names match as SQLite matches them.
-  if (constraintShape(before, lower, false) !== constraintShape(withoutAdded, lower, false)) return undefined
+  const broughtByAdded = (c: Change) =>
+    c.kind === "add-constraint" &&
+    ((c.constraint.type === "foreign-key" &&
+      "foreignKey" in c.constraint &&
+      c.constraint.foreignKey.columns.every((n) => added.has(lower(n)))) ||
+      (c.constraint.type === "check" &&
+        "check" in c.constraint &&
+        [...added].some((n) =>
+          mentions((c.constraint as { check: { expression: string } }).check.expression, n),
+        )))
+  if (!change.group.constraints.every(broughtByAdded)) return undefined
   return { add: change.addedColumns, drop: change.droppedColumns }
 }
 
@@ -209,14 +234,17 @@ const dropObject = (o: SchemaObject) => {
 }
 
 /** The statements that take a database from `from` to `to`. */
-export function migrate(from: Schema, to: Schema): { statements: string[]; notes: string[] } {
-  const changes = compareSchemas(from, to)
+export function migrate(
+  changes: ReadonlyArray<Change>,
+  from: Schema,
+  to: Schema,
+): { statements: string[]; notes: string[] } {
   const notes: string[] = []
   const state = new Map(from.tables.map((t) => [lower(t.name), t]))
 
   const dropped = changes.flatMap((c) => (c.kind === "drop-table" ? [c.table] : []))
   const created = changes.flatMap((c) => (c.kind === "create-table" ? [c.table] : []))
-  const altered = changes.flatMap((c) => (c.kind === "alter-table" ? [c] : []))
+  const altered = groupByTable(changes, from, to).map(alterOf)
   const simple = new Map<string, SimpleAlter>()
   for (const change of altered) {
     const plan = simpleAlter(change, from, to)
@@ -328,8 +356,7 @@ function describeRebuild(change: AlterTable): string {
   return "make this column change in place"
 }
 
-export function planSqlite(from: Schema, to: Schema): Plan {
-  const up = migrate(from, to)
-  const down = migrate(to, from)
-  return { up: up.statements, down: down.statements, notes: up.notes }
+export function planSqlite(changes: ReadonlyArray<Change>, from: Schema, to: Schema): PlannedSteps {
+  const { statements, notes } = migrate(changes, from, to)
+  return { steps: [fixedStep(statements, 0)], notes }
 }

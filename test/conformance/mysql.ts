@@ -13,7 +13,7 @@
  */
 import { join, resolve } from "node:path"
 import { Cause, Effect, Exit, ManagedRuntime } from "effect"
-import { compareSchemas } from "../../model/compare.ts"
+import { diffSchemas } from "../../model/diff.ts"
 import { Engine } from "../../engines/engine.ts"
 import { layer } from "../../engines/mysql/engine.ts"
 import { plainVersion } from "../../engines/mysql/flavor.ts"
@@ -109,7 +109,7 @@ const runCase = (original: Case) =>
         : [{ version: "000001", name: "current", up: c.current ?? "", upPath: CURRENT, transaction: true }]
     const current = yield* snapshotHistory(history)
     const desired = yield* snapshotSchema({ path: "schema.sql", text: c.desired ?? "" })
-    if (compareSchemas(current, desired).length === 0) return { up: "", down: "" }
+    if (diffSchemas(current, desired).length === 0) return { up: "", down: "" }
     const candidate = yield* plan(current, desired, true)
     yield* verify(candidate, history, current, desired).pipe(
       Effect.mapError((error) => Object.assign(error, { candidate })),

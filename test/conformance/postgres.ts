@@ -26,7 +26,9 @@
 import { readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { Cause, Effect, Exit, ManagedRuntime } from "effect"
-import { compareSchemas, nameKey, renderChanges, sameColumn } from "../../model/compare.ts"
+import { diffSchemas } from "../../model/diff.ts"
+import { describeChange, renderChanges } from "../../model/changes.ts"
+import { planBothWays } from "../../engines/order.ts"
 import type { Config } from "../../config.ts"
 import { Engine } from "../../engines/engine.ts"
 import { layer } from "../../engines/postgres/engine.ts"
@@ -34,7 +36,7 @@ import { replayHistory } from "../../engines/replay.ts"
 import type { Migration, Schema } from "../../model.ts"
 import { plan } from "../../steps/plan.ts"
 import { snapshotSchema } from "../../steps/snapshot.ts"
-import { verify } from "../../steps/verify.ts"
+import { survivingColumns, verify } from "../../steps/verify.ts"
 import { planPostgres } from "../../engines/postgres/planner.ts"
 import { renderTable } from "../../engines/postgres/render.ts"
 import { readRows, seedRows } from "../../engines/postgres/seed.ts"
@@ -140,23 +142,6 @@ export function loadPostgresCases(version: string, corpus = defaultCorpus): PgCa
 const firstLine = (text: string) => text.split("\n")[0] ?? ""
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error))
 
-/** Tables that exist before and after, with the columns whose definition the migration leaves alone. */
-function survivingColumns(current: Schema, desired: Schema) {
-  const key = nameKey(current, desired)
-  const after = new Map(desired.tables.map((t) => [key(t.name), t]))
-  return current.tables.flatMap((table) => {
-    const target = after.get(key(table.name))
-    if (!target) return []
-    const columns = table.columns
-      .filter((c) => {
-        const twin = target.columns.find((t) => key(t.name) === key(c.name))
-        return twin !== undefined && sameColumn(c, twin)
-      })
-      .map((c) => c.name)
-    return [{ table: table.name, columns }]
-  })
-}
-
 async function applyInTransaction(session: PgSession, statements: ReadonlyArray<string>) {
   await session.exec("BEGIN")
   try {
@@ -206,7 +191,7 @@ export async function runPostgresCase(
     }
     const current = await readSchema(work.session)
     const desired = await readSchema(target.session)
-    const plan = planPostgres(current, desired)
+    const plan = planBothWays(planPostgres, current, desired)
     await seedRows(work.session, current)
     const tables = survivingColumns(current, desired)
     const before = new Map<string, ReadonlyArray<string>>()
@@ -226,14 +211,11 @@ export async function runPostgresCase(
         }
       }
       const reached = await readSchema(work.session)
-      const drift = compareSchemas(expected, reached)
+      const drift = diffSchemas(reached, expected)
       if (drift.length > 0) {
-        const diff = renderChanges(compareSchemas(reached, expected), renderTable)
-        const first = drift[0]
-        const what = first
-          ? `${first.kind} ${"table" in first ? first.table.name : "after" in first ? first.after.name : first.object.name}`
-          : ""
-        return { kind: "fail", reason: `${phase} drifts: ${what}`, detail: diff, plan }
+        const diff = renderChanges(drift, { from: reached, to: expected, renderTable })
+        const first = drift[0] as (typeof drift)[number]
+        return { kind: "fail", reason: `${phase} drifts: ${describeChange(first)}`, detail: diff, plan }
       }
       for (const { table, columns } of tables) {
         const now = await readRows(work.session, table, columns)
@@ -314,7 +296,7 @@ const engineCase = (c: PgCase) =>
       { concurrency: 2 },
     )
     // `aim generate` stops at "nothing to do" when the catalogs match.
-    if (compareSchemas(current, desired).length === 0) return { up: [], down: [] }
+    if (diffSchemas(current, desired).length === 0) return { up: [], down: [] }
     const candidate = yield* plan(current, desired, true)
     // For display, one statement a line as the direct mode shows them (renderScript ends each with ";\n").
     const statements = (script: string) =>

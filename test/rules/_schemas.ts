@@ -5,7 +5,8 @@
 import type { SqlGrammar } from "../../engines/engine.ts"
 import type { Column, Schema, SchemaObject, Statement, Table } from "../../model.ts"
 import { parseStatements } from "../../rules/_parse.ts"
-import type { UpStatement } from "../../rules/rule.ts"
+import type { BuiltinRule, UpStatement } from "../../rules/rule.ts"
+import { diffSchemas } from "../../model/diff.ts"
 
 export function column(name: string, type: string, extra: Partial<Column> = {}): Column {
   return { name, type, notNull: false, ...extra }
@@ -76,3 +77,7 @@ export function split(sql: string): Statement[] {
 
 export const up = (sql: string, grammar: SqlGrammar | undefined): Promise<UpStatement[]> =>
   parseStatements(split(sql), grammar)
+
+/** What the validate step hands a rule: both schemas, the change list between them, and UP. */
+export const judge = (rule: BuiltinRule, before: Schema, after: Schema, up: ReadonlyArray<UpStatement>) =>
+  rule.check({ before, after, changes: diffSchemas(before, after), up })

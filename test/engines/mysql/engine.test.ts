@@ -10,7 +10,7 @@ import { readdirSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { Effect, Exit, Fiber, ManagedRuntime } from "effect"
 import mysql from "mysql2/promise"
-import { compareSchemas } from "../../../model/compare.ts"
+import { diffSchemas } from "../../../model/diff.ts"
 import { Engine } from "../../../engines/engine.ts"
 import { chooseBackend, findLocalServer } from "../../../engines/mysql/backends.ts"
 import { layer } from "../../../engines/mysql/engine.ts"
@@ -208,7 +208,7 @@ for (const backend of backends) {
               (await conn.query(sql, params as unknown[]))[0] as Array<Record<string, unknown>>
             const reached = normalizeCatalog(await readCatalog(query, flavor), flavor)
             await conn.end()
-            expect(compareSchemas(result.target, reached)).toEqual([])
+            expect(diffSchemas(result.target, reached)).toEqual([])
           } finally {
             await admin.query(`DROP DATABASE ${name}`)
             await admin.end()
