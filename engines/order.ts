@@ -124,7 +124,8 @@ export function orderSteps(input: ReadonlyArray<PlanStep>): PlanStep[] {
       let best: number | undefined
       for (const i of candidates) {
         const s = steps[i] as PlanStep
-        if (best === undefined || s.phase < (steps[best] as PlanStep).phase) best = i
+        const b = best === undefined ? undefined : (steps[best] as PlanStep)
+        if (b === undefined || s.phase < b.phase || (s.phase === b.phase && i < (best as number))) best = i
       }
       return best
     }
