@@ -45,7 +45,8 @@ export const creationOf = (step: PlanStep): PlanStep => ({ ...step, removes: [],
 
 /** Builds steps that drop or create objects of one schema that the change list leaves alone. */
 export class ObjectSteps {
-  private readonly refs: SchemaRefs
+  /** The references of the schema's tables and objects, for steps a planner shapes itself. */
+  readonly refs: SchemaRefs
 
   constructor(schema: Schema, key: NameKey) {
     this.refs = new SchemaRefs(schema, key)

@@ -6,7 +6,7 @@
  */
 import type { Change, Column, Schema, Table } from "../model.ts"
 import { changeTable } from "../model/changes.ts"
-import { nameKey } from "../model/names.ts"
+import { type NameKey, nameKey } from "../model/names.ts"
 
 type Of<K extends Change["kind"]> = Extract<Change, { kind: K }>
 
@@ -71,4 +71,32 @@ export function groupByTable(changes: ReadonlyArray<Change>, from: Schema, to: S
       },
     ]
   })
+}
+
+/**
+ * The table before its changes with the table and column renames of its group already made: what a
+ * planner alters after it has written the renames.
+ */
+export function renamedBefore(group: TableChanges, key: NameKey): Table {
+  const names = new Map(group.renamedColumns.map((r) => [key(r.before.name), r.after.name]))
+  const rename = (n: string) => names.get(key(n)) ?? n
+  const { before } = group
+  return {
+    ...before,
+    name: group.after.name,
+    columns: before.columns.map((c) => ({ ...c, name: rename(c.name) })),
+    primaryKey: before.primaryKey && { ...before.primaryKey, columns: before.primaryKey.columns.map(rename) },
+    uniques: before.uniques.map((u) => ({ ...u, columns: u.columns.map(rename) })),
+    foreignKeys: before.foreignKeys.map((fk) => ({ ...fk, columns: fk.columns.map(rename) })),
+  }
+}
+
+/** Columns whose definition changes, before (under its new name) and after: alters and renames that also alter. */
+export function changedColumns(group: TableChanges): Array<{ before: Column; after: Column }> {
+  return [
+    ...group.altered.map((c) => ({ before: { ...c.before, name: c.after.name }, after: c.after })),
+    ...group.renamedColumns
+      .filter((r) => r.aspects.length > 0)
+      .map((r) => ({ before: { ...r.before, name: r.after.name }, after: r.after })),
+  ]
 }

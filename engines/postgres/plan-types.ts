@@ -54,7 +54,8 @@ export function alterEnum(before: SchemaObject, after: SchemaObject, from: Schem
   const tempBare = makeObjectName(name, undefined, "aim_new")
   const temp = schema === "public" ? tempBare : `${schema}.${tempBare}`
   const out = [`CREATE TYPE ${quoteName(temp)} AS ENUM (${labels.map(quoteLiteral).join(", ")})`]
-  const users = columnsOfType(from, before.name)
+  // Tables that go are dropped before the type changes, since they use it (engines/order.ts).
+  const users = columnsOfType(from, before.name).filter((u) => to.tables.some((t) => t.name === u.table))
   for (const { table, column, array } of users) {
     const qt = quoteName(table)
     const qc = quoteIdent(column.name)

@@ -14,7 +14,7 @@ import type { Change, Column, Schema, SchemaObject, Table } from "../../model.ts
 import type { PlannedSteps } from "../engine.ts"
 import { orderSteps, type PlanStep } from "../order.ts"
 import { creationOf, dependents, objectSteps, removalOf, stepFor } from "../plan-steps.ts"
-import { groupByTable, type TableChanges } from "../table-changes.ts"
+import { changedColumns, groupByTable, renamedBefore, type TableChanges } from "../table-changes.ts"
 import { quoteName, significant, tokenize, unquote } from "./lexer.ts"
 
 /** SQLite matches names case-insensitively (ASCII only); every lookup here keys by this. */
@@ -191,30 +191,10 @@ const dropObject = (o: SchemaObject) => {
 
 type Of<K extends Change["kind"]> = Extract<Change, { kind: K }>
 
-/** The table before its changes, with the renames of the change list already made. */
-function renamedBefore(group: TableChanges): Table {
-  const names = new Map(group.renamedColumns.map((r) => [lower(r.before.name), r.after.name]))
-  const rename = (n: string) => names.get(lower(n)) ?? n
-  const { before } = group
-  return {
-    ...before,
-    name: group.after.name,
-    columns: before.columns.map((c) => ({ ...c, name: rename(c.name) })),
-    primaryKey: before.primaryKey && { ...before.primaryKey, columns: before.primaryKey.columns.map(rename) },
-    uniques: before.uniques.map((u) => ({ ...u, columns: u.columns.map(rename) })),
-    foreignKeys: before.foreignKeys.map((fk) => ({ ...fk, columns: fk.columns.map(rename) })),
-  }
-}
-
 /** What one table's changes come to: an ALTER TABLE or a rebuild, after its renames. */
 function tablePlan(group: TableChanges, from: Schema, to: Schema) {
-  const before = renamedBefore(group)
-  const changed = [
-    ...group.altered.map((c) => ({ before: { ...c.before, name: c.after.name }, after: c.after })),
-    ...group.renamedColumns
-      .filter((r) => r.aspects.length > 0)
-      .map((r) => ({ before: { ...r.before, name: r.after.name }, after: r.after })),
-  ]
+  const before = renamedBefore(group, lower)
+  const changed = changedColumns(group)
   const change: AlterTable = {
     before,
     after: group.after,
