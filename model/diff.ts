@@ -108,18 +108,62 @@ function constraintAspects(a: TableConstraint, b: TableConstraint, key: NameKey)
 }
 
 /** Items of two lists paired by identity, in order; duplicates pair up one by one. */
-function pairUp<T>(before: ReadonlyArray<T>, after: ReadonlyArray<T>, id: (item: T) => string) {
-  const waiting = new Map<string, T[]>()
-  for (const item of before) waiting.set(id(item), [...(waiting.get(id(item)) ?? []), item])
-  const pairs: Array<{ before: T; after: T }> = []
-  const added: T[] = []
+function pairUp<B, A>(
+  before: ReadonlyArray<B>,
+  after: ReadonlyArray<A>,
+  idBefore: (item: B) => string,
+  idAfter: (item: A) => string,
+) {
+  const waiting = new Map<string, B[]>()
+  for (const item of before) waiting.set(idBefore(item), [...(waiting.get(idBefore(item)) ?? []), item])
+  const pairs: Array<{ before: B; after: A }> = []
+  const added: A[] = []
   for (const item of after) {
-    const twin = waiting.get(id(item))?.shift()
+    const twin = waiting.get(idAfter(item))?.shift()
     if (twin === undefined) added.push(item)
     else pairs.push({ before: twin, after: item })
   }
   const removed = before.filter((item) => !pairs.some((p) => p.before === item))
   return { pairs, added, removed }
+}
+
+/** Where the declared renames take a table's name, and each table's column names. */
+interface Renames {
+  readonly table: (name: string) => string
+  /** A column of the table named `table` before, under its new name. */
+  readonly column: (table: string, column: string) => string
+}
+
+const noRenames: Renames = { table: (n) => n, column: (_, c) => c }
+
+/**
+ * A constraint of a table as it reads once the declared renames are made: its columns, and for a
+ * foreign key the table and columns it references, under their new names. A constraint kept whole
+ * as text is left as it is.
+ */
+function renamedConstraint(table: string, c: TableConstraint, renames: Renames): TableConstraint {
+  const cols = (t: string, list: ReadonlyArray<string>) => list.map((n) => renames.column(t, n))
+  if ("clause" in c) return c
+  switch (c.type) {
+    case "primary-key":
+      return { ...c, primaryKey: { ...c.primaryKey, columns: cols(table, c.primaryKey.columns) } }
+    case "unique":
+      return { ...c, unique: { ...c.unique, columns: cols(table, c.unique.columns) } }
+    case "check":
+      return c
+    case "foreign-key": {
+      const fk = c.foreignKey
+      return {
+        ...c,
+        foreignKey: {
+          ...fk,
+          columns: cols(table, fk.columns),
+          table: renames.table(fk.table),
+          referencedColumns: cols(fk.table, fk.referencedColumns),
+        },
+      }
+    }
+  }
 }
 
 /** The relative order of the columns both versions have: where each stands among them. */
@@ -129,6 +173,20 @@ function commonRanks(columns: ReadonlyArray<Column>, shared: ReadonlySet<string>
   return ranks
 }
 
+/** Column renames the hints ask for on this table that its two versions bear out: old key -> new key. */
+function columnRenames(before: Table, after: Table, key: NameKey, hints: RenameHints | undefined) {
+  const renamed = new Map<string, string>()
+  for (const h of hints?.columns ?? []) {
+    if (key(h.table) !== key(after.name)) continue
+    const from = before.columns.find((c) => key(c.name) === key(h.from))
+    const to = after.columns.find((c) => key(c.name) === key(h.to))
+    const fromStays = after.columns.some((c) => key(c.name) === key(h.from))
+    const toExisted = before.columns.some((c) => key(c.name) === key(h.to))
+    if (from && to && !fromStays && !toExisted) renamed.set(key(h.from), key(h.to))
+  }
+  return renamed
+}
+
 function diffColumns(
   before: Table,
   after: Table,
@@ -136,15 +194,7 @@ function diffColumns(
   hints: RenameHints | undefined,
 ): BareChange[] {
   const table = after.name
-  const renamed = new Map<string, string>()
-  for (const h of hints?.columns ?? []) {
-    if (key(h.table) !== key(table)) continue
-    const from = before.columns.find((c) => key(c.name) === key(h.from))
-    const to = after.columns.find((c) => key(c.name) === key(h.to))
-    const fromStays = after.columns.some((c) => key(c.name) === key(h.from))
-    const toExisted = before.columns.some((c) => key(c.name) === key(h.to))
-    if (from && to && !fromStays && !toExisted) renamed.set(key(h.from), key(h.to))
-  }
+  const renamed = columnRenames(before, after, key, hints)
   const target = (c: Column) => renamed.get(key(c.name)) ?? key(c.name)
   const afterByKey = new Map(after.columns.map((c) => [key(c.name), c]))
   const beforeTargets = new Set(before.columns.map(target))
@@ -175,24 +225,36 @@ function diffColumns(
   return changes
 }
 
-function diffConstraints(before: Table, after: Table, key: NameKey): BareChange[] {
+function diffConstraints(before: Table, after: Table, key: NameKey, renames: Renames): BareChange[] {
   const table = after.name
-  const { pairs, added, removed } = pairUp(constraintsOf(before), constraintsOf(after), (c) =>
-    identityOf(c, key),
+  // Compared as they read after the renames; reported as they are, so a drop names the real thing.
+  const old = constraintsOf(before).map((c) => ({ c, as: renamedConstraint(before.name, c, renames) }))
+  const { pairs, added, removed } = pairUp(
+    old,
+    constraintsOf(after),
+    (o) => identityOf(o.as, key),
+    (c) => identityOf(c, key),
   )
   const changes: BareChange[] = removed.map(
-    (constraint) => ({ kind: "drop-constraint", table, constraint }) as const,
+    (o) => ({ kind: "drop-constraint", table, constraint: o.c }) as const,
   )
   for (const p of pairs) {
-    const aspects = constraintAspects(p.before, p.after, key)
-    if (aspects.length > 0) changes.push({ kind: "alter-constraint", table, ...p, aspects })
+    const aspects = constraintAspects(p.before.as, p.after, key)
+    if (aspects.length > 0)
+      changes.push({ kind: "alter-constraint", table, before: p.before.c, after: p.after, aspects })
   }
   for (const constraint of added) changes.push({ kind: "add-constraint", table, constraint })
   return changes
 }
 
-function diffTable(before: Table, after: Table, key: NameKey, hints: RenameHints | undefined): BareChange[] {
-  const changes = [...diffColumns(before, after, key, hints), ...diffConstraints(before, after, key)]
+function diffTable(
+  before: Table,
+  after: Table,
+  key: NameKey,
+  hints: RenameHints | undefined,
+  renames: Renames,
+): BareChange[] {
+  const changes = [...diffColumns(before, after, key, hints), ...diffConstraints(before, after, key, renames)]
   const was = plainOptions(before)
   const now = plainOptions(after)
   const removedOptions = was.filter((o) => !now.includes(o))
@@ -225,6 +287,19 @@ export function diffSchemas(from: Schema, to: Schema, renames?: RenameHints): Ch
   const movedTo = new Map([...tableMoves].map(([a, b]) => [b, a]))
   const fromTables = new Map(from.tables.map((t) => [key(t.name), t]))
   const toTables = new Map(to.tables.map((t) => [key(t.name), t]))
+  // The declared renames, as the constraints of every table compare under them.
+  const columnMoves = new Map<string, Map<string, string>>()
+  for (const table of from.tables) {
+    const now = toTables.get(tableMoves.get(key(table.name)) ?? key(table.name))
+    if (now) columnMoves.set(key(table.name), columnRenames(table, now, key, renames))
+  }
+  const renamer: Renames =
+    tableMoves.size === 0 && [...columnMoves.values()].every((m) => m.size === 0)
+      ? noRenames
+      : {
+          table: (name) => tableMoves.get(key(name)) ?? name,
+          column: (table, column) => columnMoves.get(key(table))?.get(key(column)) ?? column,
+        }
   const changes: BareChange[] = []
   for (const table of from.tables) {
     const k = key(table.name)
@@ -239,7 +314,7 @@ export function diffSchemas(from: Schema, to: Schema, renames?: RenameHints): Ch
       continue
     }
     if (oldKey !== undefined) changes.push({ kind: "rename-table", before: old, after: table })
-    changes.push(...diffTable(old, table, key, renames))
+    changes.push(...diffTable(old, table, key, renames, renamer))
   }
   const objectId = (o: SchemaObject) => `${o.kind}:${key(o.name)}`
   const fromObjects = new Map(from.objects.map((o) => [objectId(o), o]))

@@ -264,6 +264,19 @@ export function planMysql(
     if (table.primaryKey && covers(table.primaryKey.columns, fk.columns)) return false
     return indexDrops.some((d) => d.index.table === table.name && covers(indexColumns(d.index), fk.columns))
   }
+  // The parent's side: the key a foreign key references needs an index there too.
+  const parentIndexGoes = (fk: ForeignKey) => {
+    const parent = from.tables.find((t) => t.name === fk.table)
+    if (!parent) return false
+    const staying = from.objects.filter(
+      (o) => o.kind === "index" && o.table === parent.name && !goingIndexes.has(o.name),
+    )
+    if (staying.some((o) => covers(indexColumns(o), fk.referencedColumns))) return false
+    if (parent.primaryKey && covers(parent.primaryKey.columns, fk.referencedColumns)) return false
+    return indexDrops.some(
+      (d) => d.index.table === parent.name && covers(indexColumns(d.index), fk.referencedColumns),
+    )
+  }
   for (const { change, index } of indexDrops)
     steps.push(
       removalOf(
@@ -298,7 +311,8 @@ export function planMysql(
         touches(before.name, fk.columns) ||
         touches(fk.table, fk.referencedColumns) ||
         droppedNames.has(fk.table) ||
-        servedOnlyByGoingIndex(before, fk)
+        servedOnlyByGoingIndex(before, fk) ||
+        parentIndexGoes(fk)
       if (!change && !through) {
         if (fkName) taken.add(fkName)
         continue

@@ -332,6 +332,36 @@ export function constraintSql(table: Table, c: TableConstraint): { name: string;
 }
 
 /**
+ * The name PostgreSQL would give constraint `c` of `table` (unnamed in the model: its default) once
+ * the table is called `newTable` and its columns renamed by `rename`; undefined for a named one.
+ */
+export function defaultNameAfterRename(
+  table: Table,
+  c: TableConstraint,
+  newTable: string,
+  rename: (column: string) => string,
+): string | undefined {
+  if (c.name !== undefined || "clause" in c) return undefined
+  const b = bare(newTable)
+  switch (c.type) {
+    case "primary-key":
+      return defaultNames.primaryKey(b)
+    case "unique":
+      return defaultNames.unique(b, c.unique.columns.map(rename))
+    case "foreign-key":
+      return defaultNames.foreignKey(b, c.foreignKey.columns.map(rename))
+    case "check":
+      return defaultNames.check(
+        b,
+        mentionedNames(
+          c.check.expression,
+          table.columns.map((x) => x.name),
+        ).map(rename),
+      )
+  }
+}
+
+/**
  * The statements that turn constraint `before` of `table` into `after` where ALTER TABLE can do it
  * in place (https://www.postgresql.org/docs/current/sql-altertable.html): VALIDATE CONSTRAINT for
  * one that becomes valid, ALTER CONSTRAINT for a foreign key's deferral. Undefined when it must be

@@ -13,6 +13,7 @@
 import type { Change, ForeignKey, ObjectRef, Schema, SchemaObject, Table } from "../../model.ts"
 import type { PlannedSteps } from "../engine.ts"
 import type { PlanStep } from "../order.ts"
+import { constraintsOf } from "../../model/refs.ts"
 import { creationOf, dependents, objectSteps, removalOf, stepFor } from "../plan-steps.ts"
 import { changedColumns, groupByTable, renamedBefore, type TableChanges } from "../table-changes.ts"
 import { quoteIdent, quoteName, splitName } from "./names.ts"
@@ -21,6 +22,7 @@ import {
   alterTable,
   constraintSql,
   createTable,
+  defaultNameAfterRename,
   foreignKeyName,
   inheritanceDepth,
   type TableContext,
@@ -540,6 +542,24 @@ function alterSteps(
       (r) => `${alterTarget} RENAME COLUMN ${quoteIdent(r.before.name)} TO ${quoteIdent(r.after.name)}`,
     ),
   ]
+  // A constraint with PostgreSQL's default name keeps its old name through a rename; it gets the
+  // name the renamed table would give it (the model leaves default names out on both sides).
+  if (renames.length > 0) {
+    const columnNames = new Map(group.renamedColumns.map((r) => [key(r.before.name), r.after.name]))
+    const rename = (c: string) => columnNames.get(key(c)) ?? c
+    const gone = new Set(
+      group.constraints.flatMap((c) =>
+        c.kind === "drop-constraint" ? [c.constraint] : c.kind === "alter-constraint" ? [c.before] : [],
+      ),
+    )
+    for (const c of constraintsOf(group.before)) {
+      if ([...gone].some((g) => JSON.stringify(g) === JSON.stringify(c))) continue
+      const now = defaultNameAfterRename(group.before, c, after.name, rename)
+      const was = constraintSql(group.before, c).name
+      if (now !== undefined && now !== was)
+        renames.push(`${alterTarget} RENAME CONSTRAINT ${quoteIdent(was)} TO ${quoteIdent(now)}`)
+    }
+  }
   const columns = alterTable(
     {
       before,
