@@ -3,13 +3,16 @@
  * decide how a script must be written for their runner (goose wraps a statement that holds a `;` in
  * StatementBegin/StatementEnd), and whether a script can run inside a transaction at all.
  *
- * It understands: `--` and nested `/* *\/` comments, '...' strings ('' doubles a quote, E'...'
- * takes backslash escapes), "..." and `...` identifiers, dollar quotes ($$...$$, $tag$...$tag$), and
- * BEGIN ... END bodies of CREATE TRIGGER / FUNCTION / PROCEDURE / EVENT (SQLite and MySQL triggers,
- * PostgreSQL BEGIN ATOMIC), where CASE ... END nests and END IF / END LOOP close nothing. An
+ * Its tokens come from sql/lexer.ts in a dialect that reads every engine's common quoting: `--` and
+ * nested `/* *\/` comments, '...' strings ('' doubles a quote, E'...' takes backslash escapes), "..."
+ * and `...` identifiers, dollar quotes ($$...$$, $tag$...$tag$). It also knows the BEGIN ... END
+ * bodies of CREATE TRIGGER / FUNCTION / PROCEDURE / EVENT (SQLite and MySQL triggers, PostgreSQL
+ * BEGIN ATOMIC), where CASE ... END nests and END IF / END LOOP close nothing. An
  * unterminated string or comment runs to the end of the text; the engine's own splitter reports it.
  * MySQL's backslash escapes in plain '...' strings are not understood.
  */
+
+import { anyDialect, tokenize as lex } from "../sql/lexer.ts"
 
 type TokenKind = "word" | "string" | "comment" | "semicolon" | "other"
 
@@ -35,109 +38,25 @@ export interface SqlStatement {
   readonly words: ReadonlyArray<string>
 }
 
-const identStart = /[A-Za-z_\u0080-\uffff]/
-const identPart = /[A-Za-z0-9_$\u0080-\uffff]/
-const dollarTag = /\$(?:[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/y
-
-function scanQuoted(sql: string, from: number, quote: string, backslash: boolean): number {
-  let j = from + 1
-  while (j < sql.length) {
-    const ch = sql[j]
-    if (backslash && ch === "\\") {
-      j += 2
-      continue
-    }
-    if (ch === quote) {
-      if (sql[j + 1] === quote) {
-        j += 2
-        continue
-      }
-      return j + 1
-    }
-    j++
-  }
-  return sql.length
-}
-
+/** The script's tokens as the formats need them (sql/lexer.ts, read in no engine's dialect in particular). */
 function tokenize(sql: string): Token[] {
-  const tokens: Token[] = []
-  const n = sql.length
-  let i = 0
-  while (i < n) {
-    const c = sql[i] as string
-    if (c === " " || c === "\t" || c === "\n" || c === "\r" || c === "\f" || c === "\v") {
-      i++
-      continue
+  return lex(sql, anyDialect).flatMap((t): Token[] => {
+    const at = { start: t.start, end: t.start + t.text.length }
+    switch (t.kind) {
+      case "space":
+        return []
+      case "word":
+      case "comment":
+        return [{ kind: t.kind, ...at }]
+      case "string":
+      case "quoted":
+      case "dollar":
+      case "blob":
+        return [{ kind: "string", ...at }]
+      default:
+        return [{ kind: t.text === ";" ? "semicolon" : "other", ...at }]
     }
-    if (c === "-" && sql[i + 1] === "-") {
-      const eol = sql.indexOf("\n", i)
-      const end = eol === -1 ? n : eol
-      tokens.push({ kind: "comment", start: i, end })
-      i = end
-      continue
-    }
-    if (c === "/" && sql[i + 1] === "*") {
-      let depth = 1
-      let j = i + 2
-      while (j < n && depth > 0) {
-        if (sql[j] === "/" && sql[j + 1] === "*") {
-          depth++
-          j += 2
-        } else if (sql[j] === "*" && sql[j + 1] === "/") {
-          depth--
-          j += 2
-        } else j++
-      }
-      tokens.push({ kind: "comment", start: i, end: j })
-      i = j
-      continue
-    }
-    if (c === "'") {
-      const end = scanQuoted(sql, i, "'", false)
-      tokens.push({ kind: "string", start: i, end })
-      i = end
-      continue
-    }
-    if (c === '"' || c === "`") {
-      const end = scanQuoted(sql, i, c, false)
-      tokens.push({ kind: "string", start: i, end })
-      i = end
-      continue
-    }
-    if (c === "$") {
-      dollarTag.lastIndex = i
-      const match = dollarTag.exec(sql)
-      if (match) {
-        const tag = match[0]
-        const close = sql.indexOf(tag, i + tag.length)
-        const end = close === -1 ? n : close + tag.length
-        tokens.push({ kind: "string", start: i, end })
-        i = end
-        continue
-      }
-    }
-    if (identStart.test(c)) {
-      let j = i + 1
-      while (j < n && identPart.test(sql[j] as string)) j++
-      if (j === i + 1 && (c === "E" || c === "e") && sql[j] === "'") {
-        const end = scanQuoted(sql, j, "'", true)
-        tokens.push({ kind: "string", start: i, end })
-        i = end
-        continue
-      }
-      tokens.push({ kind: "word", start: i, end: j })
-      i = j
-      continue
-    }
-    if (c === ";") {
-      tokens.push({ kind: "semicolon", start: i, end: i + 1 })
-      i++
-      continue
-    }
-    tokens.push({ kind: "other", start: i, end: i + 1 })
-    i++
-  }
-  return tokens
+  })
 }
 
 const routineKinds = new Set(["TRIGGER", "FUNCTION", "PROCEDURE", "EVENT"])

@@ -1,10 +1,13 @@
 /**
- * _sql: a dialect-tolerant tokenizer for the rules. It knows the quoting of SQLite, PostgreSQL and
- * MySQL (single-quoted strings with E'' escapes, double quotes, backticks, brackets, dollar quotes)
- * and both comment styles, so a keyword inside a string or comment is never taken for one. The rules
- * use it to find the statement behind a finding and to read fixed DDL shapes (RENAME ... TO ...);
+ * _sql: the tokens the rules read, from sql/lexer.ts in a tolerant dialect that knows the quoting of
+ * SQLite, PostgreSQL and MySQL (single-quoted strings with E'' and backslash escapes, double quotes,
+ * backticks, brackets, dollar quotes, both comment styles, MySQL's `#` at a statement's start), so a
+ * keyword inside a string or comment is never taken for one. Each token carries its value (words in
+ * upper case, names unquoted, strings without their quotes) and its parenthesis depth. The rules use
+ * them to find the statement behind a finding and to read fixed DDL shapes (RENAME ... TO ...);
  * deciding whether DML is filtered is the parsers' job (_parse.ts), with this as the fallback.
  */
+import { dialect, tokenize as lex, unquote } from "../sql/lexer.ts"
 
 export interface Token {
   readonly kind: "word" | "quoted" | "string" | "number" | "punct"
@@ -16,74 +19,57 @@ export interface Token {
   readonly depth: number
 }
 
-const isWordStart = (c: string) => /[A-Za-z_\u0080-\uffff]/.test(c)
-const isWordPart = (c: string) => /[A-Za-z0-9_$\u0080-\uffff]/.test(c)
+/** Any engine's quoting, read tolerantly: an unterminated quote ends the input. */
+const rulesDialect = dialect({
+  nameQuotes: '"`[',
+  backslashes: "always",
+  stringPrefixes: "EeNn",
+  dollarQuotes: true,
+  openCommentEnds: true,
+  hashComments: "first",
+  tolerant: true,
+})
+
+/** A string literal's content: quotes and a prefix removed, doubled quotes folded (dollar bodies as written). */
+function stringValue(text: string): string {
+  if (text.startsWith("$")) {
+    const tag = /^\$[^$]*\$/.exec(text)?.[0] ?? "$$"
+    return text.endsWith(tag) && text.length >= 2 * tag.length
+      ? text.slice(tag.length, -tag.length)
+      : text.slice(tag.length)
+  }
+  const open = text.indexOf("'")
+  const body = text.slice(open + 1, text.length > open + 1 && text.endsWith("'") ? -1 : undefined)
+  return body.replaceAll("''", "'")
+}
 
 /** Tokens of one statement; comments and white space are dropped, an unterminated quote ends the input. */
 export function tokenize(sql: string): Token[] {
   const tokens: Token[] = []
   let depth = 0
-  let i = 0
-  const push = (kind: Token["kind"], text: string, value: string) => tokens.push({ kind, text, value, depth })
-  const closeAt = (quote: string, from: number) => {
-    // A doubled quote is an escaped quote; backslash escapes count only in E'' and MySQL strings,
-    // where skipping the escaped character can only keep a quote from ending the string early.
-    let j = from
-    while (j < sql.length) {
-      const c = sql[j] as string
-      if (c === "\\" && quote !== "]" && quote !== '"' && quote !== "`") j += 2
-      else if (c === quote && sql[j + 1] === quote && quote !== "]") j += 2
-      else if (c === quote) return j + 1
-      else j++
-    }
-    return sql.length
-  }
-  while (i < sql.length) {
-    const c = sql[i] as string
-    if (/\s/.test(c)) i++
-    else if (c === "-" && sql[i + 1] === "-") {
-      const end = sql.indexOf("\n", i)
-      i = end === -1 ? sql.length : end + 1
-    } else if (c === "#" && /^#(?!>)/.test(sql.slice(i, i + 2)) && tokens.length === 0) {
-      // MySQL's `#` comment only at a statement's start: elsewhere PostgreSQL uses # as an operator.
-      const end = sql.indexOf("\n", i)
-      i = end === -1 ? sql.length : end + 1
-    } else if (c === "/" && sql[i + 1] === "*") {
-      const end = sql.indexOf("*/", i + 2)
-      i = end === -1 ? sql.length : end + 2
-    } else if (c === "'" || ((c === "E" || c === "e" || c === "N" || c === "n") && sql[i + 1] === "'")) {
-      const start = c === "'" ? i : i + 1
-      const end = closeAt("'", start + 1)
-      push("string", sql.slice(i, end), sql.slice(start + 1, end - 1).replaceAll("''", "'"))
-      i = end
-    } else if (c === '"' || c === "`" || c === "[") {
-      const quote = c === "[" ? "]" : c
-      const end = closeAt(quote, i + 1)
-      const inner = sql.slice(i + 1, end - 1)
-      push("quoted", sql.slice(i, end), c === "[" ? inner : inner.replaceAll(quote + quote, quote))
-      i = end
-    } else if (c === "$" && /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.test(sql.slice(i))) {
-      const tag = (/^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(sql.slice(i)) as RegExpExecArray)[0]
-      const end = sql.indexOf(tag, i + tag.length)
-      const stop = end === -1 ? sql.length : end + tag.length
-      push("string", sql.slice(i, stop), sql.slice(i + tag.length, end === -1 ? sql.length : end))
-      i = stop
-    } else if (/[0-9]/.test(c)) {
-      let j = i
-      while (j < sql.length && /[0-9.eE]/.test(sql[j] as string)) j++
-      push("number", sql.slice(i, j), sql.slice(i, j))
-      i = j
-    } else if (isWordStart(c)) {
-      let j = i
-      while (j < sql.length && isWordPart(sql[j] as string)) j++
-      const text = sql.slice(i, j)
-      push("word", text, text.toUpperCase())
-      i = j
-    } else {
-      if (c === ")") depth = Math.max(0, depth - 1)
-      push("punct", c, c)
-      if (c === "(") depth++
-      i++
+  for (const t of lex(sql, rulesDialect)) {
+    switch (t.kind) {
+      case "space":
+      case "comment":
+        break
+      case "word":
+        tokens.push({ kind: "word", text: t.text, value: t.text.toUpperCase(), depth })
+        break
+      case "quoted":
+        tokens.push({ kind: "quoted", text: t.text, value: unquote(t.text), depth })
+        break
+      case "string":
+      case "dollar":
+      case "blob":
+        tokens.push({ kind: "string", text: t.text, value: stringValue(t.text), depth })
+        break
+      case "number":
+        tokens.push({ kind: "number", text: t.text, value: t.text, depth })
+        break
+      default:
+        if (t.text === ")") depth = Math.max(0, depth - 1)
+        tokens.push({ kind: "punct", text: t.text, value: t.text, depth })
+        if (t.text === "(") depth++
     }
   }
   return tokens
