@@ -3,7 +3,8 @@
  * engine (and, later, which backend of it) runs is decided once, when the CLI builds the layer.
  * Resources: `ephemeral` hands out a throwaway database that lives as long as the caller's scope.
  */
-import { Context, type Effect, Schema as S, type Scope } from "effect"
+import { Context, Effect, Schema as S, type Scope } from "effect"
+import { LexError } from "../sql/lexer.ts"
 import type { Change, Schema, Statement, Table } from "../model.ts"
 import type { PlanStep } from "./order.ts"
 
@@ -30,6 +31,22 @@ export class SqlSyntaxError extends S.TaggedError<SqlSyntaxError>()("SqlSyntaxEr
     return `${this.source}:${this.line}: ${this.reason}`
   }
 }
+
+/**
+ * An engine's `split`, from its splitter: text the splitter cannot read (an unterminated string,
+ * comment or body) is a SqlSyntaxError naming the file and the line where it starts.
+ */
+export const splitWith =
+  (cut: (sql: string, source: string) => ReadonlyArray<Statement>) => (sql: string, source: string) =>
+    Effect.try({
+      try: () => cut(sql, source),
+      catch: (error) =>
+        new SqlSyntaxError({
+          source,
+          line: error instanceof LexError ? error.line : 1,
+          reason: error instanceof Error ? error.message : String(error),
+        }),
+    })
 
 /** The engine itself failed: a server would not start, a catalog query broke. */
 export class EngineFailed extends S.TaggedError<EngineFailed>()("EngineFailed", {

@@ -12,15 +12,8 @@
  * MySQL's backslash escapes in plain '...' strings are not understood.
  */
 
-import { anyDialect, tokenize as lex } from "../sql/lexer.ts"
-
-type TokenKind = "word" | "string" | "comment" | "semicolon" | "other"
-
-interface Token {
-  readonly kind: TokenKind
-  readonly start: number
-  readonly end: number
-}
+import { anyDialect, keyword, significant, type Token, tokenize as lex } from "../sql/lexer.ts"
+import { type BodyTracker, cutStatements } from "../sql/split.ts"
 
 /** One statement of a script, with its place in that script. */
 export interface SqlStatement {
@@ -38,119 +31,58 @@ export interface SqlStatement {
   readonly words: ReadonlyArray<string>
 }
 
-/** The script's tokens as the formats need them (sql/lexer.ts, read in no engine's dialect in particular). */
-function tokenize(sql: string): Token[] {
-  return lex(sql, anyDialect).flatMap((t): Token[] => {
-    const at = { start: t.start, end: t.start + t.text.length }
-    switch (t.kind) {
-      case "space":
-        return []
-      case "word":
-      case "comment":
-        return [{ kind: t.kind, ...at }]
-      case "string":
-      case "quoted":
-      case "dollar":
-      case "blob":
-        return [{ kind: "string", ...at }]
-      default:
-        return [{ kind: t.text === ";" ? "semicolon" : "other", ...at }]
-    }
-  })
-}
-
 const routineKinds = new Set(["TRIGGER", "FUNCTION", "PROCEDURE", "EVENT"])
 /** END followed by these closes a block that never opened a level (END IF, END LOOP ...). */
 const endCompanions = new Set(["IF", "LOOP", "WHILE", "REPEAT", "FOR"])
 
-function lineAt(sql: string, offset: number, from: { offset: number; line: number }): number {
-  let line = from.line
-  for (let k = from.offset; k < offset; k++) if (sql.charCodeAt(k) === 10) line++
-  from.offset = offset
-  from.line = line
-  return line
+/** The BEGIN ... END body of CREATE TRIGGER / FUNCTION / PROCEDURE / EVENT, any dialect's. */
+function routineBody(): BodyTracker {
+  let started = false
+  let routine = false
+  let depth = 0
+  return {
+    step: (tokens, i) => {
+      const token = tokens[i] as Token
+      if (!started) {
+        started = true
+        if (keyword(token) === "CREATE")
+          for (let k = i + 1, seen = 0; k < tokens.length && seen < 5; k++) {
+            const w = keyword(tokens[k])
+            if (!w) continue
+            seen++
+            if (routineKinds.has(w)) {
+              routine = true
+              break
+            }
+          }
+      }
+      const w = keyword(token)
+      if (!routine || w === undefined) return undefined
+      if (tokens[i - 1]?.text === ".") return undefined
+      if (w === "BEGIN" || (w === "CASE" && depth > 0)) depth++
+      else if (w === "END" && depth > 0) {
+        const next = keyword(tokens[i + 1]) ?? ""
+        if (endCompanions.has(next)) return 1
+        depth--
+        if (next === "CASE") return 1
+      }
+      return undefined
+    },
+    inBody: () => depth > 0,
+  }
 }
 
 /** Cut `sql` into statements. Empty statements (a lone `;`) are dropped; comments between statements belong to none. */
 export function splitSql(sql: string): SqlStatement[] {
-  const tokens = tokenize(sql).filter((t) => t.kind !== "comment")
-  const word = (t: Token | undefined) =>
-    t && t.kind === "word" ? sql.slice(t.start, t.end).toUpperCase() : ""
-  const statements: SqlStatement[] = []
-  const cursor = { offset: 0, line: 1 }
-  let first = -1
-  let routine = false
-  let depth = 0
-  let inner = false
-  let words: string[] = []
-  const close = (lastIndex: number, terminated: boolean) => {
-    const start = tokens[first] as Token
-    const last = tokens[lastIndex] as Token
-    statements.push({
-      text: sql.slice(start.start, last.end),
-      start: start.start,
-      end: last.end,
-      line: lineAt(sql, start.start, cursor),
-      terminated,
-      innerSemicolon: inner,
-      words,
-    })
-    first = -1
-    routine = false
-    depth = 0
-    inner = false
-    words = []
-  }
-  for (let i = 0; i < tokens.length; i++) {
-    const token = tokens[i] as Token
-    if (token.kind === "semicolon") {
-      if (first === -1) continue
-      if (depth > 0) {
-        inner = true
-        continue
-      }
-      close(i, true)
-      continue
-    }
-    if (first === -1) {
-      first = i
-      if (word(token) === "CREATE") {
-        for (let k = i + 1, seen = 0; k < tokens.length && seen < 5; k++) {
-          const w = word(tokens[k])
-          if (!w) continue
-          seen++
-          if (routineKinds.has(w)) {
-            routine = true
-            break
-          }
-        }
-      }
-    }
-    if (
-      token.kind === "string" &&
-      sql[token.start] === "$" &&
-      sql.slice(token.start, token.end).includes(";")
-    )
-      inner = true
-    if (token.kind !== "word") continue
-    const w = word(token)
-    words.push(w)
-    if (!routine) continue
-    const previous = tokens[i - 1]
-    if (previous && previous.kind === "other" && sql[previous.start] === ".") continue
-    if (w === "BEGIN" || (w === "CASE" && depth > 0)) depth++
-    else if (w === "END" && depth > 0) {
-      const next = word(tokens[i + 1])
-      if (endCompanions.has(next)) {
-        i++
-        continue
-      }
-      depth--
-      if (next === "CASE") i++
-    }
-  }
-  if (first !== -1) close(tokens.length - 1, false)
-  return statements
+  return cutStatements(sql, significant(lex(sql, anyDialect)), routineBody).map((p) => ({
+    text: sql.slice(p.start, p.end),
+    start: p.start,
+    end: p.end,
+    line: p.line,
+    terminated: p.terminated,
+    innerSemicolon: p.innerTerminator,
+    words: p.words,
+  }))
 }
 
 /** True when a statement must run outside a transaction block (PostgreSQL and SQLite rules). */
@@ -198,5 +130,5 @@ export function keepLines(lines: ReadonlyArray<string>, keep: (index: number) =>
 
 /** True when a text holds no SQL: only blanks and comments. */
 export function isBlankSql(sql: string): boolean {
-  return tokenize(sql).every((t) => t.kind === "comment")
+  return significant(lex(sql, anyDialect)).length === 0
 }

@@ -112,7 +112,9 @@ export function survivingColumns(current: Schema, desired: Schema, renames?: Ren
     const target = after.get(tableTo.get(key(table.name)) ?? key(table.name))
     if (!target) return []
     const columnTo = new Map(
-      (renames?.columns ?? []).filter((r) => key(r.table) === key(target.name)).map((r) => [key(r.from), key(r.to)]),
+      (renames?.columns ?? [])
+        .filter((r) => key(r.table) === key(target.name))
+        .map((r) => [key(r.from), key(r.to)]),
     )
     const pairs = table.columns.flatMap((c) => {
       const twin = target.columns.find((t) => key(t.name) === (columnTo.get(key(c.name)) ?? key(c.name)))

@@ -10,7 +10,7 @@ import { Effect, Layer, Scope } from "effect"
 import mysql from "mysql2/promise"
 import type { Config } from "../../config.ts"
 import type { Statement } from "../../model.ts"
-import { type Database, Engine, EngineFailed, SqlSyntaxError, StatementFailed } from "../engine.ts"
+import { type Database, Engine, EngineFailed, StatementFailed, splitWith } from "../engine.ts"
 import {
   type BackendChoice,
   chooseBackend,
@@ -33,7 +33,7 @@ import { planMysql } from "./planner.ts"
 import { renderTable } from "./render.ts"
 import { cell, seedRows } from "./seed.ts"
 import { normalizeCatalog, readCatalog } from "./catalog.ts"
-import { SplitError, splitStatements } from "./split.ts"
+import { splitStatements } from "./split.ts"
 import { quoteName } from "./lexer.ts"
 
 const reason = (error: unknown) => (error instanceof Error ? error.message : String(error))
@@ -371,16 +371,7 @@ export const make = Effect.fnUntraced(function* (id: string, config: Pick<Config
     dialect: flavor.title,
     description: describe(flavor, choice, urlVersion),
     capabilities: { transactionalDdl: false, grammar: flavor.name },
-    split: (sql, source) =>
-      Effect.try({
-        try: () => splitStatements(sql, source),
-        catch: (error) =>
-          new SqlSyntaxError({
-            source,
-            line: error instanceof SplitError ? error.line : 1,
-            reason: reason(error),
-          }),
-      }),
+    split: splitWith(splitStatements),
     ephemeral: server.pipe(Effect.flatMap((address) => openDatabase(flavor, address, takeSpare))),
     plan: (changes, from, to) => Effect.sync(() => planMysql(changes, from, to, flavor)),
     renderTable,

@@ -1,12 +1,13 @@
 /**
  * split: cut a MySQL/MariaDB script into statements with their line numbers, as the `mysql` client
- * does (https://dev.mysql.com/doc/refman/8.0/en/mysql-commands.html, `delimiter`), on the tokens of
- * lexer.ts: quotes, backticks, `--`, `#` and `/* *\/` comments, `/*! ... *\/` executable comments
+ * does (https://dev.mysql.com/doc/refman/8.0/en/mysql-commands.html, `delimiter`), with sql/split.ts
+ * on the tokens of lexer.ts: quotes, backticks, `--`, `#` and `/* *\/` comments, `/*! ... *\/` executable comments
  * kept as text, and `DELIMITER xx` lines that change the terminator. Without DELIMITER, the BEGIN ...
  * END body of CREATE TRIGGER/PROCEDURE/FUNCTION/EVENT keeps its inner `;`
  * (https://dev.mysql.com/doc/refman/8.0/en/stored-programs-defining.html). Pure; holds no resources.
  */
 import type { Statement } from "../../model.ts"
+import { type BodyTracker, cutStatements } from "../../sql/split.ts"
 import { LexError, type Token, tokenize } from "./lexer.ts"
 
 /** A script the client could not cut: an unterminated string or comment, DELIMITER without a terminator. */
@@ -21,21 +22,10 @@ const closedByEnd = ["IF", "CASE", "LOOP", "WHILE", "REPEAT"]
 /** A comment the server runs (`/*! ... *\/`, `/*M! ... *\/`): it is a statement's text, not a comment. */
 const executable = (t: Token) => t.kind === "comment" && /^\/\*(!|M)/.test(t.text)
 
-export function splitStatements(sql: string, source: string): Statement[] {
-  const statements: Statement[] = []
-  let first: Token | undefined
+/** The BEGIN ... END body of a compound statement (trigger, routine, event), with its nested blocks. */
+function compoundBody(): BodyTracker {
   let depth = 0
   let previous: string | undefined
-  const close = (end: number) => {
-    if (first) {
-      const text = sql.slice(first.start, end).trim()
-      if (text !== "") statements.push({ sql: text, line: first.line, source })
-    }
-    first = undefined
-    depth = 0
-    previous = undefined
-  }
-  /** Block depth inside a compound statement's body, from its words. */
   const track = (word: string) => {
     const before = previous
     previous = word
@@ -49,21 +39,27 @@ export function splitStatements(sql: string, source: string): Statement[] {
     else if (["IF", "LOOP", "WHILE", "REPEAT"].includes(word) && before && STATEMENT_START.has(before))
       depth++
   }
-  for (const t of tokenize(sql)) {
-    if (t.kind === "space" || t.kind === "command" || (t.kind === "comment" && !executable(t))) continue
-    if (t.kind === "delimiter") {
-      const inBody =
-        t.text === ";" && depth > 0 && first !== undefined && COMPOUND.test(sql.slice(first.start, t.start))
-      if (!inBody) close(t.start)
-      else previous = ";"
-      continue
-    }
-    first ??= t
-    if (t.kind === "word" || t.kind === "number") track(t.text.toUpperCase())
-    else previous = t.kind === "punct" ? t.text : "'"
+  return {
+    step: (tokens, i) => {
+      const t = tokens[i] as Token
+      if (t.kind === "word" || t.kind === "number") track(t.text.toUpperCase())
+      else previous = t.kind === "punct" ? t.text : "'"
+      return undefined
+    },
+    inBody: (text) => {
+      const inside = depth > 0 && COMPOUND.test(text)
+      if (inside) previous = ";"
+      return inside
+    },
   }
-  close(sql.length)
-  return statements
+}
+
+export function splitStatements(sql: string, source: string): Statement[] {
+  // Executable comments run on the server: they are statement text, not comments.
+  const tokens = tokenize(sql).filter(
+    (t) => t.kind !== "space" && t.kind !== "command" && (t.kind !== "comment" || executable(t)),
+  )
+  return cutStatements(sql, tokens, compoundBody).map((p) => ({ sql: p.text, line: p.line, source }))
 }
 
 /**

@@ -9,16 +9,16 @@
  */
 import { Effect, Layer } from "effect"
 import { type Config, ConfigError } from "../../config.ts"
-import { type Database, Engine, type EngineFailed, PlanFailed, SqlSyntaxError } from "../engine.ts"
+import { type Database, Engine, type EngineFailed, PlanFailed, splitWith } from "../engine.ts"
 import { acquireBackend } from "./backends/auto.ts"
-import { errorText, majorOf } from "./backends/backend.ts"
+import { majorOf } from "./backends/backend.ts"
 import { PgliteAssets } from "./backends/embedded.ts"
 import { sessionDatabase } from "./database.ts"
 import { askedMajor } from "./engine-id.ts"
 import { planPostgres } from "./planner.ts"
 import { renderTable } from "./render.ts"
 import type { PgSession } from "./session.ts"
-import { PgLexError, splitStatements } from "./split.ts"
+import { splitStatements } from "./split.ts"
 
 /**
  * The engine's Database over `session`, able to keep itself as an image when the backend can copy
@@ -73,16 +73,7 @@ export const layer = (id: string, config: Config): Layer.Layer<Engine, EngineFai
         // backend was chosen: neither changes what a history builds.
         snapshotIdentity: `PostgreSQL ${backend.serverVersion} (${backend.name})`,
         capabilities: { transactionalDdl: true, grammar: "postgresql" },
-        split: (sql, source) =>
-          Effect.try({
-            try: () => splitStatements(sql, source),
-            catch: (error) =>
-              new SqlSyntaxError({
-                source,
-                line: error instanceof PgLexError ? error.line : 1,
-                reason: errorText(error),
-              }),
-          }),
+        split: splitWith(splitStatements),
         ephemeral: backend.ephemeral.pipe(Effect.map((session) => databaseOf(id, session))),
         plan: (changes, from, to) =>
           Effect.suspend(() => {

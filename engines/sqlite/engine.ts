@@ -15,10 +15,10 @@ import {
   type DatabaseImage,
   Engine,
   EngineFailed,
-  SqlSyntaxError,
   StatementFailed,
+  splitWith,
 } from "../engine.ts"
-import { LexError, quoteName } from "./lexer.ts"
+import { quoteName } from "./lexer.ts"
 import { planSqlite } from "./planner.ts"
 import { renderTable } from "./render.ts"
 import { seedRows } from "./seed.ts"
@@ -259,16 +259,7 @@ export const make = Effect.sync(() =>
     dialect: "SQLite",
     description: `SQLite ${sqliteVersion()} (in-process bun:sqlite, in-memory throwaway databases)`,
     capabilities: { transactionalDdl: true, grammar: "sqlite" },
-    split: (sql, source) =>
-      Effect.try({
-        try: () => splitStatements(sql, source),
-        catch: (error) =>
-          new SqlSyntaxError({
-            source,
-            line: error instanceof LexError ? error.line : 1,
-            reason: reason(error),
-          }),
-      }),
+    split: splitWith(splitStatements),
     ephemeral: Effect.acquireRelease(
       Effect.try({ try: () => open(), catch: engineFailed("open a throwaway database") }),
       (handle) => Effect.sync(handle.close),
