@@ -8,7 +8,7 @@
 import type { Column } from "../model.ts"
 import { altersWith, columnFate, locate, renames } from "./_ddl.ts"
 import { sameName } from "./_sql.ts"
-import { classify, familyOf, narrowing } from "./_types.ts"
+import { classify, familyOf, narrowing } from "../model/types.ts"
 import { type BuiltinRule, finding } from "./rule.ts"
 
 export const narrowingTypeChange: BuiltinRule = {

@@ -7,7 +7,7 @@
 import type { Schema, SchemaObject } from "../model.ts"
 import { altersWith, columnFate, locate, mentions, renames } from "./_ddl.ts"
 import { sameName } from "./_sql.ts"
-import { classify, enumLabels, familyOf } from "./_types.ts"
+import { classify, enumLabels, familyOf } from "../model/types.ts"
 import { type BuiltinRule, finding, type UpStatement } from "./rule.ts"
 
 /** Enum types of a schema by name. A type name may be written quoted or schema-qualified. */
