@@ -11,7 +11,7 @@ import type { Parser } from "node-sql-parser"
 import type { SqlGrammar } from "../engines/engine.ts"
 import type { Statement } from "../model.ts"
 import type { DmlFact, UpStatement } from "./rule.ts"
-import { isWord, nameAt, spells, type Token, tokenize } from "./_sql.ts"
+import { isWord, nameAt, spells, type Token, tokenize } from "../sql/words.ts"
 
 type Node = Record<string, unknown>
 const isNode = (v: unknown): v is Node => typeof v === "object" && v !== null

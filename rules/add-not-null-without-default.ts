@@ -7,7 +7,7 @@
  */
 import type { Column } from "../model.ts"
 import { altersWith, columnFate, locate, renames } from "./_ddl.ts"
-import { sameName } from "./_sql.ts"
+import { sameName } from "../sql/words.ts"
 import { type BuiltinRule, finding } from "./rule.ts"
 
 /** The column gets a value on insert without the writer naming it. */

@@ -5,7 +5,7 @@
  * are drop-table's.
  */
 import { altersWith, columnFate, locate, renames } from "./_ddl.ts"
-import { sameName } from "./_sql.ts"
+import { sameName } from "../sql/words.ts"
 import { type BuiltinRule, finding } from "./rule.ts"
 
 export const dropColumn: BuiltinRule = {

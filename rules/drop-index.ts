@@ -5,7 +5,7 @@
  * created again under the same name) are not drops, and a dropped table's indexes are drop-table's.
  */
 import { altersWith, dropsObject, locate, renames } from "./_ddl.ts"
-import { sameName } from "./_sql.ts"
+import { sameName } from "../sql/words.ts"
 import { type BuiltinRule, finding } from "./rule.ts"
 
 export const dropIndex: BuiltinRule = {

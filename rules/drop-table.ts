@@ -4,7 +4,7 @@
  * whose new name exists after is a rename, not a drop.
  */
 import { dropsObject, locate, renames, tableFate } from "./_ddl.ts"
-import { sameName } from "./_sql.ts"
+import { sameName } from "../sql/words.ts"
 import { type BuiltinRule, finding } from "./rule.ts"
 
 export const dropTable: BuiltinRule = {

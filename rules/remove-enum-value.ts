@@ -6,7 +6,7 @@
  */
 import type { Schema, SchemaObject } from "../model.ts"
 import { altersWith, columnFate, locate, mentions, renames } from "./_ddl.ts"
-import { sameName } from "./_sql.ts"
+import { sameName } from "../sql/words.ts"
 import { classify, enumLabels, familyOf } from "../model/types.ts"
 import { type BuiltinRule, finding, type UpStatement } from "./rule.ts"
 

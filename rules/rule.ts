@@ -7,7 +7,7 @@
  * decide what the catalogs cannot see (rows deleted by DML).
  */
 import type { Change, Finding, Schema } from "../model.ts"
-import type { Token } from "./_sql.ts"
+import type { Token } from "../sql/words.ts"
 
 /** A statement that deletes or rewrites rows, as the parser (or the token fallback) read it. */
 export interface DmlFact {

@@ -7,7 +7,7 @@
  * them to find the statement behind a finding and to read fixed DDL shapes (RENAME ... TO ...);
  * deciding whether DML is filtered is the parsers' job (_parse.ts), with this as the fallback.
  */
-import { dialect, tokenize as lex, unquote } from "../sql/lexer.ts"
+import { dialect, tokenize as lex, unquote } from "./lexer.ts"
 
 export interface Token {
   readonly kind: "word" | "quoted" | "string" | "number" | "punct"
