@@ -9,6 +9,7 @@ import { type Config, ConfigError } from "./config.ts"
 import { changeTable, describeChange, renderChanges } from "./model/changes.ts"
 import { findAmbiguities } from "./model/ambiguity.ts"
 import { type DatabaseImage, Engine } from "./engines/engine.ts"
+import { findEngine } from "./engines/registry.ts"
 import { replaceablePaths, safeName, type FolderFile, type FormatShape } from "./formats/format.ts"
 import { formats } from "./formats/registry.ts"
 import type { Change, Finding, Migration, Schema } from "./model.ts"
@@ -61,7 +62,7 @@ export function formatOf(config: Config) {
   }
   // Bound to the project: some formats' files name the engine, the project or the planner (sqitch).
   const context = {
-    engine: config.engine,
+    sqitchEngine: findEngine(config.engine)?.capabilities(config.engine).sqitchEngine,
     project: basename(config.root),
     env: { ...process.env, ...config.env },
   }
@@ -306,7 +307,7 @@ const produceCandidate = Effect.fnUntraced(function* (
     planned.pipe(Effect.catchTag("PlanFailed", () => Effect.succeed(undefined))),
     (c) => (c ? "built-in planner (draft)" : "the built-in planner cannot write this change"),
   )
-  const ambiguities = findAmbiguities(result.changes)
+  const ambiguities = findAmbiguities(result.changes, (yield* Engine).capabilities.types)
   let rejected: string | undefined
   if (draft && strategy === "auto" && ambiguities.length === 0) {
     const verdict = yield* phase("verify", judge(draft), (v) =>

@@ -4,9 +4,12 @@
  * Resources: `ephemeral` hands out a throwaway database that lives as long as the caller's scope.
  */
 import { Context, Effect, Schema as S, type Scope } from "effect"
+import type { EngineSettings } from "../config.ts"
+import { type TypeRules, standardTypeRules } from "../model/types.ts"
+import type { DmlReader } from "../sql/dml.ts"
 import { LexError } from "../sql/lexer.ts"
 import type { Change, Schema, Statement, Table } from "../model.ts"
-import type { PlanStep } from "./order.ts"
+import type { Planner, PlanStep } from "./order.ts"
 
 /** A statement the database rejected, named by file and line. */
 export class StatementFailed extends S.TaggedError<StatementFailed>()("StatementFailed", {
@@ -68,12 +71,35 @@ export class PlanFailed extends S.TaggedError<PlanFailed>()("PlanFailed", {
   }
 }
 
+/**
+ * What an engine takes from aim.toml: its own `[engines.<name>]` settings (backend, url), and the
+ * file they came from, for messages. Never the whole configuration.
+ */
+export interface EngineOptions {
+  readonly settings?: EngineSettings | undefined
+  readonly source?: string | undefined
+}
+
 /** What an engine's planner returns for one direction: unordered steps, and notes for the user. */
 export interface PlannedSteps {
   readonly steps: ReadonlyArray<PlanStep>
   /** Things the planner wants the user to know (a rebuild, a value carried over). */
   readonly notes: ReadonlyArray<string>
 }
+
+/**
+ * An engine's `plan`, from its planner: a PlanFailed the planner throws (a change it cannot express)
+ * is the Effect's failure; anything else thrown is a defect, a bug to report.
+ */
+export const planWith = (planner: Planner) => (changes: ReadonlyArray<Change>, from: Schema, to: Schema) =>
+  Effect.suspend(() => {
+    try {
+      return Effect.succeed(planner(changes, from, to))
+    } catch (error) {
+      if (error instanceof PlanFailed) return Effect.fail(error)
+      throw error
+    }
+  })
 
 /** Rows read back from a table for the survival check: one canonical string per row, sorted. */
 export type RowImage = ReadonlyArray<string>
@@ -140,18 +166,41 @@ export interface Database {
   readonly keepAsImage?: Effect.Effect<DatabaseImage | undefined, EngineFailed> | undefined
 }
 
+/**
+ * What an engine is, as far as code outside engines/ must know: everything else is behind the
+ * contract's functions. The defaults are here, in one place (`capabilities`); an engine states only
+ * where it differs.
+ */
 export interface Capabilities {
-  /** DDL can be rolled back, so one database can try several candidates. */
-  readonly transactionalDdl: boolean
   /**
-   * The grammar the validation rules parse this engine's statements with. Without one, the rules
-   * fall back to a token-level check that can only err towards flagging.
+   * DDL runs inside a transaction and is rolled back with it (SQLite, PostgreSQL). Where it is not
+   * (MySQL commits around each DDL statement), a migration's statements run without one unless all
+   * of them are DML.
    */
-  readonly grammar?: SqlGrammar | undefined
+  readonly transactionalDdl: boolean
+  /** How the engine's types hold values, for the rules and ambiguity detection (model/types.ts). */
+  readonly types: TypeRules
+  /**
+   * The engine's real parser for the statements that delete or rewrite rows, which the rules look
+   * for; without one they fall back to tokens, which can only err towards flagging.
+   */
+  readonly dml: DmlReader | undefined
+  /** Sqitch's key for the engine (lib/App/Sqitch/Engine/*.pm), written in sqitch.conf and script headers. */
+  readonly sqitchEngine: string | undefined
 }
 
-/** Grammars the validation rules can parse (rules/_parse.ts). */
-export type SqlGrammar = "sqlite" | "postgresql" | "mysql" | "mariadb"
+/** An engine's capabilities: the defaults, with the differences it states. */
+export function capabilities(
+  differences: Partial<Omit<Capabilities, "types">> & { readonly types?: Partial<TypeRules> },
+): Capabilities {
+  return {
+    transactionalDdl: true,
+    dml: undefined,
+    sqitchEngine: undefined,
+    ...differences,
+    types: { ...standardTypeRules, ...differences.types },
+  }
+}
 
 /**
  * The engine contract: what an engine in engines/ provides (id, description, capabilities, split, ephemeral

@@ -9,7 +9,7 @@
  * foreign keys, which are added once every table exists; a table dropped after its foreign keys
  * went); a cycle with nothing to split keeps the planner's order. Pure.
  */
-import type { Change, ChangeRefs, ObjectRef, RenameHints, Schema } from "../model.ts"
+import type { Change, ChangeRefs, ObjectRef, RenameHints, Schema, Table } from "../model.ts"
 import { diffSchemas, invertRenames } from "../model/diff.ts"
 import type { PlannedSteps } from "./engine.ts"
 
@@ -146,6 +146,33 @@ export function orderSteps(input: ReadonlyArray<PlanStep>): PlanStep[] {
     const cycle = onCycles(remaining, after)
     steps = steps.flatMap((s, i) => (cycle.has(i) && s.split ? [...s.split()] : [s]))
   }
+}
+
+/**
+ * Tables with their parents (by foreign key) before them; self-references and cycles keep the input
+ * order. Not for DDL, which the graph above orders: for work that moves rows, where a child's rows
+ * need their parent's (seeding, the rows a SQLite rebuild parks and puts back).
+ */
+export function parentsFirst(
+  tables: ReadonlyArray<Table>,
+  key: (name: string) => string = (n) => n,
+): Table[] {
+  const byName = new Map(tables.map((t) => [key(t.name), t]))
+  const done = new Set<string>()
+  const order: Table[] = []
+  const visit = (t: Table, path: Set<string>) => {
+    const k = key(t.name)
+    if (done.has(k) || path.has(k)) return
+    path.add(k)
+    for (const fk of t.foreignKeys) {
+      const parent = byName.get(key(fk.table))
+      if (parent && parent !== t) visit(parent, path)
+    }
+    done.add(k)
+    order.push(t)
+  }
+  for (const t of tables) visit(t, new Set())
+  return order
 }
 
 /** The statements of ordered steps, one list. */

@@ -7,20 +7,11 @@
  * decide what the catalogs cannot see (rows deleted by DML).
  */
 import type { Change, Finding, Schema } from "../model.ts"
+import type { TypeRules } from "../model/types.ts"
+import type { DmlFact } from "../sql/dml.ts"
 import type { Token } from "../sql/words.ts"
 
-/** A statement that deletes or rewrites rows, as the parser (or the token fallback) read it. */
-export interface DmlFact {
-  readonly kind: "delete" | "update" | "truncate"
-  /** The target table, as written. */
-  readonly table: string
-  /** A WHERE clause (or, for MySQL's multi-table forms, an inner join condition) limits the rows. */
-  readonly filtered: boolean
-  /** TRUNCATE ... CASCADE: tables that reference the target are emptied too. */
-  readonly cascade: boolean
-  /** "tokens" when the grammar could not parse the statement and the token fallback decided. */
-  readonly checkedBy: "parser" | "tokens"
-}
+export type { DmlFact }
 
 /** One statement of the UP script, with what the rules need to know about it. */
 export interface UpStatement {
@@ -41,6 +32,8 @@ export interface RuleInput {
   /** The differences from `before` to `after` (model/diff.ts), computed once for every rule. */
   readonly changes: ReadonlyArray<Change>
   readonly up: ReadonlyArray<UpStatement>
+  /** How the engine's types hold values (its capabilities), for the rules that judge type changes. */
+  readonly types: TypeRules
 }
 
 /**

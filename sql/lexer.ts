@@ -77,12 +77,12 @@ export interface LexDialect {
   readonly hashComments: "never" | "anywhere" | "first"
   /** `--` starts a comment only when white space follows (MySQL). */
   readonly dashNeedsSpace: boolean
-  /** Parameters: `?`, `:name`, `@name`, `$name` (SQLite), `$1` (PostgreSQL), or none. */
-  readonly params: "sqlite" | "numbered" | "none"
-  /** Operators: SQLite's fixed set of one to three characters, PostgreSQL's runs of operator characters, or each character alone. */
-  readonly operators: "sqlite" | "runs" | "single"
-  /** Number literals: with hex, octal, binary and `_` (SQLite, PostgreSQL), or digits, dots and exponents. */
-  readonly numbers: "sqlite" | "postgres" | "plain"
+  /** Parameters: `?`, `:name`, `@name`, `$name` (`named`: SQLite), `$1` (`numbered`: PostgreSQL), or none. */
+  readonly params: "named" | "numbered" | "none"
+  /** Operators: a fixed set of one to three characters (SQLite), runs of operator characters (PostgreSQL), or each character alone. */
+  readonly operators: "fixed" | "runs" | "single"
+  /** Number literals: with 0x and `_` (`hex`: SQLite), with 0x, 0o, 0b and `_` (`radix`: PostgreSQL), or digits, dots and exponents. */
+  readonly numbers: "hex" | "radix" | "plain"
   /** An unterminated string, name or body runs to the end instead of being an error. */
   readonly tolerant: boolean
   /**
@@ -141,11 +141,11 @@ const spaceRun = /\s+/y
 const wordStart = /[A-Za-z_\u0080-\uffff]/
 const wordRun = /[A-Za-z0-9_$\u0080-\uffff]*/y
 const digit = /[0-9]/
-const sqliteNumber = /0[xX][0-9A-Fa-f_]+|[0-9_]*\.?[0-9_]*(?:[eE][+-]?[0-9_]+)?/y
-const postgresNumber = /0[xXoObB][0-9A-Fa-f_]+|(?:\d[\d_]*)?(?:\.\d*)?(?:[eE][+-]?\d+)?/y
+const hexNumber = /0[xX][0-9A-Fa-f_]+|[0-9_]*\.?[0-9_]*(?:[eE][+-]?[0-9_]+)?/y
+const radixNumber = /0[xXoObB][0-9A-Fa-f_]+|(?:\d[\d_]*)?(?:\.\d*)?(?:[eE][+-]?\d+)?/y
 const plainNumber = /[0-9][0-9.eE]*/y
 const dollarTag = /\$(?:[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/y
-const sqliteOperators = new Set(["||", "<<", ">>", "<=", ">=", "==", "!=", "<>", "->"])
+const fixedOperators = new Set(["||", "<<", ">>", "<=", ">=", "==", "!=", "<>", "->"])
 const operatorChars = "+-*/<>=~!@#%^&|`?"
 
 /** End of the run `pattern` (sticky) matches at `from`. */
@@ -276,10 +276,9 @@ export function tokenize(sql: string, d: LexDialect): Token[] {
       while (j < sql.length && digit.test(sql[j] as string)) j++
       push(j > i + 1 ? "param" : "operator", Math.max(j, i + 1))
     } else if (digit.test(c) || (c === "." && digit.test(next))) {
-      const pattern =
-        d.numbers === "sqlite" ? sqliteNumber : d.numbers === "postgres" ? postgresNumber : plainNumber
+      const pattern = d.numbers === "hex" ? hexNumber : d.numbers === "radix" ? radixNumber : plainNumber
       push("number", Math.max(i + 1, runEnd(pattern, sql, i)))
-    } else if (d.params === "sqlite" && (c === "?" || c === ":" || c === "@" || c === "$")) {
+    } else if (d.params === "named" && (c === "?" || c === ":" || c === "@" || c === "$")) {
       push("param", runEnd(wordRun, sql, i + 1))
     } else if (wordStart.test(c)) {
       let end = runEnd(wordRun, sql, i + 1)
@@ -289,8 +288,8 @@ export function tokenize(sql: string, d: LexDialect): Token[] {
         if (at !== -1) end = i + 1 + at
       }
       push("word", end)
-    } else if (d.operators === "sqlite") {
-      push("punct", i + (sql.startsWith("->>", i) ? 3 : sqliteOperators.has(sql.slice(i, i + 2)) ? 2 : 1))
+    } else if (d.operators === "fixed") {
+      push("punct", i + (sql.startsWith("->>", i) ? 3 : fixedOperators.has(sql.slice(i, i + 2)) ? 2 : 1))
     } else if (d.operators === "runs") {
       if (c === ":" && next === ":") push("operator", i + 2)
       else if ("(),;[].:".includes(c)) push("punct", i + 1)

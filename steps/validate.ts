@@ -139,12 +139,13 @@ export const validate = Effect.fn("aim/steps/validate")(function* (
 ) {
   const engine = yield* Engine
   const statements = yield* engine.split(migration.up, migration.source)
-  const up = yield* Effect.promise(() => parseStatements(statements, engine.capabilities.grammar))
+  const up = yield* Effect.promise(() => parseStatements(statements, engine.capabilities.dml))
   const input = {
     before: migration.before,
     after: migration.after,
     changes: migration.changes ?? diffSchemas(migration.before, migration.after),
     up,
+    types: engine.capabilities.types,
   }
   const builtin = rules.builtins.flatMap(({ rule, level }) => rule.check(input).map((f) => ({ ...f, level })))
   if (rules.customs.length === 0) return { findings: builtin, customEvaluated: 0 } satisfies ValidationReport

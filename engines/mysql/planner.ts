@@ -21,27 +21,6 @@ import { backtickedNames, matchingParen, normalizeExpression, quoteName, splitTo
 
 const q = quoteName
 
-/** Parents before children; tables in a cycle keep their input order. */
-export function parentsFirst(tables: ReadonlyArray<Table>): Table[] {
-  const byName = new Map(tables.map((t) => [t.name, t]))
-  const done = new Set<string>()
-  const visiting = new Set<string>()
-  const order: Table[] = []
-  const visit = (t: Table) => {
-    if (done.has(t.name) || visiting.has(t.name)) return
-    visiting.add(t.name)
-    for (const fk of t.foreignKeys) {
-      const parent = byName.get(fk.table)
-      if (parent && parent !== t) visit(parent)
-    }
-    visiting.delete(t.name)
-    done.add(t.name)
-    order.push(t)
-  }
-  for (const t of tables) visit(t)
-  return order
-}
-
 interface ConstraintLine {
   readonly name: string
   readonly kind: "FOREIGN KEY" | "CHECK"

@@ -28,7 +28,7 @@ export const postgresDialect = dialect({
   nestedComments: true,
   params: "numbered",
   operators: "runs",
-  numbers: "postgres",
+  numbers: "radix",
 })
 
 export const tokenize = (sql: string): Token[] => lex(sql, postgresDialect)

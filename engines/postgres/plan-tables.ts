@@ -5,6 +5,7 @@
  * are named by their real name: the model leaves default names out, so they are derived here the
  * way PostgreSQL derives them (names.ts).
  */
+import { PlanFailed } from "../engine.ts"
 import type { CheckConstraint, Column, ForeignKey, Schema, Table, TableConstraint } from "../../model.ts"
 import { defaultNames, quoteIdent, quoteLiteral, quoteName, splitName } from "./names.ts"
 import {
@@ -391,7 +392,7 @@ export function alterConstraintInPlace(
 
 const optionValue = (t: Table, prefix: string) => t.options.find((o) => o.startsWith(prefix))
 
-function optionStatements(before: Table, after: Table, notes: string[]): string[] {
+function optionStatements(before: Table, after: Table): string[] {
   const out: string[] = []
   const t = after.name
   if (before.options.includes("UNLOGGED") !== after.options.includes("UNLOGGED"))
@@ -421,7 +422,9 @@ function optionStatements(before: Table, after: Table, notes: string[]): string[
     if (pa) out.push(alter(pa[1] as string, `ATTACH PARTITION ${quoteName(t)} ${pa[2]}`))
   }
   if (optionValue(before, "PARTITION BY ") !== optionValue(after, "PARTITION BY "))
-    notes.push(`Table ${t} changes its partitioning, which ALTER TABLE cannot do; it is not migrated.`)
+    throw new PlanFailed({
+      reason: `table ${t} changes how it is partitioned (PARTITION BY), which ALTER TABLE cannot do`,
+    })
   return out
 }
 
@@ -453,7 +456,7 @@ export function alterTable(change: AlterTable, notes: string[], context: TableCo
   }
   for (const { before: b, after: a } of columnsMove ? change.changedColumns : [])
     out.push(...changeColumn(after, b, a, notes, context))
-  out.push(...optionStatements(before, after, notes))
+  out.push(...optionStatements(before, after))
   out.push(...commentStatements(after, before))
   out.push(...securityStatements(after, before))
   return out

@@ -6,6 +6,7 @@
  * sequences with ALTER SEQUENCE. The definitions parsed here are the ones catalog-objects.ts writes.
  */
 import type { Schema, SchemaObject } from "../../model.ts"
+import { PlanFailed } from "../engine.ts"
 import { significant, tokenize } from "./lexer.ts"
 import { makeObjectName, quoteIdent, quoteLiteral, quoteName, splitName } from "./names.ts"
 import { splitTopLevel, stripParens, topLevelKeywords } from "./sql-text.ts"
@@ -115,15 +116,15 @@ export function parseDomain(definition: string, name: string): Domain {
   return domain
 }
 
-export function alterDomain(before: SchemaObject, after: SchemaObject, notes: string[]): string[] {
+export function alterDomain(before: SchemaObject, after: SchemaObject): string[] {
   const a = parseDomain(before.definition, before.name)
   const b = parseDomain(after.definition, after.name)
   const q = quoteName(after.name)
   const out: string[] = []
   if (a.base !== b.base || a.collation !== b.collation)
-    notes.push(
-      `Domain ${after.name} changes its base type or collation, which ALTER DOMAIN cannot do; it is not migrated.`,
-    )
+    throw new PlanFailed({
+      reason: `domain ${after.name} changes its base type or collation, which ALTER DOMAIN cannot do`,
+    })
   if (a.default !== b.default)
     out.push(`ALTER DOMAIN ${q} ${b.default === undefined ? "DROP DEFAULT" : `SET DEFAULT ${b.default}`}`)
   if (a.notNull !== b.notNull) out.push(`ALTER DOMAIN ${q} ${b.notNull ? "SET" : "DROP"} NOT NULL`)

@@ -305,7 +305,7 @@ export function planPostgres(changes: ReadonlyArray<Change>, from: Schema, to: S
   for (const r of replaced) {
     let statements: string[] = []
     if (r.after.kind === "enum") statements = alterEnum(r.before, r.after, from, to)
-    else if (r.after.kind === "domain") statements = alterDomain(r.before, r.after, notes)
+    else if (r.after.kind === "domain") statements = alterDomain(r.before, r.after)
     else if (r.after.kind === "type")
       statements = r.after.definition.includes(" AS RANGE ")
         ? [dropStatement(r.before), r.after.definition]

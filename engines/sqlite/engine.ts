@@ -9,16 +9,19 @@
  */
 import { Database as BunDatabase } from "bun:sqlite"
 import { Effect, Layer } from "effect"
+import { applyStatements, type StatementRunner } from "../apply.ts"
 import type { Statement } from "../../model.ts"
 import {
   type Database,
   type DatabaseImage,
   Engine,
   EngineFailed,
-  StatementFailed,
   splitWith,
+  planWith,
+  type ApplyOptions,
 } from "../engine.ts"
 import { quoteName } from "./lexer.ts"
+import { sqliteCapabilities } from "./capabilities.ts"
 import { planSqlite } from "./planner.ts"
 import { renderTable } from "./render.ts"
 import { seedRows } from "./seed.ts"
@@ -134,50 +137,32 @@ function open(image?: Uint8Array): {
     ? BunDatabase.deserialize(image, { safeIntegers: true })
     : new BunDatabase(":memory:", { safeIntegers: true })
   configure(db)
-  const apply = (statements: ReadonlyArray<Statement>, options: { transaction: boolean }) =>
-    Effect.try({
-      try: () => {
-        const outside = statements.find(reachesFiles)
-        if (outside)
-          throw new StatementFailed({
-            source: outside.source,
-            line: outside.line,
-            statement: outside.sql,
-            reason:
-              "ATTACH and VACUUM INTO reach files outside aim's throwaway database; aim does not run them",
-          })
-        const wrap = options.transaction && !statements.some(controlsTransaction)
-        if (wrap) db.run("BEGIN")
-        for (const s of statements) {
-          try {
-            db.run(s.sql)
-          } catch (error) {
-            if (db.inTransaction) db.run("ROLLBACK")
-            throw new StatementFailed({
-              source: s.source,
-              line: s.line,
-              statement: s.sql,
-              reason: reason(error),
-            })
-          }
-        }
-        if (wrap) db.run("COMMIT")
-      },
-      catch: (error) =>
-        error instanceof StatementFailed
-          ? error
-          : new StatementFailed({
-              source: statements[0]?.source ?? "",
-              line: 0,
-              statement: "COMMIT",
-              reason: reason(error),
-            }),
-    })
+  const runner: StatementRunner = {
+    run: async (s) => {
+      db.run(s.sql)
+    },
+    begin: async () => {
+      db.run("BEGIN")
+    },
+    commit: async () => {
+      db.run("COMMIT")
+    },
+    rollback: async () => {
+      if (db.inTransaction) db.run("ROLLBACK")
+    },
+    controlsTransaction,
+    refuse: (s) =>
+      reachesFiles(s)
+        ? "ATTACH and VACUUM INTO reach files outside aim's throwaway database; aim does not run them"
+        : undefined,
+  }
+  const apply = (statements: ReadonlyArray<Statement>, options: ApplyOptions) =>
+    applyStatements(runner, sqliteCapabilities, statements, options)
   const database: Database = {
     apply,
     snapshot: Effect.try({ try: () => readSchema(db), catch: engineFailed("read the catalog") }),
     seed: (schema) =>
-      Effect.try({ try: () => seedRows(db, schema), catch: engineFailed("insert synthesized rows") }),
+      Effect.tryPromise({ try: () => seedRows(db, schema), catch: engineFailed("insert synthesized rows") }),
     readRows: (table, columns) =>
       Effect.try({
         try: () => {
@@ -258,14 +243,14 @@ export const make = Effect.sync(() =>
     id: "sqlite",
     dialect: "SQLite",
     description: `SQLite ${sqliteVersion()} (in-process bun:sqlite, in-memory throwaway databases)`,
-    capabilities: { transactionalDdl: true, grammar: "sqlite" },
+    capabilities: sqliteCapabilities,
     split: splitWith(splitStatements),
     ephemeral: Effect.acquireRelease(
       Effect.try({ try: () => open(), catch: engineFailed("open a throwaway database") }),
       (handle) => Effect.sync(handle.close),
     ).pipe(Effect.map((handle) => handle.database)),
     imageFromBytes,
-    plan: (changes, from, to) => Effect.sync(() => planSqlite(changes, from, to)),
+    plan: planWith(planSqlite),
     renderTable,
     promptRules,
   }),

@@ -25,9 +25,9 @@ export const sqliteDialect = dialect({
   nameQuotes: '"`[',
   blobs: true,
   openCommentEnds: true,
-  params: "sqlite",
-  operators: "sqlite",
-  numbers: "sqlite",
+  params: "named",
+  operators: "fixed",
+  numbers: "hex",
 })
 
 export const tokenize = (sql: string): Token[] => lex(sql, sqliteDialect)

@@ -12,7 +12,7 @@
 import { foldCase } from "../../model/names.ts"
 import type { Change, Column, Schema, SchemaObject, Table } from "../../model.ts"
 import type { PlannedSteps } from "../engine.ts"
-import { orderSteps, type PlanStep } from "../order.ts"
+import { orderSteps, type PlanStep, parentsFirst } from "../order.ts"
 import { creationOf, dependents, objectSteps, removalOf, stepFor } from "../plan-steps.ts"
 import { changedColumns, groupByTable, renamedBefore, type TableChanges } from "../table-changes.ts"
 import { quoteName, significant, tokenize, unquote } from "./lexer.ts"
@@ -21,28 +21,6 @@ import { quoteName, significant, tokenize, unquote } from "./lexer.ts"
 const lower = foldCase
 const q = (name: string) => quoteName(name)
 const statement = (sql: string) => sql.trim().replace(/;\s*$/, "")
-
-/** Parents before children; tables in a cycle keep their input order. */
-export function parentsFirst(tables: ReadonlyArray<Table>): Table[] {
-  const byName = new Map(tables.map((t) => [lower(t.name), t]))
-  const done = new Set<string>()
-  const visiting = new Set<string>()
-  const order: Table[] = []
-  const visit = (t: Table) => {
-    const key = lower(t.name)
-    if (done.has(key) || visiting.has(key)) return
-    visiting.add(key)
-    for (const fk of t.foreignKeys) {
-      const parent = byName.get(lower(fk.table))
-      if (parent && parent !== t) visit(parent)
-    }
-    visiting.delete(key)
-    done.add(key)
-    order.push(t)
-  }
-  for (const t of tables) visit(t)
-  return order
-}
 
 /** Tables that reference `name`, directly or through other referencing tables. */
 function referencingClosure(name: string, tables: ReadonlyMap<string, Table>): Table[] {
@@ -143,7 +121,7 @@ const storedColumns = (t: Table) => t.columns.filter((c) => !c.generated)
 
 function rebuild(before: Table, after: Table, state: Map<string, Table>): string[] {
   const parked = (t: Table) => `temp.${q(`aim_old_${t.name}`)}`
-  const closure = parentsFirst(referencingClosure(before.name, state))
+  const closure = parentsFirst(referencingClosure(before.name, state), lower)
   const keepRowid = hiddenRowid(before) && hiddenRowid(after)
   const out: string[] = []
   out.push(

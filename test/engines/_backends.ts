@@ -5,7 +5,6 @@
  * mariadbd. The contract suite (contract.test.ts) runs the same cases on each.
  */
 import type { Layer } from "effect"
-import type { Config } from "../../config.ts"
 import type { Engine } from "../../engines/engine.ts"
 import { findLocalServer } from "../../engines/mysql/backends.ts"
 import { layer as mysqlLayer } from "../../engines/mysql/engine.ts"
@@ -27,28 +26,13 @@ export interface TestBackend {
   readonly skip?: string | undefined
 }
 
-const config = (engine: string, engines: Config["engines"]): Config => ({
-  root: "/tmp",
-  file: undefined,
-  engine,
-  format: "migrate",
-  schema: "schema.sql",
-  migrations: "migrations",
-  maxRetries: 0,
-  maxTokens: 0,
-  noDown: false,
-  env: {},
-  validation: { disabled: [], rules: [] },
-  engines,
-})
-
 /** The PostgreSQL engine (postgres-17) on one backend; `url` for the url backend. */
 export const postgresTestLayer = (backend: string, url?: string) =>
-  postgresLayer("postgres-17", config("postgres-17", { postgres: { backend, url } }))
+  postgresLayer("postgres-17", { settings: { backend, url } })
 
 /** The MySQL-family engine `id` (mariadb-10.11, mysql-8.0) on one backend, or as `auto` picks it. */
 export const mysqlTestLayer = (id: string, backend?: string, url?: string) =>
-  mysqlLayer(id, config(id, backend === undefined ? {} : { [id.split("-")[0] as string]: { backend, url } }))
+  mysqlLayer(id, backend === undefined ? {} : { settings: { backend, url } })
 
 const postgres = (backend: string, url?: string) => () => postgresTestLayer(backend, url)
 const mariadb = (backend: string, url?: string) => () => mysqlTestLayer("mariadb-10.11", backend, url)

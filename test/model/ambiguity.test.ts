@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test"
-import { findAmbiguities, isWidening } from "../../model/ambiguity.ts"
+import { findAmbiguities } from "../../model/ambiguity.ts"
+import { isWidening } from "../../model/types.ts"
 import { diffSchemas } from "../../model/diff.ts"
 import type { Schema } from "../../model.ts"
 import { schemaOfSql } from "../e2e/_cli.ts"

@@ -126,7 +126,7 @@ const aimFindings = (cases: ReadonlyArray<Case>) =>
           // One statement at a time, outside a transaction: DROP INDEX CONCURRENTLY refuses one.
           yield* db.apply(statements, { transaction: false, trusted: true })
           const after = yield* db.snapshot
-          const up = yield* Effect.promise(() => parseStatements(statements, "postgresql"))
+          const up = yield* Effect.promise(() => parseStatements(statements, engine.capabilities.dml))
           return builtinRules.flatMap((r) => judge(r, before, after, up))
         }),
       )
