@@ -6,7 +6,7 @@
 import { basename } from "node:path"
 import { Context, Duration, Effect, Schema as S } from "effect"
 import { type Config, ConfigError } from "./config.ts"
-import { changeTable, describeChange, renderChanges } from "./model/changes.ts"
+import { renderChanges, summarizeChanges } from "./model/changes.ts"
 import { findAmbiguities } from "./model/ambiguity.ts"
 import { type DatabaseImage, Engine } from "./engines/engine.ts"
 import { findEngine } from "./engines/registry.ts"
@@ -19,12 +19,12 @@ import { checkHistory } from "./steps/check-history.ts"
 import { diff } from "./steps/diff.ts"
 import { enforceRules, type MigrationUnderRules, validate as validateRules } from "./steps/validate.ts"
 import { resolveRules, type RuleSet } from "./rules/resolve.ts"
-import { parseModelSpec } from "./llm/model-spec.ts"
+import { type ModelSpec, parseModelSpec } from "./llm/model-spec.ts"
 import { Provider } from "./llm/provider.ts"
 import { providerLayer } from "./llm/registry.ts"
 import { generate, type TransportPolicy, type Verdict } from "./steps/generate.ts"
 import { type Candidate, plan } from "./steps/plan.ts"
-import { rememberHistorySnapshot, snapshot, takeSnapshots } from "./steps/snapshot.ts"
+import { rememberWrittenMigration, snapshot, takeSnapshots } from "./steps/snapshot.ts"
 import { verify, type VerifyReport } from "./steps/verify.ts"
 import { write } from "./steps/write.ts"
 
@@ -166,35 +166,30 @@ export interface GenerateResult {
 }
 
 /** A file-name description from the changes: "create_posts_and_alter_users", "create_index_x"... */
-export function describeChanges(changes: ReadonlyArray<Change>): string {
-  if (changes.length === 1) return safeName(describeChange(changes[0] as Change))
-  // One word per table: created, dropped, or (any other change of it) altered; indexes are objects.
-  const verbs = new Map<string, string>()
-  for (const c of changes) {
-    const table = changeTable(c)
-    if (table === undefined || c.kind.endsWith("-index")) continue
-    const verb = c.kind === "create-table" ? "create" : c.kind === "drop-table" ? "drop" : "alter"
-    if (!verbs.has(table) || verb !== "alter") verbs.set(table, verb)
-  }
-  const objectWord = (c: Change) => {
-    switch (c.kind) {
-      case "replace-object":
-      case "alter-index":
-        return `replace ${c.after.name}`
-      case "create-object":
-      case "drop-object":
-        return `${c.kind.split("-")[0]} ${c.object.name}`
-      case "add-index":
-      case "drop-index":
-        return `${c.kind === "add-index" ? "create" : "drop"} ${c.index.name}`
-      default:
-        return c.kind.split("-")[0] as string
-    }
-  }
-  const words =
-    verbs.size > 0 ? [...verbs].map(([table, verb]) => `${verb} ${table}`) : changes.map(objectWord)
-  return safeName(words.length <= 3 ? words.join(" and ") : "update schema")
+export const describeChanges = (changes: ReadonlyArray<Change>): string => safeName(summarizeChanges(changes))
+
+/** The model aim.toml names; undefined for none, or for the built-in planner. */
+function modelOf(config: Config): Extract<ModelSpec, { kind: "llm" }> | undefined {
+  const spec = config.model === undefined ? undefined : parseModelSpec(config.model)
+  return spec === undefined || typeof spec === "string" || spec.kind === "builtin" ? undefined : spec
 }
+
+/**
+ * `effect` with its model provider, chosen here and nowhere else: a Provider already in the context
+ * (a library caller's own) wins over the one aim.toml names.
+ */
+const withModel = <A, E, R>(
+  config: Config,
+  spec: Extract<ModelSpec, { kind: "llm" }>,
+  effect: Effect.Effect<A, E, R>,
+) =>
+  Effect.serviceOption(Provider).pipe(
+    Effect.flatMap((given) =>
+      given._tag === "Some"
+        ? Effect.provideService(effect, Provider, given.value)
+        : Effect.provide(effect, providerLayer(spec, { timeoutSeconds: config.modelTimeout ?? 120 })),
+    ),
+  )
 
 /** Snapshot, diff, plan, verify, write: the main job. */
 export const generateMigration = Effect.fn("aim/workflow/generate")(function* (
@@ -249,7 +244,12 @@ export const generateMigration = Effect.fn("aim/workflow/generate")(function* (
     // Only the planner's own DDL: a model's UP may branch on the sample rows verify seeded (a DO
     // block, CREATE TABLE ... AS SELECT) and build something a replay of the empty history would not.
     if (verification && candidate.trusted === true)
-      yield* rememberWrittenHistory(config, format, result.history, candidate.up, verification)
+      yield* readHistory(config, format, yield* readFolder(config)).pipe(
+        Effect.flatMap((after) =>
+          rememberWrittenMigration(result.history, after, candidate.up, verification.afterUp),
+        ),
+        Effect.ignore,
+      )
   }
   return {
     status: options.dryRun ? "dry-run" : "written",
@@ -281,11 +281,11 @@ const produceCandidate = Effect.fnUntraced(function* (
   options: GenerateOptions,
   image: DatabaseImage | undefined,
 ) {
-  const spec = config.model === undefined ? undefined : parseModelSpec(config.model)
+  const spec = modelOf(config)
   const strategy = config.strategy ?? "auto"
   const planned = plan(result.current, result.desired, withDown, { changes: result.changes })
   const prove = (c: Candidate) => verify(c, result.history, result.current, result.desired, image)
-  if (spec === undefined || typeof spec === "string" || spec.kind === "builtin" || strategy === "builtin") {
+  if (spec === undefined || strategy === "builtin") {
     const candidate = yield* phase("plan", planned, () => "built-in planner")
     const verification = yield* phase("verify", prove(candidate), verifyDetail)
     return { candidate, verification, generation: undefined, description: undefined, modelSkipped: undefined }
@@ -337,14 +337,9 @@ const produceCandidate = Effect.fnUntraced(function* (
     maxTokens: config.maxTokens,
     transport: options.transport,
   }
-  // A Provider already in the context (a library caller's own) wins over the one aim.toml names.
-  const given = yield* Effect.serviceOption(Provider)
-  const run = generate(request, judge)
   const generated = yield* phase(
     "generate",
-    given._tag === "Some"
-      ? Effect.provideService(run, Provider, given.value)
-      : Effect.provide(run, providerLayer(spec, { timeoutSeconds: config.modelTimeout ?? 120 })),
+    withModel(config, spec, generate(request, judge)),
     (g) => `${g.model}: ${g.attempts} attempt(s), verified`,
   )
   const { candidate, report, description, ...usage } = generated
@@ -358,37 +353,6 @@ const produceCandidate = Effect.fnUntraced(function* (
   }
   return { candidate, verification: report, generation, description, modelSkipped: undefined }
 })
-
-/**
- * After a write, the snapshot cache learns what the new history builds: verification read it back
- * after UP, so the next run need not replay anything. The new history is read back as the format's
- * reader reads it (that is the cache key the next run computes), and the schema is stored only
- * when that history is the old one plus one migration of exactly the statements verification ran,
- * in a transaction as it ran them. Best effort: a history that cannot be read back, or differs,
- * only costs the next run a replay.
- */
-const rememberWrittenHistory = (
-  config: Config,
-  format: FormatShape,
-  before: ReadonlyArray<Migration>,
-  up: string,
-  verification: VerifyReport,
-) =>
-  Effect.gen(function* () {
-    const engine = yield* Engine
-    const after = yield* readHistory(config, format, yield* readFolder(config))
-    const added = after[before.length]
-    if (after.length !== before.length + 1 || added === undefined || !added.transaction) return
-    const unchanged = before.every((m, i) => {
-      const read = after[i]
-      return read?.version === m.version && read.up === m.up && read.transaction === m.transaction
-    })
-    if (!unchanged) return
-    const statements = (sql: string, source: string) =>
-      engine.split(sql, source).pipe(Effect.map((list) => list.map((s) => s.sql.trim()).join("\n;\n")))
-    if ((yield* statements(added.up, added.upPath)) !== (yield* statements(up, "UP"))) return
-    yield* rememberHistorySnapshot(after, verification.afterUp)
-  }).pipe(Effect.ignore)
 
 const refused = (e: { readonly _tag: string; readonly message: string }): Verdict<never> => ({
   ok: false,
@@ -462,15 +426,8 @@ const checkRules = Effect.fnUntraced(function* (
   migration: MigrationUnderRules,
 ) {
   const run = validateRules(rules, migration, { maxTokens: Math.min(config.maxTokens, 2048) })
-  const given = yield* Effect.serviceOption(Provider)
-  const spec = config.model === undefined ? undefined : parseModelSpec(config.model)
-  if (
-    rules.customs.length === 0 ||
-    given._tag === "Some" ||
-    spec === undefined ||
-    typeof spec === "string" ||
-    spec.kind === "builtin"
-  )
-    return yield* run
-  return yield* Effect.provide(run, providerLayer(spec, { timeoutSeconds: config.modelTimeout ?? 120 }))
+  const spec = modelOf(config)
+  // Built-in rules need no model; custom ones are reported as not evaluated without one.
+  if (rules.customs.length === 0 || spec === undefined) return yield* run
+  return yield* withModel(config, spec, run)
 })

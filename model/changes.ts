@@ -93,6 +93,41 @@ export function describeChange(change: Change): string {
 }
 
 /**
+ * The changes in a few words, for a migration's file name: one change as it describes itself,
+ * else a word per table (created, dropped or altered) or, without tables, per object; "update
+ * schema" beyond three.
+ */
+export function summarizeChanges(changes: ReadonlyArray<Change>): string {
+  if (changes.length === 1) return describeChange(changes[0] as Change)
+  // One word per table: created, dropped, or (any other change of it) altered; indexes are objects.
+  const verbs = new Map<string, string>()
+  for (const c of changes) {
+    const table = changeTable(c)
+    if (table === undefined || c.kind.endsWith("-index")) continue
+    const verb = c.kind === "create-table" ? "create" : c.kind === "drop-table" ? "drop" : "alter"
+    if (!verbs.has(table) || verb !== "alter") verbs.set(table, verb)
+  }
+  const objectWord = (c: Change) => {
+    switch (c.kind) {
+      case "replace-object":
+      case "alter-index":
+        return `replace ${c.after.name}`
+      case "create-object":
+      case "drop-object":
+        return `${c.kind.split("-")[0]} ${c.object.name}`
+      case "add-index":
+      case "drop-index":
+        return `${c.kind === "add-index" ? "create" : "drop"} ${c.index.name}`
+      default:
+        return c.kind.split("-")[0] as string
+    }
+  }
+  const words =
+    verbs.size > 0 ? [...verbs].map(([table, verb]) => `${verb} ${table}`) : changes.map(objectWord)
+  return words.length <= 3 ? words.join(" and ") : "update schema"
+}
+
+/**
  * What rows must satisfy for a change to go through as written, or the values it may alter: a
  * column becoming (or added as) NOT NULL, a key or unique index (no duplicates), a foreign key (no
  * orphans), a check or exclusion, a type conversion, a generation or identity change. Empty when
