@@ -238,30 +238,12 @@ export type Change = ChangeRefs &
     | { readonly kind: "rename-table"; readonly before: Table; readonly after: Table }
     | { readonly kind: "add-column"; readonly table: string; readonly column: Column }
     | { readonly kind: "drop-column"; readonly table: string; readonly column: Column }
-    | {
-        readonly kind: "rename-column"
-        readonly table: string
-        readonly before: Column
-        readonly after: Column
-        /** Anything else that changes with the rename (type, default...); empty for a plain rename. */
-        readonly aspects: ReadonlyArray<ColumnAspect>
-      }
-    | {
-        readonly kind: "alter-column"
-        readonly table: string
-        readonly before: Column
-        readonly after: Column
-        readonly aspects: ReadonlyArray<ColumnAspect>
-      }
+    /** A rename's aspects are what else changes with it (type, default...); empty for a plain rename. */
+    | Alteration<"rename-column", Column, ColumnAspect>
+    | Alteration<"alter-column", Column, ColumnAspect>
     | { readonly kind: "add-constraint"; readonly table: string; readonly constraint: TableConstraint }
     | { readonly kind: "drop-constraint"; readonly table: string; readonly constraint: TableConstraint }
-    | {
-        readonly kind: "alter-constraint"
-        readonly table: string
-        readonly before: TableConstraint
-        readonly after: TableConstraint
-        readonly aspects: ReadonlyArray<ConstraintAspect>
-      }
+    | Alteration<"alter-constraint", TableConstraint, ConstraintAspect>
     | { readonly kind: "add-index"; readonly table: string; readonly index: SchemaObject }
     | { readonly kind: "drop-index"; readonly table: string; readonly index: SchemaObject }
     | {
@@ -282,6 +264,15 @@ export type Change = ChangeRefs &
     | { readonly kind: "drop-object"; readonly object: SchemaObject }
     | { readonly kind: "replace-object"; readonly before: SchemaObject; readonly after: SchemaObject }
   )
+
+/** Something of a table, before and after a change, with what changed (`aspects`). */
+interface Alteration<K extends string, T, A> {
+  readonly kind: K
+  readonly table: string
+  readonly before: T
+  readonly after: T
+  readonly aspects: ReadonlyArray<A>
+}
 
 /** The kinds of change, as `Change["kind"]` spells them. */
 export type ChangeKind = Change["kind"]

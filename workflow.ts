@@ -22,7 +22,7 @@ import { resolveRules, type RuleSet } from "./rules/resolve.ts"
 import { type ModelSpec, parseModelSpec } from "./llm/model-spec.ts"
 import { Provider } from "./llm/provider.ts"
 import { providerLayer } from "./llm/registry.ts"
-import { generate, type TransportPolicy, type Verdict } from "./steps/generate.ts"
+import { type GenerationUsage, generate, type TransportPolicy, type Verdict } from "./steps/generate.ts"
 import { type Candidate, plan } from "./steps/plan.ts"
 import { rememberWrittenMigration, snapshot, takeSnapshots } from "./steps/snapshot.ts"
 import { verify, type VerifyReport } from "./steps/verify.ts"
@@ -132,17 +132,7 @@ export interface GenerateOptions {
 }
 
 /** How a model wrote the migration, for the run's report. */
-export interface GenerationReport {
-  /** `<provider>-<model>` as configured. */
-  readonly model: string
-  readonly attempts: number
-  readonly inputTokens: number
-  readonly outputTokens: number
-  /** Time spent waiting on the provider, transport retries included. */
-  readonly waitMillis: number
-  /** The first prompt's size, estimated at four characters per token. */
-  readonly promptTokens: number
-}
+export type GenerationReport = GenerationUsage
 
 /**
  * What `generateMigration` did: nothing to generate, written or dry run, with the migration, its proof,

@@ -15,6 +15,11 @@ export const engineDocument = (engine: EngineShape) => ({
 
 /** What a change is about: the kind of object (`object`) and its name. */
 function subject(change: Change): { object: string; name: string } {
+  if ("column" in change) return { object: "column", name: change.column.name }
+  if ("constraint" in change)
+    return { object: change.constraint.type, name: constraintLabel(change.constraint) }
+  if ("index" in change) return { object: "index", name: change.index.name }
+  if ("object" in change) return { object: change.object.kind, name: change.object.name }
   switch (change.kind) {
     case "create-table":
     case "drop-table":
@@ -22,25 +27,12 @@ function subject(change: Change): { object: string; name: string } {
     case "rename-table":
     case "alter-table":
       return { object: "table", name: change.after.name }
-    case "add-column":
-    case "drop-column":
-      return { object: "column", name: change.column.name }
     case "rename-column":
     case "alter-column":
       return { object: "column", name: change.after.name }
-    case "add-constraint":
-    case "drop-constraint":
-      return { object: change.constraint.type, name: constraintLabel(change.constraint) }
     case "alter-constraint":
       return { object: change.after.type, name: constraintLabel(change.after) }
-    case "add-index":
-    case "drop-index":
-      return { object: "index", name: change.index.name }
-    case "create-object":
-    case "drop-object":
-      return { object: change.object.kind, name: change.object.name }
-    case "alter-index":
-    case "replace-object":
+    default:
       return { object: change.after.kind, name: change.after.name }
   }
 }

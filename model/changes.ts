@@ -191,6 +191,37 @@ export function dataConditions(change: Change): DataCondition[] {
 
 const tidyDefinition = (sql: string) => `${sql.trim().replace(/;$/, "")};`
 
+/** A change shown whole: what it removes and what it adds, each as its definition. */
+function wholeObject(
+  change: Change,
+  renderTable: (t: Table) => string,
+): { removed?: string | undefined; added?: string | undefined } | undefined {
+  switch (change.kind) {
+    case "create-table":
+      return { added: renderTable(change.table) }
+    case "drop-table":
+      return { removed: renderTable(change.table) }
+    case "create-object":
+    case "add-index": {
+      const o = change.kind === "add-index" ? change.index : change.object
+      return { added: tidyDefinition(o.definition) }
+    }
+    case "drop-object":
+    case "drop-index": {
+      const o = change.kind === "drop-index" ? change.index : change.object
+      return { removed: tidyDefinition(o.definition) }
+    }
+    case "replace-object":
+    case "alter-index":
+      return {
+        removed: tidyDefinition(change.before.definition),
+        added: tidyDefinition(change.after.definition),
+      }
+    default:
+      return undefined
+  }
+}
+
 /** How `renderChanges` shows a table: the engine's canonical DDL. */
 export interface DiffTextContext {
   readonly from: Schema
@@ -218,43 +249,24 @@ export function renderChanges(changes: ReadonlyArray<Change>, context: DiffTextC
   const shown = new Set<string>()
   const blocks: string[] = []
   for (const change of changes) {
-    switch (change.kind) {
-      case "create-table":
-        blocks.push(prefix("+", context.renderTable(change.table)))
-        break
-      case "drop-table":
-        blocks.push(prefix("-", context.renderTable(change.table)))
-        break
-      case "create-object":
-        blocks.push(prefix("+", tidyDefinition(change.object.definition)))
-        break
-      case "drop-object":
-        blocks.push(prefix("-", tidyDefinition(change.object.definition)))
-        break
-      case "add-index":
-        blocks.push(prefix("+", tidyDefinition(change.index.definition)))
-        break
-      case "drop-index":
-        blocks.push(prefix("-", tidyDefinition(change.index.definition)))
-        break
-      case "replace-object":
-      case "alter-index":
-        blocks.push(
-          `${prefix("-", tidyDefinition(change.before.definition))}\n${prefix("+", tidyDefinition(change.after.definition))}`,
-        )
-        break
-      case "rename-table":
-        shown.add(key(change.after.name))
-        blocks.push(tableBlock(change.before, change.after))
-        break
-      default: {
-        // Column, constraint and option changes of one table: one block for all of them.
-        const name = changeTable(change) as string
-        if (shown.has(key(name))) break
-        shown.add(key(name))
-        blocks.push(tableBlock(find(context.from, name), find(context.to, name)))
-      }
+    const whole = wholeObject(change, context.renderTable)
+    if (whole) {
+      blocks.push(
+        [whole.removed, whole.added]
+          .flatMap((text, i) => (text === undefined ? [] : [prefix(i === 0 ? "-" : "+", text)]))
+          .join("\n"),
+      )
+      continue
     }
+    // A rename, and the column, constraint and option changes of one table: one block for all of them.
+    const name = changeTable(change) as string
+    if (shown.has(key(name))) continue
+    shown.add(key(name))
+    blocks.push(
+      change.kind === "rename-table"
+        ? tableBlock(change.before, change.after)
+        : tableBlock(find(context.from, name), find(context.to, name)),
+    )
   }
   return blocks.join("\n\n")
 }

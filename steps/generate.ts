@@ -94,20 +94,25 @@ export interface GenerationRequest {
   readonly transport?: TransportPolicy | undefined
 }
 
-/** A migration a model wrote and that verified, with its proof, attempts, token counts and wait time. */
-export interface Generation<A> {
-  readonly candidate: Candidate
-  readonly report: A
-  /** A few words from the model, for the file name. */
-  readonly description: string
+/** What asking the model cost: which model, how many attempts, tokens, time waited, prompt size. */
+export interface GenerationUsage {
+  /** `<provider>-<model>` as configured. */
   readonly model: string
   readonly attempts: number
   readonly inputTokens: number
   readonly outputTokens: number
-  /** Time spent waiting on the provider, retries included. */
+  /** Time spent waiting on the provider, transport retries included. */
   readonly waitMillis: number
-  /** Size of the first prompt (system + user), estimated as characters / 4. */
+  /** Size of the first prompt (system + user), estimated at four characters per token. */
   readonly promptTokens: number
+}
+
+/** A migration a model wrote and that verified, with its proof and what asking cost. */
+export interface Generation<A> extends GenerationUsage {
+  readonly candidate: Candidate
+  readonly report: A
+  /** A few words from the model, for the file name. */
+  readonly description: string
 }
 
 /**
