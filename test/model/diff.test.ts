@@ -1,9 +1,10 @@
 import { describe, expect, test } from "bun:test"
 import { dataConditions, describeChange, renderChanges } from "../../model/changes.ts"
 import { diffSchemas, invertRenames } from "../../model/diff.ts"
-import type { Change, Column, ObjectRef, Schema, SchemaObject, Table } from "../../model.ts"
+import type { Change, ObjectRef, Schema, SchemaObject, Table } from "../../model.ts"
 import { renderTable } from "../../engines/sqlite/render.ts"
 import { schemaOfSql } from "../e2e/_cli.ts"
+import { column, table } from "../rules/_schemas.ts"
 
 /** One line per change: its kind and what it is about, the way a reader checks a list. */
 const lines = (changes: ReadonlyArray<Change>) => changes.map(describeChange)
@@ -12,22 +13,8 @@ const refs = (list: ReadonlyArray<ObjectRef>) =>
   list.map((r) => `${r.kind}:${r.table === undefined ? "" : `${r.table}.`}${r.name}`)
 
 // PostgreSQL-shaped schemas, written by hand as engines/postgres/catalog.ts reads them.
-const col = (name: string, type: string, more: Partial<Column> = {}): Column => ({
-  name,
-  type,
-  notNull: false,
-  ...more,
-})
-const tbl = (name: string, columns: Column[], more: Partial<Table> = {}): Table => ({
-  name,
-  columns,
-  uniques: [],
-  checks: [],
-  foreignKeys: [],
-  options: [],
-  definition: "",
-  ...more,
-})
+const col = column
+const tbl = table
 const obj = (kind: SchemaObject["kind"], name: string, more: Partial<SchemaObject> = {}): SchemaObject => ({
   kind,
   name,

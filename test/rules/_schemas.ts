@@ -15,7 +15,7 @@ export function column(name: string, type: string, extra: Partial<Column> = {}):
   return { name, type, notNull: false, ...extra }
 }
 
-export function table(name: string, columns: ReadonlyArray<Column>): Table {
+export function table(name: string, columns: ReadonlyArray<Column>, more: Partial<Table> = {}): Table {
   return {
     name,
     columns,
@@ -24,6 +24,7 @@ export function table(name: string, columns: ReadonlyArray<Column>): Table {
     foreignKeys: [],
     options: [],
     definition: `CREATE TABLE ${name} (...)`,
+    ...more,
   }
 }
 
