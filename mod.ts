@@ -7,6 +7,7 @@ export * from "./model.ts"
 export { diffSchemas, invertRenames, columnAspects, sameColumn } from "./model/diff.ts"
 export {
   describeChange,
+  summarizeChanges,
   renderChanges,
   changeTable,
   constraintLabel,
@@ -14,7 +15,16 @@ export {
   type DataCondition,
   type DiffTextContext,
 } from "./model/changes.ts"
+export { SchemaRefs, constraintsOf } from "./model/refs.ts"
 export { nameKey, foldCase, type NameKey } from "./model/names.ts"
+export {
+  classify,
+  narrowing,
+  isWidening,
+  standardTypeRules,
+  type TypeClass,
+  type TypeRules,
+} from "./model/types.ts"
 export { type Config, ConfigError, loadConfig, applyEnvironment } from "./config.ts"
 export {
   readFolder,
@@ -33,7 +43,15 @@ export {
   SqlSyntaxError,
   EngineFailed,
   PlanFailed,
+  type Capabilities,
+  capabilities,
+  type EngineOptions,
+  type PlannedSteps,
+  type ApplyOptions,
+  planWith,
+  splitWith,
 } from "./engines/engine.ts"
+export { orderSteps, planBothWays, statementsOf, type PlanStep, type Planner } from "./engines/order.ts"
 export { engines, findEngine, knownEngines } from "./engines/registry.ts"
 export { layer as sqliteLayer } from "./engines/sqlite/engine.ts"
 export {
@@ -51,11 +69,12 @@ export {
   snapshotSchema,
   takeSnapshots,
   rememberHistorySnapshot,
+  rememberWrittenMigration,
   type Snapshots,
   type SnapshotsWithImage,
 } from "./steps/snapshot.ts"
 export { diff } from "./steps/diff.ts"
-export { plan, renderScript, type Candidate } from "./steps/plan.ts"
+export { plan, planDirection, renderScript, type Candidate, type PlanOptions } from "./steps/plan.ts"
 export {
   verify,
   type VerifyReport,
@@ -67,6 +86,7 @@ export {
 export { write, WriteFailed, type WriteRequest } from "./steps/write.ts"
 export {
   generate,
+  type GenerationUsage,
   GenerationFailed,
   OutputTruncated,
   transportRetry,
@@ -89,6 +109,13 @@ export { providerLayer, keyVariableOf } from "./llm/registry.ts"
 export { parseModelSpec, knownProviders, type ModelSpec } from "./llm/model-spec.ts"
 export { MissingApiKey, CredentialsError, resolveKey, storeKey } from "./llm/credentials.ts"
 export { findAmbiguities, type Ambiguity } from "./model/ambiguity.ts"
+export {
+  systemPrompt,
+  userPrompt,
+  submitMigrationTool,
+  type PromptEngine,
+  type PromptRequest,
+} from "./llm/prompt.ts"
 export { checkHistory, HistoryBroken, type HistoryReport } from "./steps/check-history.ts"
 export {
   validate,
@@ -102,7 +129,7 @@ export {
 export { builtinRules, builtinIds } from "./rules/registry.ts"
 export { resolveRules, listRules, type RuleSet, type RuleListing } from "./rules/resolve.ts"
 export { parseStatements } from "./rules/_parse.ts"
-export type { BuiltinRule, UpStatement, DmlFact } from "./rules/rule.ts"
+export type { BuiltinRule, RuleInput, UpStatement, DmlFact } from "./rules/rule.ts"
 export {
   diffProject,
   generateMigration,
