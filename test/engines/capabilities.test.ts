@@ -138,3 +138,68 @@ describe("what a planner cannot express", () => {
     expect(String((error as Error).message)).toContain("events")
   })
 })
+
+describe("validity, where the engine has it", () => {
+  // NOT VALID comes from issue 19's catalog; here the schemas say it by hand.
+  const fk = {
+    name: "orders_customer_fkey",
+    columns: ["customer"],
+    table: "customers",
+    referencedColumns: ["id"],
+    onDelete: "NO ACTION",
+    onUpdate: "NO ACTION",
+    deferrable: false,
+    initiallyDeferred: false,
+  } as const
+  const schema = (valid: boolean, deferrable = false): Schema => ({
+    engine: "postgres",
+    version: "17",
+    tables: [
+      {
+        name: "customers",
+        columns: [{ name: "id", type: "integer", notNull: true }],
+        primaryKey: { columns: ["id"], autoincrement: false },
+        uniques: [],
+        checks: [],
+        foreignKeys: [],
+        options: [],
+        definition: "",
+      },
+      {
+        name: "orders",
+        columns: [{ name: "customer", type: "integer", notNull: false }],
+        uniques: [],
+        checks: [
+          { name: "positive", expression: "customer > 0", ...(valid ? {} : { valid: false as const }) },
+        ],
+        foreignKeys: [{ ...fk, deferrable, ...(valid ? {} : { valid: false as const }) }],
+        options: [],
+        definition: "",
+      },
+    ],
+    objects: [],
+  })
+
+  test("PostgreSQL: NOT VALID is kept when added, VALIDATE CONSTRAINT makes one valid, ALTER CONSTRAINT its deferral", () => {
+    // Added to a table that exists (a new table has no rows to leave unchecked).
+    const bare = schema(true)
+    const without: Schema = {
+      ...bare,
+      tables: bare.tables.map((t) => (t.name === "orders" ? { ...t, checks: [], foreignKeys: [] } : t)),
+    }
+    const added = planBothWays(planPostgres, without, schema(false)).up
+    expect(added.filter((s) => s.endsWith("NOT VALID"))).toHaveLength(2)
+    const validated = planBothWays(planPostgres, schema(false), schema(true))
+    expect(validated.up).toEqual([
+      "ALTER TABLE orders VALIDATE CONSTRAINT positive",
+      "ALTER TABLE orders VALIDATE CONSTRAINT orders_customer_fkey",
+    ])
+    // Back to NOT VALID is a drop and an add (ALTER TABLE cannot unvalidate).
+    expect(
+      validated.down.some((s) => s.includes("DROP CONSTRAINT") && s.includes("orders_customer_fkey")),
+    ).toBe(true)
+    expect(planBothWays(planPostgres, schema(true), schema(true, true)).up).toEqual([
+      "ALTER TABLE orders ALTER CONSTRAINT orders_customer_fkey DEFERRABLE INITIALLY IMMEDIATE",
+    ])
+  })
+})
