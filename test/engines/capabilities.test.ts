@@ -19,6 +19,7 @@ import { findAmbiguities } from "../../model/ambiguity.ts"
 import { diffSchemas } from "../../model/diff.ts"
 import { isWidening } from "../../model/types.ts"
 import { narrowingTypeChange } from "../../rules/narrowing-type-change.ts"
+import { foreignKey } from "../rules/_schemas.ts"
 
 const sqliteSchema = (db: Database) => readSchema(db)
 
@@ -141,16 +142,7 @@ describe("what a planner cannot express", () => {
 
 describe("validity, where the engine has it", () => {
   // NOT VALID comes from issue 19's catalog; here the schemas say it by hand.
-  const fk = {
-    name: "orders_customer_fkey",
-    columns: ["customer"],
-    table: "customers",
-    referencedColumns: ["id"],
-    onDelete: "NO ACTION",
-    onUpdate: "NO ACTION",
-    deferrable: false,
-    initiallyDeferred: false,
-  } as const
+  const fk = foreignKey("orders_customer_fkey", ["customer"], "customers", ["id"])
   const schema = (valid: boolean, deferrable = false): Schema => ({
     engine: "postgres",
     version: "17",

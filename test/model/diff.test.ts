@@ -4,7 +4,7 @@ import { diffSchemas, invertRenames } from "../../model/diff.ts"
 import type { Change, ObjectRef, Schema, SchemaObject, Table } from "../../model.ts"
 import { renderTable } from "../../engines/sqlite/render.ts"
 import { schemaOfSql } from "../e2e/_cli.ts"
-import { column, table } from "../rules/_schemas.ts"
+import { column, foreignKey, table } from "../rules/_schemas.ts"
 
 /** One line per change: its kind and what it is about, the way a reader checks a list. */
 const lines = (changes: ReadonlyArray<Change>) => changes.map(describeChange)
@@ -85,16 +85,7 @@ describe("diffSchemas: the change list", () => {
   })
 
   test("a constraint that only becomes valid (or NOT VALID) is altered with its validity", () => {
-    const fk = {
-      name: "t_p_fkey",
-      columns: ["p"],
-      table: "p",
-      referencedColumns: ["id"],
-      onDelete: "NO ACTION",
-      onUpdate: "NO ACTION",
-      deferrable: false,
-      initiallyDeferred: false,
-    } as const
+    const fk = foreignKey("t_p_fkey", ["p"], "p", ["id"])
     const parent = tbl("p", [col("id", "integer", { notNull: true })], {
       primaryKey: { columns: ["id"], autoincrement: false },
     })

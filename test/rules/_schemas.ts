@@ -6,7 +6,7 @@ import type { Capabilities } from "../../engines/engine.ts"
 import { mysqlCapabilities } from "../../engines/mysql/capabilities.ts"
 import { postgresCapabilities } from "../../engines/postgres/capabilities.ts"
 import { sqliteCapabilities } from "../../engines/sqlite/capabilities.ts"
-import type { Column, Schema, SchemaObject, Statement, Table } from "../../model.ts"
+import type { Column, ForeignKey, Schema, SchemaObject, Statement, Table } from "../../model.ts"
 import { parseStatements } from "../../rules/_parse.ts"
 import type { BuiltinRule, UpStatement } from "../../rules/rule.ts"
 import { diffSchemas } from "../../model/diff.ts"
@@ -25,6 +25,25 @@ export function table(name: string, columns: ReadonlyArray<Column>, more: Partia
     options: [],
     definition: `CREATE TABLE ${name} (...)`,
     ...more,
+  }
+}
+
+/** A foreign key with the default actions (NO ACTION, not deferrable), named. */
+export function foreignKey(
+  name: string,
+  columns: ReadonlyArray<string>,
+  table: string,
+  referencedColumns: ReadonlyArray<string>,
+): ForeignKey {
+  return {
+    name,
+    columns,
+    table,
+    referencedColumns,
+    onDelete: "NO ACTION",
+    onUpdate: "NO ACTION",
+    deferrable: false,
+    initiallyDeferred: false,
   }
 }
 
