@@ -4,7 +4,27 @@
  * registries, configuration loading, and the model types.
  */
 export * from "./model.ts"
-export { compareSchemas, describeChange, renderChanges } from "./model/compare.ts"
+export { diffSchemas, invertRenames, columnAspects, sameColumn } from "./model/diff.ts"
+export {
+  describeChange,
+  summarizeChanges,
+  renderChanges,
+  changeTable,
+  constraintLabel,
+  dataConditions,
+  type DataCondition,
+  type DiffTextContext,
+} from "./model/changes.ts"
+export { SchemaRefs, constraintsOf } from "./model/refs.ts"
+export { nameKey, foldCase, type NameKey } from "./model/names.ts"
+export {
+  classify,
+  narrowing,
+  isWidening,
+  standardTypeRules,
+  type TypeClass,
+  type TypeRules,
+} from "./model/types.ts"
 export { type Config, ConfigError, loadConfig, applyEnvironment } from "./config.ts"
 export {
   readFolder,
@@ -25,8 +45,16 @@ export {
   SqlSyntaxError,
   EngineFailed,
   PlanFailed,
+  type Capabilities,
+  capabilities,
+  type EngineOptions,
+  type PlannedSteps,
+  type ApplyOptions,
+  planWith,
+  splitWith,
 } from "./engines/engine.ts"
 export { ObjectsBroken } from "./engines/exercise.ts"
+export { orderSteps, planBothWays, statementsOf, type PlanStep, type Planner } from "./engines/order.ts"
 export { engines, findEngine, knownEngines } from "./engines/registry.ts"
 export { layer as sqliteLayer } from "./engines/sqlite/engine.ts"
 export {
@@ -44,11 +72,12 @@ export {
   snapshotSchema,
   takeSnapshots,
   rememberHistorySnapshot,
+  rememberWrittenMigration,
   type Snapshots,
   type SnapshotsWithImage,
 } from "./steps/snapshot.ts"
 export { diff } from "./steps/diff.ts"
-export { plan, renderScript, type Candidate } from "./steps/plan.ts"
+export { plan, planDirection, renderScript, type Candidate, type PlanOptions } from "./steps/plan.ts"
 export {
   verify,
   type VerifyReport,
@@ -60,6 +89,7 @@ export {
 export { write, WriteFailed, type WriteRequest } from "./steps/write.ts"
 export {
   generate,
+  type GenerationUsage,
   GenerationFailed,
   OutputTruncated,
   transportRetry,
@@ -82,6 +112,13 @@ export { providerLayer, keyVariableOf } from "./llm/registry.ts"
 export { parseModelSpec, knownProviders, type ModelSpec } from "./llm/model-spec.ts"
 export { MissingApiKey, CredentialsError, resolveKey, storeKey } from "./llm/credentials.ts"
 export { findAmbiguities, type Ambiguity } from "./model/ambiguity.ts"
+export {
+  systemPrompt,
+  userPrompt,
+  submitMigrationTool,
+  type PromptEngine,
+  type PromptRequest,
+} from "./llm/prompt.ts"
 export { checkHistory, HistoryBroken, type HistoryReport } from "./steps/check-history.ts"
 export {
   validate,
@@ -95,7 +132,7 @@ export {
 export { builtinRules, builtinIds } from "./rules/registry.ts"
 export { resolveRules, listRules, type RuleSet, type RuleListing } from "./rules/resolve.ts"
 export { parseStatements } from "./rules/_parse.ts"
-export type { BuiltinRule, UpStatement, DmlFact } from "./rules/rule.ts"
+export type { BuiltinRule, RuleInput, UpStatement, DmlFact } from "./rules/rule.ts"
 export {
   diffProject,
   generateMigration,

@@ -40,6 +40,8 @@ export interface ForeignKey {
   readonly initiallyDeferred: boolean
   /** MATCH FULL where the engine has it (PostgreSQL); undefined means the default, MATCH SIMPLE. */
   readonly match?: "FULL" | undefined
+  /** False when the engine marks it NOT VALID (rows already present are not checked); undefined: valid. */
+  readonly valid?: false | undefined
 }
 
 /** A table's primary key: its columns in order, and its name where the engine keeps one. */
@@ -60,6 +62,8 @@ export interface CheckConstraint {
   readonly name?: string | undefined
   /** Normalized expression text. */
   readonly expression: string
+  /** False when the engine marks it NOT VALID (rows already present are not checked); undefined: valid. */
+  readonly valid?: false | undefined
 }
 
 /** A table in the normalized catalog: columns, keys, constraints and options. */
@@ -150,30 +154,139 @@ export interface Migration {
   readonly transaction: boolean
 }
 
-/** A structural difference between two schemas, as the diff step finds it. */
-export type Change =
-  | { readonly kind: "create-table"; readonly table: Table }
-  | { readonly kind: "drop-table"; readonly table: Table }
-  | {
-      readonly kind: "alter-table"
-      readonly before: Table
-      readonly after: Table
-      readonly addedColumns: ReadonlyArray<Column>
-      readonly droppedColumns: ReadonlyArray<Column>
-      readonly changedColumns: ReadonlyArray<{ readonly before: Column; readonly after: Column }>
-      /** True when anything beyond columns differs: keys, checks, foreign keys, options. */
-      readonly constraintsChanged: boolean
-    }
-  | { readonly kind: "create-object"; readonly object: SchemaObject }
-  | { readonly kind: "drop-object"; readonly object: SchemaObject }
-  | { readonly kind: "replace-object"; readonly before: SchemaObject; readonly after: SchemaObject }
+/**
+ * A reference to one thing a change needs, removes or creates: a table, a column, all columns of a
+ * table, the keys and indexes of a table (what a foreign key into it needs), a named constraint, or
+ * any schema object by its kind and name. Names are matched the way the engine matches them
+ * (folded where it ignores case).
+ */
+export interface ObjectRef {
+  /**
+   * `columns` stands for every column of the table `name` at once (what a view or an index on the
+   * table reads); `keys` for its primary key, unique constraints and indexes.
+   */
+  readonly kind: "table" | "column" | "columns" | "keys" | "constraint" | ObjectKind
+  readonly name: string
+  /** The table of a column or constraint. */
+  readonly table?: string | undefined
+}
 
-/** What a generator produces: the statements of UP and DOWN. */
-export interface Plan {
-  readonly up: ReadonlyArray<string>
-  readonly down: ReadonlyArray<string>
-  /** Things the planner wants the user to know (a rebuild, a value carried over). */
-  readonly notes: ReadonlyArray<string>
+/**
+ * What an altered column changes: its type, NOT NULL, default, collation (or charset), generation
+ * expression, identity (or auto-increment, or serial sequence), comment, other engine attributes
+ * (MySQL ON UPDATE, INVISIBLE), and its position. Position is reported beside other aspects, never
+ * as a change by itself: aim does not compare column order.
+ */
+export type ColumnAspect =
+  | "type"
+  | "nullability"
+  | "default"
+  | "collation"
+  | "generated"
+  | "identity"
+  | "comment"
+  | "attributes"
+  | "position"
+
+/** The kinds of table constraint a change can add, drop or alter. */
+export type ConstraintType = "primary-key" | "unique" | "check" | "foreign-key" | "exclusion"
+
+/**
+ * One constraint of a table as the change list carries it: its type, its name (undefined where the
+ * model leaves a default name out), whether it is valid (false for a PostgreSQL NOT VALID check or
+ * foreign key; engines without the notion always say true), and its definition. Constraints an
+ * engine keeps whole in the table's options (PostgreSQL EXCLUDE, UNIQUE NULLS NOT DISTINCT) carry
+ * that text as `clause`.
+ */
+export type TableConstraint = {
+  readonly name: string | undefined
+  readonly valid: boolean
+} & (
+  | { readonly type: "primary-key"; readonly primaryKey: PrimaryKey }
+  | { readonly type: "unique"; readonly unique: UniqueConstraint }
+  | { readonly type: "check"; readonly check: CheckConstraint }
+  | { readonly type: "foreign-key"; readonly foreignKey: ForeignKey }
+  | { readonly type: "exclusion" | "unique" | "primary-key"; readonly clause: string }
+)
+
+/** What an altered constraint changes; `definition` covers anything else (columns, expression...). */
+export type ConstraintAspect = "definition" | "validity" | "deferrable"
+
+/**
+ * What the changes of a change list share: the objects the change needs to exist when it runs
+ * (created before it), the objects it removes and creates, and the objects what it removes
+ * depended on (those are removed after it). Ordering reads only these (engines/order.ts).
+ */
+export interface ChangeRefs {
+  readonly needs: ReadonlyArray<ObjectRef>
+  readonly creates: ReadonlyArray<ObjectRef>
+  readonly removes: ReadonlyArray<ObjectRef>
+  /** What the removed object relied on: removed only after this change ran. */
+  readonly removedNeeds: ReadonlyArray<ObjectRef>
+}
+
+/**
+ * One fine-grained difference between two schemas, as `diffSchemas` (model/diff.ts) finds it. The
+ * list is computed once and read by the planners, the rules, ambiguity detection, the model's
+ * prompt, the diff text and `--json`. Table-level changes name their table as it is after the
+ * change (`table`), and carry the table before and after where it exists on both sides.
+ */
+export type Change = ChangeRefs &
+  (
+    | { readonly kind: "create-table"; readonly table: Table }
+    | { readonly kind: "drop-table"; readonly table: Table }
+    | { readonly kind: "rename-table"; readonly before: Table; readonly after: Table }
+    | { readonly kind: "add-column"; readonly table: string; readonly column: Column }
+    | { readonly kind: "drop-column"; readonly table: string; readonly column: Column }
+    /** A rename's aspects are what else changes with it (type, default...); empty for a plain rename. */
+    | Alteration<"rename-column", Column, ColumnAspect>
+    | Alteration<"alter-column", Column, ColumnAspect>
+    | { readonly kind: "add-constraint"; readonly table: string; readonly constraint: TableConstraint }
+    | { readonly kind: "drop-constraint"; readonly table: string; readonly constraint: TableConstraint }
+    | Alteration<"alter-constraint", TableConstraint, ConstraintAspect>
+    | { readonly kind: "add-index"; readonly table: string; readonly index: SchemaObject }
+    | { readonly kind: "drop-index"; readonly table: string; readonly index: SchemaObject }
+    | {
+        readonly kind: "alter-index"
+        readonly table: string
+        readonly before: SchemaObject
+        readonly after: SchemaObject
+      }
+    | {
+        /** Table-level options (engine, partitioning, comment, row security, WITHOUT ROWID...). */
+        readonly kind: "alter-table"
+        readonly before: Table
+        readonly after: Table
+        readonly removedOptions: ReadonlyArray<string>
+        readonly addedOptions: ReadonlyArray<string>
+      }
+    | { readonly kind: "create-object"; readonly object: SchemaObject }
+    | { readonly kind: "drop-object"; readonly object: SchemaObject }
+    | { readonly kind: "replace-object"; readonly before: SchemaObject; readonly after: SchemaObject }
+  )
+
+/** Something of a table, before and after a change, with what changed (`aspects`). */
+interface Alteration<K extends string, T, A> {
+  readonly kind: K
+  readonly table: string
+  readonly before: T
+  readonly after: T
+  readonly aspects: ReadonlyArray<A>
+}
+
+/** The kinds of change, as `Change["kind"]` spells them. */
+export type ChangeKind = Change["kind"]
+
+/**
+ * Renames the diff cannot see in two catalogs (a renamed table reads as a drop and a create), as
+ * the user declares them: tables by old and new name, columns by the table's new name and the
+ * column's old and new name. With them the diff reports a rename and what else changed.
+ */
+export interface RenameHints {
+  readonly tables?: ReadonlyArray<{ readonly from: string; readonly to: string }> | undefined
+  readonly columns?:
+    | ReadonlyArray<{ readonly table: string; readonly from: string; readonly to: string }>
+    | undefined
 }
 
 /** How serious a finding is: an `error` stops the run, a `warning` is printed. */

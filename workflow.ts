@@ -6,9 +6,10 @@
 import { basename } from "node:path"
 import { Context, Duration, Effect, Schema as S } from "effect"
 import { type Config, ConfigError, shownPath } from "./config.ts"
-import { compareSchemas, describeChange, renderChanges } from "./model/compare.ts"
+import { renderChanges, summarizeChanges } from "./model/changes.ts"
 import { findAmbiguities } from "./model/ambiguity.ts"
 import { type DatabaseImage, Engine } from "./engines/engine.ts"
+import { findEngine } from "./engines/registry.ts"
 import { replaceablePaths, safeName, type FolderFile, type FormatShape } from "./formats/format.ts"
 import { formats } from "./formats/registry.ts"
 import type { Change, Finding, Migration, Schema } from "./model.ts"
@@ -18,12 +19,12 @@ import { checkHistory } from "./steps/check-history.ts"
 import { diff } from "./steps/diff.ts"
 import { enforceRules, type MigrationUnderRules, validate as validateRules } from "./steps/validate.ts"
 import { resolveRules, type RuleSet } from "./rules/resolve.ts"
-import { parseModelSpec } from "./llm/model-spec.ts"
+import { type ModelSpec, parseModelSpec } from "./llm/model-spec.ts"
 import { Provider } from "./llm/provider.ts"
 import { providerLayer } from "./llm/registry.ts"
-import { generate, type TransportPolicy, type Verdict } from "./steps/generate.ts"
+import { type GenerationUsage, generate, type TransportPolicy, type Verdict } from "./steps/generate.ts"
 import { type Candidate, plan } from "./steps/plan.ts"
-import { rememberHistorySnapshot, snapshot, takeSnapshots } from "./steps/snapshot.ts"
+import { rememberWrittenMigration, snapshot, takeSnapshots } from "./steps/snapshot.ts"
 import { verify, type VerifyReport } from "./steps/verify.ts"
 import { write } from "./steps/write.ts"
 
@@ -61,7 +62,7 @@ export function formatOf(config: Config) {
   }
   // Bound to the project: some formats' files name the engine, the project or the planner (sqitch).
   const context = {
-    engine: config.engine,
+    sqitchEngine: findEngine(config.engine)?.capabilities(config.engine).sqitchEngine,
     project: basename(config.root),
     env: { ...process.env, ...config.env },
   }
@@ -109,7 +110,7 @@ const readProject = Effect.fnUntraced(function* (config: Config, keepImage: bool
     current,
     desired,
     changes,
-    text: renderChanges(changes, engine.renderTable),
+    text: renderChanges(changes, { from: current, to: desired, renderTable: engine.renderTable }),
   } satisfies DiffResult
   return { result, image }
 })
@@ -131,17 +132,7 @@ export interface GenerateOptions {
 }
 
 /** How a model wrote the migration, for the run's report. */
-export interface GenerationReport {
-  /** `<provider>-<model>` as configured. */
-  readonly model: string
-  readonly attempts: number
-  readonly inputTokens: number
-  readonly outputTokens: number
-  /** Time spent waiting on the provider, transport retries included. */
-  readonly waitMillis: number
-  /** The first prompt's size, estimated at four characters per token. */
-  readonly promptTokens: number
-}
+export type GenerationReport = GenerationUsage
 
 /**
  * What `generateMigration` did: nothing to generate, written or dry run, with the migration, its proof,
@@ -165,27 +156,30 @@ export interface GenerateResult {
 }
 
 /** A file-name description from the changes: "create_posts_and_alter_users", "create_index_x"... */
-export function describeChanges(changes: ReadonlyArray<Change>): string {
-  if (changes.length === 1) return safeName(describeChange(changes[0] as Change))
-  const tableWords = changes.flatMap((c) =>
-    c.kind === "create-table"
-      ? [`create ${c.table.name}`]
-      : c.kind === "drop-table"
-        ? [`drop ${c.table.name}`]
-        : c.kind === "alter-table"
-          ? [`alter ${c.after.name}`]
-          : [],
-  )
-  const words =
-    tableWords.length > 0
-      ? tableWords
-      : changes.map((c) =>
-          c.kind === "replace-object"
-            ? `replace ${c.after.name}`
-            : `${c.kind.split("-")[0]} ${c.kind === "create-object" || c.kind === "drop-object" ? c.object.name : ""}`,
-        )
-  return safeName(words.length <= 3 ? words.join(" and ") : "update schema")
+export const describeChanges = (changes: ReadonlyArray<Change>): string => safeName(summarizeChanges(changes))
+
+/** The model aim.toml names; undefined for none, or for the built-in planner. */
+function modelOf(config: Config): Extract<ModelSpec, { kind: "llm" }> | undefined {
+  const spec = config.model === undefined ? undefined : parseModelSpec(config.model)
+  return spec === undefined || typeof spec === "string" || spec.kind === "builtin" ? undefined : spec
 }
+
+/**
+ * `effect` with its model provider, chosen here and nowhere else: a Provider already in the context
+ * (a library caller's own) wins over the one aim.toml names.
+ */
+const withModel = <A, E, R>(
+  config: Config,
+  spec: Extract<ModelSpec, { kind: "llm" }>,
+  effect: Effect.Effect<A, E, R>,
+) =>
+  Effect.serviceOption(Provider).pipe(
+    Effect.flatMap((given) =>
+      given._tag === "Some"
+        ? Effect.provideService(effect, Provider, given.value)
+        : Effect.provide(effect, providerLayer(spec, { timeoutSeconds: config.modelTimeout ?? 120 })),
+    ),
+  )
 
 /** Snapshot, diff, plan, verify, write: the main job. */
 export const generateMigration = Effect.fn("aim/workflow/generate")(function* (
@@ -210,7 +204,13 @@ export const generateMigration = Effect.fn("aim/workflow/generate")(function* (
     return { status: "nothing-to-generate", diff: result, notes: [], files: [] } satisfies GenerateResult
   }
   const { candidate, verification, generation, description, modelSkipped } = produced
-  const migration = { before: result.current, after: result.desired, up: candidate.up, source: "UP" }
+  const migration = {
+    before: result.current,
+    after: result.desired,
+    changes: result.changes,
+    up: candidate.up,
+    source: "UP",
+  }
   const checked = yield* phase("rules", checkRules(config, rules, migration), rulesDetail)
   yield* enforceRules(checked, "UP")
   const now = options.now ?? new Date()
@@ -234,7 +234,12 @@ export const generateMigration = Effect.fn("aim/workflow/generate")(function* (
     // Only the planner's own DDL: a model's UP may branch on the sample rows verify seeded (a DO
     // block, CREATE TABLE ... AS SELECT) and build something a replay of the empty history would not.
     if (verification && candidate.trusted === true)
-      yield* rememberWrittenHistory(config, format, result.history, candidate.up, verification)
+      yield* readHistory(config, format, yield* readFolder(config)).pipe(
+        Effect.flatMap((after) =>
+          rememberWrittenMigration(result.history, after, candidate.up, verification.afterUp),
+        ),
+        Effect.ignore,
+      )
   }
   return {
     status: options.dryRun ? "dry-run" : "written",
@@ -269,11 +274,11 @@ const produceCandidate = Effect.fnUntraced(function* (
   options: GenerateOptions,
   image: DatabaseImage | undefined,
 ) {
-  const spec = config.model === undefined ? undefined : parseModelSpec(config.model)
+  const spec = modelOf(config)
   const strategy = config.strategy ?? "auto"
-  const planned = plan(result.current, result.desired, withDown)
+  const planned = plan(result.current, result.desired, withDown, { changes: result.changes })
   const prove = (c: Candidate) => verify(c, result.history, result.current, result.desired, image)
-  if (spec === undefined || typeof spec === "string" || spec.kind === "builtin" || strategy === "builtin") {
+  if (spec === undefined || strategy === "builtin") {
     const candidate = yield* phase("plan", planned, () => "built-in planner")
     const verification = yield* phase("verify", prove(candidate), verifyDetail)
     return { candidate, verification, generation: undefined, description: undefined, modelSkipped: undefined }
@@ -296,7 +301,7 @@ const produceCandidate = Effect.fnUntraced(function* (
     planned.pipe(Effect.catchTag("PlanFailed", () => Effect.succeed(undefined))),
     (c) => (c ? "built-in planner (draft)" : "the built-in planner cannot write this change"),
   )
-  const ambiguities = findAmbiguities(result.changes)
+  const ambiguities = findAmbiguities(result.changes, (yield* Engine).capabilities.types)
   let rejected: string | undefined
   if (draft && strategy === "auto" && ambiguities.length === 0) {
     const verdict = yield* phase("verify", judge(draft), (v) =>
@@ -326,14 +331,9 @@ const produceCandidate = Effect.fnUntraced(function* (
     maxTokens: config.maxTokens,
     transport: options.transport,
   }
-  // A Provider already in the context (a library caller's own) wins over the one aim.toml names.
-  const given = yield* Effect.serviceOption(Provider)
-  const run = generate(request, judge)
   const generated = yield* phase(
     "generate",
-    given._tag === "Some"
-      ? Effect.provideService(run, Provider, given.value)
-      : Effect.provide(run, providerLayer(spec, { timeoutSeconds: config.modelTimeout ?? 120 })),
+    withModel(config, spec, generate(request, judge)),
     (g) => `${g.model}: ${g.attempts} attempt(s), verified`,
   )
   const { candidate, report, description, ...usage } = generated
@@ -347,37 +347,6 @@ const produceCandidate = Effect.fnUntraced(function* (
   }
   return { candidate, verification: report, generation, description, modelSkipped: undefined }
 })
-
-/**
- * After a write, the snapshot cache learns what the new history builds: verification read it back
- * after UP, so the next run need not replay anything. The new history is read back as the format's
- * reader reads it (that is the cache key the next run computes), and the schema is stored only
- * when that history is the old one plus one migration of exactly the statements verification ran,
- * in a transaction as it ran them. Best effort: a history that cannot be read back, or differs,
- * only costs the next run a replay.
- */
-const rememberWrittenHistory = (
-  config: Config,
-  format: FormatShape,
-  before: ReadonlyArray<Migration>,
-  up: string,
-  verification: VerifyReport,
-) =>
-  Effect.gen(function* () {
-    const engine = yield* Engine
-    const after = yield* readHistory(config, format, yield* readFolder(config))
-    const added = after[before.length]
-    if (after.length !== before.length + 1 || added === undefined || !added.transaction) return
-    const unchanged = before.every((m, i) => {
-      const read = after[i]
-      return read?.version === m.version && read.up === m.up && read.transaction === m.transaction
-    })
-    if (!unchanged) return
-    const statements = (sql: string, source: string) =>
-      engine.split(sql, source).pipe(Effect.map((list) => list.map((s) => s.sql.trim()).join("\n;\n")))
-    if ((yield* statements(added.up, added.upPath)) !== (yield* statements(up, "UP"))) return
-    yield* rememberHistorySnapshot(after, verification.afterUp)
-  }).pipe(Effect.ignore)
 
 const refused = (e: { readonly _tag: string; readonly message: string }): Verdict<never> => ({
   ok: false,
@@ -451,15 +420,8 @@ const checkRules = Effect.fnUntraced(function* (
   migration: MigrationUnderRules,
 ) {
   const run = validateRules(rules, migration, { maxTokens: Math.min(config.maxTokens, 2048) })
-  const given = yield* Effect.serviceOption(Provider)
-  const spec = config.model === undefined ? undefined : parseModelSpec(config.model)
-  if (
-    rules.customs.length === 0 ||
-    given._tag === "Some" ||
-    spec === undefined ||
-    typeof spec === "string" ||
-    spec.kind === "builtin"
-  )
-    return yield* run
-  return yield* Effect.provide(run, providerLayer(spec, { timeoutSeconds: config.modelTimeout ?? 120 }))
+  const spec = modelOf(config)
+  // Built-in rules need no model; custom ones are reported as not evaluated without one.
+  if (rules.customs.length === 0 || spec === undefined) return yield* run
+  return yield* withModel(config, spec, run)
 })

@@ -3,7 +3,7 @@
  * each change as a small object, and the phase timings. The README's "JSON output" section
  * documents the shapes; they only grow (new keys), so tools can rely on the ones there.
  */
-import { describeChange } from "../model/compare.ts"
+import { changeTable, constraintLabel, dataConditions, describeChange } from "../model/changes.ts"
 import type { EngineShape } from "../engines/engine.ts"
 import type { Change } from "../model.ts"
 
@@ -21,19 +21,64 @@ export const engineDocument = (engine: EngineShape) => ({
     : null,
 })
 
-/** A change as `{ kind, object, name, summary }`: `object` is "table" or the schema object's kind. */
-export function changeDocument(change: Change) {
-  const summary = describeChange(change)
+/** What a change is about: the kind of object (`object`) and its name. */
+function subject(change: Change): { object: string; name: string } {
+  if ("column" in change) return { object: "column", name: change.column.name }
+  if ("constraint" in change)
+    return { object: change.constraint.type, name: constraintLabel(change.constraint) }
+  if ("index" in change) return { object: "index", name: change.index.name }
+  if ("object" in change) return { object: change.object.kind, name: change.object.name }
   switch (change.kind) {
     case "create-table":
     case "drop-table":
-      return { kind: change.kind, object: "table", name: change.table.name, summary }
+      return { object: "table", name: change.table.name }
+    case "rename-table":
     case "alter-table":
-      return { kind: change.kind, object: "table", name: change.after.name, summary }
-    case "create-object":
-    case "drop-object":
-      return { kind: change.kind, object: change.object.kind, name: change.object.name, summary }
-    case "replace-object":
-      return { kind: change.kind, object: change.after.kind, name: change.after.name, summary }
+      return { object: "table", name: change.after.name }
+    case "rename-column":
+    case "alter-column":
+      return { object: "column", name: change.after.name }
+    case "alter-constraint":
+      return { object: change.after.type, name: constraintLabel(change.after) }
+    default:
+      return { object: change.after.kind, name: change.after.name }
+  }
+}
+
+/** The detail a change carries beyond its subject: renames, changed aspects, validity, options. */
+function detail(change: Change) {
+  switch (change.kind) {
+    case "rename-table":
+      return { from: change.before.name }
+    case "rename-column":
+      return { from: change.before.name, aspects: change.aspects }
+    case "alter-column":
+      return { aspects: change.aspects }
+    case "add-constraint":
+    case "drop-constraint":
+      return { valid: change.constraint.valid }
+    case "alter-constraint":
+      return { aspects: change.aspects, valid: change.after.valid }
+    case "alter-table":
+      return { removedOptions: change.removedOptions, addedOptions: change.addedOptions }
+    default:
+      return {}
+  }
+}
+
+/**
+ * A change as `{ kind, object, name, summary }` (`object`: "table", "column", a constraint type,
+ * "index" or the schema object's kind), with `table` for what belongs to a table, the detail of its
+ * kind (`from`, `aspects`, `valid`, options) and `dataConditions`: what rows must satisfy for it.
+ */
+export function changeDocument(change: Change) {
+  const table = change.kind.endsWith("-table") ? undefined : changeTable(change)
+  return {
+    kind: change.kind,
+    ...subject(change),
+    summary: describeChange(change),
+    ...(table === undefined ? {} : { table }),
+    ...detail(change),
+    dataConditions: dataConditions(change),
   }
 }

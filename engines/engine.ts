@@ -3,8 +3,13 @@
  * engine (and, later, which backend of it) runs is decided once, when the CLI builds the layer.
  * Resources: `ephemeral` hands out a throwaway database that lives as long as the caller's scope.
  */
-import { Context, type Effect, Schema as S, type Scope } from "effect"
-import type { Plan, Schema, Statement, Table } from "../model.ts"
+import { Context, Effect, Schema as S, type Scope } from "effect"
+import type { EngineSettings } from "../config.ts"
+import { type TypeRules, standardTypeRules } from "../model/types.ts"
+import type { DmlReader } from "../sql/dml.ts"
+import { LexError } from "../sql/lexer.ts"
+import type { Change, Schema, Statement, Table } from "../model.ts"
+import type { Planner, PlanStep } from "./order.ts"
 
 /**
  * A statement the database rejected, named by file and line (and column, where the database says
@@ -50,6 +55,22 @@ export class SqlSyntaxError extends S.TaggedError<SqlSyntaxError>()("SqlSyntaxEr
   }
 }
 
+/**
+ * An engine's `split`, from its splitter: text the splitter cannot read (an unterminated string,
+ * comment or body) is a SqlSyntaxError naming the file and the line where it starts.
+ */
+export const splitWith =
+  (cut: (sql: string, source: string) => ReadonlyArray<Statement>) => (sql: string, source: string) =>
+    Effect.try({
+      try: () => cut(sql, source),
+      catch: (error) =>
+        new SqlSyntaxError({
+          source,
+          line: error instanceof LexError ? error.line : 1,
+          reason: error instanceof Error ? error.message : String(error),
+        }),
+    })
+
 /** The engine itself failed: a server would not start, a catalog query broke. */
 export class EngineFailed extends S.TaggedError<EngineFailed>()("EngineFailed", {
   engine: S.String,
@@ -69,6 +90,36 @@ export class PlanFailed extends S.TaggedError<PlanFailed>()("PlanFailed", {
     return `The built-in planner cannot write this migration: ${this.reason}`
   }
 }
+
+/**
+ * What an engine takes from aim.toml: its own `[engines.<name>]` settings (backend, url), and the
+ * file they came from, for messages. Never the whole configuration.
+ */
+export interface EngineOptions {
+  readonly settings?: EngineSettings | undefined
+  readonly source?: string | undefined
+}
+
+/** What an engine's planner returns for one direction: unordered steps, and notes for the user. */
+export interface PlannedSteps {
+  readonly steps: ReadonlyArray<PlanStep>
+  /** Things the planner wants the user to know (a rebuild, a value carried over). */
+  readonly notes: ReadonlyArray<string>
+}
+
+/**
+ * An engine's `plan`, from its planner: a PlanFailed the planner throws (a change it cannot express)
+ * is the Effect's failure; anything else thrown is a defect, a bug to report.
+ */
+export const planWith = (planner: Planner) => (changes: ReadonlyArray<Change>, from: Schema, to: Schema) =>
+  Effect.suspend(() => {
+    try {
+      return Effect.succeed(planner(changes, from, to))
+    } catch (error) {
+      if (error instanceof PlanFailed) return Effect.fail(error)
+      throw error
+    }
+  })
 
 /** Rows read back from a table for the survival check: one canonical string per row, sorted. */
 export type RowImage = ReadonlyArray<string>
@@ -149,18 +200,41 @@ export interface Database {
   readonly keepAsImage?: Effect.Effect<DatabaseImage | undefined, EngineFailed> | undefined
 }
 
+/**
+ * What an engine is, as far as code outside engines/ must know: everything else is behind the
+ * contract's functions. The defaults are here, in one place (`capabilities`); an engine states only
+ * where it differs.
+ */
 export interface Capabilities {
-  /** DDL can be rolled back, so one database can try several candidates. */
-  readonly transactionalDdl: boolean
   /**
-   * The grammar the validation rules parse this engine's statements with. Without one, the rules
-   * fall back to a token-level check that can only err towards flagging.
+   * DDL runs inside a transaction and is rolled back with it (SQLite, PostgreSQL). Where it is not
+   * (MySQL commits around each DDL statement), a migration's statements run without one unless all
+   * of them are DML.
    */
-  readonly grammar?: SqlGrammar | undefined
+  readonly transactionalDdl: boolean
+  /** How the engine's types hold values, for the rules and ambiguity detection (model/types.ts). */
+  readonly types: TypeRules
+  /**
+   * The engine's real parser for the statements that delete or rewrite rows, which the rules look
+   * for; without one they fall back to tokens, which can only err towards flagging.
+   */
+  readonly dml: DmlReader | undefined
+  /** Sqitch's key for the engine (lib/App/Sqitch/Engine/*.pm), written in sqitch.conf and script headers. */
+  readonly sqitchEngine: string | undefined
 }
 
-/** Grammars the validation rules can parse (rules/_parse.ts). */
-export type SqlGrammar = "sqlite" | "postgresql" | "mysql" | "mariadb"
+/** An engine's capabilities: the defaults, with the differences it states. */
+export function capabilities(
+  differences: Partial<Omit<Capabilities, "types">> & { readonly types?: Partial<TypeRules> },
+): Capabilities {
+  return {
+    transactionalDdl: true,
+    dml: undefined,
+    sqitchEngine: undefined,
+    ...differences,
+    types: { ...standardTypeRules, ...differences.types },
+  }
+}
 
 /** The server version an engine id asks for and the one that really runs, on engines that run servers. */
 export interface ServerVersions {
@@ -204,7 +278,16 @@ export interface EngineShape {
    * or undefined when they are not a database this engine can copy.
    */
   readonly imageFromBytes?: ((bytes: Uint8Array) => Effect.Effect<DatabaseImage | undefined>) | undefined
-  readonly plan: (from: Schema, to: Schema) => Effect.Effect<Plan, PlanFailed>
+  /**
+   * The steps that make `changes` (the change list from `from` to `to`), each with the references
+   * of the changes it makes; engines/order.ts orders them. DOWN is the same call for the change
+   * list from `to` back to `from` (steps/plan.ts), never a path of its own.
+   */
+  readonly plan: (
+    changes: ReadonlyArray<Change>,
+    from: Schema,
+    to: Schema,
+  ) => Effect.Effect<PlannedSteps, PlanFailed>
   /** Canonical DDL of one table, for display and diffs. */
   readonly renderTable: (table: Table) => string
   /**

@@ -3,21 +3,17 @@
  * decide how a script must be written for their runner (goose wraps a statement that holds a `;` in
  * StatementBegin/StatementEnd), and whether a script can run inside a transaction at all.
  *
- * It understands: `--` and nested `/* *\/` comments, '...' strings ('' doubles a quote, E'...'
- * takes backslash escapes), "..." and `...` identifiers, dollar quotes ($$...$$, $tag$...$tag$), and
- * BEGIN ... END bodies of CREATE TRIGGER / FUNCTION / PROCEDURE / EVENT (SQLite and MySQL triggers,
- * PostgreSQL BEGIN ATOMIC), where CASE ... END nests and END IF / END LOOP close nothing. An
+ * Its tokens come from sql/lexer.ts in a dialect that reads every engine's common quoting: `--` and
+ * nested `/* *\/` comments, '...' strings ('' doubles a quote, E'...' takes backslash escapes), "..."
+ * and `...` identifiers, dollar quotes ($$...$$, $tag$...$tag$). It also knows the BEGIN ... END
+ * bodies of CREATE TRIGGER / FUNCTION / PROCEDURE / EVENT (SQLite and MySQL triggers, PostgreSQL
+ * BEGIN ATOMIC), where CASE ... END nests and END IF / END LOOP close nothing. An
  * unterminated string or comment runs to the end of the text; the engine's own splitter reports it.
  * MySQL's backslash escapes in plain '...' strings are not understood.
  */
 
-type TokenKind = "word" | "string" | "comment" | "semicolon" | "other"
-
-interface Token {
-  readonly kind: TokenKind
-  readonly start: number
-  readonly end: number
-}
+import { anyDialect, keyword, significant, type Token, tokenize as lex } from "../sql/lexer.ts"
+import { type BodyTracker, cutStatements } from "../sql/split.ts"
 
 /** One statement of a script, with its place in that script. */
 export interface SqlStatement {
@@ -35,203 +31,58 @@ export interface SqlStatement {
   readonly words: ReadonlyArray<string>
 }
 
-const identStart = /[A-Za-z_\u0080-\uffff]/
-const identPart = /[A-Za-z0-9_$\u0080-\uffff]/
-const dollarTag = /\$(?:[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/y
-
-function scanQuoted(sql: string, from: number, quote: string, backslash: boolean): number {
-  let j = from + 1
-  while (j < sql.length) {
-    const ch = sql[j]
-    if (backslash && ch === "\\") {
-      j += 2
-      continue
-    }
-    if (ch === quote) {
-      if (sql[j + 1] === quote) {
-        j += 2
-        continue
-      }
-      return j + 1
-    }
-    j++
-  }
-  return sql.length
-}
-
-function tokenize(sql: string): Token[] {
-  const tokens: Token[] = []
-  const n = sql.length
-  let i = 0
-  while (i < n) {
-    const c = sql[i] as string
-    if (c === " " || c === "\t" || c === "\n" || c === "\r" || c === "\f" || c === "\v") {
-      i++
-      continue
-    }
-    if (c === "-" && sql[i + 1] === "-") {
-      const eol = sql.indexOf("\n", i)
-      const end = eol === -1 ? n : eol
-      tokens.push({ kind: "comment", start: i, end })
-      i = end
-      continue
-    }
-    if (c === "/" && sql[i + 1] === "*") {
-      let depth = 1
-      let j = i + 2
-      while (j < n && depth > 0) {
-        if (sql[j] === "/" && sql[j + 1] === "*") {
-          depth++
-          j += 2
-        } else if (sql[j] === "*" && sql[j + 1] === "/") {
-          depth--
-          j += 2
-        } else j++
-      }
-      tokens.push({ kind: "comment", start: i, end: j })
-      i = j
-      continue
-    }
-    if (c === "'") {
-      const end = scanQuoted(sql, i, "'", false)
-      tokens.push({ kind: "string", start: i, end })
-      i = end
-      continue
-    }
-    if (c === '"' || c === "`") {
-      const end = scanQuoted(sql, i, c, false)
-      tokens.push({ kind: "string", start: i, end })
-      i = end
-      continue
-    }
-    if (c === "$") {
-      dollarTag.lastIndex = i
-      const match = dollarTag.exec(sql)
-      if (match) {
-        const tag = match[0]
-        const close = sql.indexOf(tag, i + tag.length)
-        const end = close === -1 ? n : close + tag.length
-        tokens.push({ kind: "string", start: i, end })
-        i = end
-        continue
-      }
-    }
-    if (identStart.test(c)) {
-      let j = i + 1
-      while (j < n && identPart.test(sql[j] as string)) j++
-      if (j === i + 1 && (c === "E" || c === "e") && sql[j] === "'") {
-        const end = scanQuoted(sql, j, "'", true)
-        tokens.push({ kind: "string", start: i, end })
-        i = end
-        continue
-      }
-      tokens.push({ kind: "word", start: i, end: j })
-      i = j
-      continue
-    }
-    if (c === ";") {
-      tokens.push({ kind: "semicolon", start: i, end: i + 1 })
-      i++
-      continue
-    }
-    tokens.push({ kind: "other", start: i, end: i + 1 })
-    i++
-  }
-  return tokens
-}
-
 const routineKinds = new Set(["TRIGGER", "FUNCTION", "PROCEDURE", "EVENT"])
 /** END followed by these closes a block that never opened a level (END IF, END LOOP ...). */
 const endCompanions = new Set(["IF", "LOOP", "WHILE", "REPEAT", "FOR"])
 
-function lineAt(sql: string, offset: number, from: { offset: number; line: number }): number {
-  let line = from.line
-  for (let k = from.offset; k < offset; k++) if (sql.charCodeAt(k) === 10) line++
-  from.offset = offset
-  from.line = line
-  return line
+/** The BEGIN ... END body of CREATE TRIGGER / FUNCTION / PROCEDURE / EVENT, any dialect's. */
+function routineBody(): BodyTracker {
+  let started = false
+  let routine = false
+  let depth = 0
+  return {
+    step: (tokens, i) => {
+      const token = tokens[i] as Token
+      if (!started) {
+        started = true
+        if (keyword(token) === "CREATE")
+          for (let k = i + 1, seen = 0; k < tokens.length && seen < 5; k++) {
+            const w = keyword(tokens[k])
+            if (!w) continue
+            seen++
+            if (routineKinds.has(w)) {
+              routine = true
+              break
+            }
+          }
+      }
+      const w = keyword(token)
+      if (!routine || w === undefined) return undefined
+      if (tokens[i - 1]?.text === ".") return undefined
+      if (w === "BEGIN" || (w === "CASE" && depth > 0)) depth++
+      else if (w === "END" && depth > 0) {
+        const next = keyword(tokens[i + 1]) ?? ""
+        if (endCompanions.has(next)) return 1
+        depth--
+        if (next === "CASE") return 1
+      }
+      return undefined
+    },
+    inBody: () => depth > 0,
+  }
 }
 
 /** Cut `sql` into statements. Empty statements (a lone `;`) are dropped; comments between statements belong to none. */
 export function splitSql(sql: string): SqlStatement[] {
-  const tokens = tokenize(sql).filter((t) => t.kind !== "comment")
-  const word = (t: Token | undefined) =>
-    t && t.kind === "word" ? sql.slice(t.start, t.end).toUpperCase() : ""
-  const statements: SqlStatement[] = []
-  const cursor = { offset: 0, line: 1 }
-  let first = -1
-  let routine = false
-  let depth = 0
-  let inner = false
-  let words: string[] = []
-  const close = (lastIndex: number, terminated: boolean) => {
-    const start = tokens[first] as Token
-    const last = tokens[lastIndex] as Token
-    statements.push({
-      text: sql.slice(start.start, last.end),
-      start: start.start,
-      end: last.end,
-      line: lineAt(sql, start.start, cursor),
-      terminated,
-      innerSemicolon: inner,
-      words,
-    })
-    first = -1
-    routine = false
-    depth = 0
-    inner = false
-    words = []
-  }
-  for (let i = 0; i < tokens.length; i++) {
-    const token = tokens[i] as Token
-    if (token.kind === "semicolon") {
-      if (first === -1) continue
-      if (depth > 0) {
-        inner = true
-        continue
-      }
-      close(i, true)
-      continue
-    }
-    if (first === -1) {
-      first = i
-      if (word(token) === "CREATE") {
-        for (let k = i + 1, seen = 0; k < tokens.length && seen < 5; k++) {
-          const w = word(tokens[k])
-          if (!w) continue
-          seen++
-          if (routineKinds.has(w)) {
-            routine = true
-            break
-          }
-        }
-      }
-    }
-    if (
-      token.kind === "string" &&
-      sql[token.start] === "$" &&
-      sql.slice(token.start, token.end).includes(";")
-    )
-      inner = true
-    if (token.kind !== "word") continue
-    const w = word(token)
-    words.push(w)
-    if (!routine) continue
-    const previous = tokens[i - 1]
-    if (previous && previous.kind === "other" && sql[previous.start] === ".") continue
-    if (w === "BEGIN" || (w === "CASE" && depth > 0)) depth++
-    else if (w === "END" && depth > 0) {
-      const next = word(tokens[i + 1])
-      if (endCompanions.has(next)) {
-        i++
-        continue
-      }
-      depth--
-      if (next === "CASE") i++
-    }
-  }
-  if (first !== -1) close(tokens.length - 1, false)
-  return statements
+  return cutStatements(sql, significant(lex(sql, anyDialect)), routineBody).map((p) => ({
+    text: sql.slice(p.start, p.end),
+    start: p.start,
+    end: p.end,
+    line: p.line,
+    terminated: p.terminated,
+    innerSemicolon: p.innerTerminator,
+    words: p.words,
+  }))
 }
 
 /** True when a statement must run outside a transaction block (PostgreSQL and SQLite rules). */
@@ -279,5 +130,5 @@ export function keepLines(lines: ReadonlyArray<string>, keep: (index: number) =>
 
 /** True when a text holds no SQL: only blanks and comments. */
 export function isBlankSql(sql: string): boolean {
-  return tokenize(sql).every((t) => t.kind === "comment")
+  return significant(lex(sql, anyDialect)).length === 0
 }

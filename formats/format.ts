@@ -39,8 +39,8 @@ export interface NewMigration {
 
 /** What a format may need to know about the project it writes for. */
 export interface FormatContext {
-  /** The engine id from aim.toml: `sqlite`, `postgres-17`... */
-  readonly engine: string
+  /** Sqitch's name for the project's engine (`sqlite`, `pg`, `mysql`: its capabilities say), if it has one. */
+  readonly sqitchEngine: string | undefined
   /** The project folder's name. */
   readonly project: string
   /** The environment: the process environment with the project's `[env]` over it. */

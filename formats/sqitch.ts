@@ -261,14 +261,6 @@ function script(header: string, sql: string): string {
   return `${header}\n\nBEGIN;\n\n${text}\nCOMMIT;\n`
 }
 
-/** Sqitch's engine key for an aim engine id (lib/App/Sqitch/Engine/*.pm; MariaDB runs on `mysql`). */
-export function sqitchEngineKey(engineId: string): string | undefined {
-  if (engineId === "sqlite") return "sqlite"
-  if (/^postgres(-|$)/.test(engineId)) return "pg"
-  if (/^(mysql|mariadb)(-|$)/.test(engineId)) return "mysql"
-  return undefined
-}
-
 /** A project name Sqitch accepts (`sqitch init` takes the same rule as change names), else undefined. */
 export function sqitchProjectName(name: string): string | undefined {
   return namePattern.test(name) ? name : undefined
@@ -282,7 +274,7 @@ export function sqitchFormat(options: SqitchOptions = {}): FormatShape {
     indexFiles: [PLAN],
     forProject: (context) =>
       sqitchFormat({
-        engine: sqitchEngineKey(context.engine),
+        engine: context.sqitchEngine,
         project: sqitchProjectName(context.project),
         planner: () => sqitchPlanner(context.env),
       }),

@@ -37,7 +37,8 @@ export function cacheFolder(): string {
  */
 function sourceFingerprint(): string {
   const root = join(import.meta.dir, "..")
-  const folders = [join(root, "engines"), join(root, "model")]
+  // sql/ holds the lexer the catalog readers fold spelling with.
+  const folders = [join(root, "engines"), join(root, "model"), join(root, "sql")]
   const files = [join(root, "model.ts")]
   let newest = 0
   const visit = (path: string) => {

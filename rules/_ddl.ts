@@ -6,7 +6,7 @@
  * ALTER TABLE t CHANGE a b ..., ALTER INDEX i RENAME TO j, ALTER TYPE e RENAME VALUE 'a' TO 'b'.
  */
 import type { UpStatement } from "./rule.ts"
-import { isWord, nameAt, sameName, skipIfExists, spells, type Token } from "./_sql.ts"
+import { isWord, nameAt, sameName, skipIfExists, spells, type Token } from "../sql/words.ts"
 
 export type Rename =
   | { readonly kind: "table"; readonly from: string; readonly to: string }

@@ -5,10 +5,9 @@
  * not name the column starts failing. Generated, identity and auto-increment columns bring their
  * own values and are not flagged. Decided from the catalogs.
  */
-import { compareSchemas } from "../model/compare.ts"
 import type { Column } from "../model.ts"
 import { altersWith, columnFate, locate, renames } from "./_ddl.ts"
-import { sameName } from "./_sql.ts"
+import { sameName } from "../sql/words.ts"
 import { type BuiltinRule, finding } from "./rule.ts"
 
 /** The column gets a value on insert without the writer naming it. */
@@ -21,39 +20,47 @@ const valued = (c: Column) =>
 export const addNotNullWithoutDefault: BuiltinRule = {
   id: "add-not-null-without-default",
   description: "An existing table gets a NOT NULL column, or a column becomes NOT NULL, without a default.",
-  check: (before, after, up) => {
+  check: ({ changes, up }) => {
     const moves = renames(up)
-    return compareSchemas(before, after).flatMap((change) => {
-      if (change.kind !== "alter-table") return []
-      const table = change.after.name
-      // A renamed column shows in the catalogs as one dropped and one added: it keeps its rows' values.
-      const renamedTo = change.droppedColumns.map((c) => columnFate(moves, change.before.name, c.name).column)
-      const added = change.addedColumns
-        .filter((c) => c.notNull && !valued(c) && !renamedTo.some((r) => sameName(r, c.name)))
-        .map((c) =>
+    // A renamed column shows in the catalogs as one dropped and one added: it keeps its rows' values.
+    const renamedTo = changes.flatMap((c) =>
+      c.kind === "drop-column" ? [columnFate(moves, c.table, c.column.name)] : [],
+    )
+    return changes.flatMap((change) => {
+      const table = change.kind === "add-column" || change.kind === "alter-column" ? change.table : ""
+      if (change.kind === "add-column") {
+        const c = change.column
+        if (
+          !c.notNull ||
+          valued(c) ||
+          renamedTo.some((r) => sameName(r.table, table) && sameName(r.column, c.name))
+        )
+          return []
+        return [
           finding(
             "add-not-null-without-default",
             `Column ${table}.${c.name} is added as NOT NULL without a default; existing rows and writers that omit it have no value for it.`,
             locate(up, (s) => altersWith(s, table, c.name, "ADD"), table),
           ),
-        )
-      const tightened = change.changedColumns
-        .filter(({ before: b, after: a }) => !b.notNull && a.notNull && !valued(a))
-        .map(({ after: c }) =>
-          finding(
-            "add-not-null-without-default",
-            `Column ${table}.${c.name} becomes NOT NULL without a default; rows holding NULL and writers that omit it fail.`,
-            locate(
-              up,
-              (s) =>
-                altersWith(s, table, c.name, "ALTER") ||
-                altersWith(s, table, c.name, "MODIFY") ||
-                altersWith(s, table, c.name, "CHANGE"),
-              table,
-            ),
+        ]
+      }
+      if (change.kind !== "alter-column") return []
+      const { before: b, after: c } = change
+      if (b.notNull || !c.notNull || valued(c)) return []
+      return [
+        finding(
+          "add-not-null-without-default",
+          `Column ${table}.${c.name} becomes NOT NULL without a default; rows holding NULL and writers that omit it fail.`,
+          locate(
+            up,
+            (s) =>
+              altersWith(s, table, c.name, "ALTER") ||
+              altersWith(s, table, c.name, "MODIFY") ||
+              altersWith(s, table, c.name, "CHANGE"),
+            table,
           ),
-        )
-      return [...added, ...tightened]
+        ),
+      ]
     })
   },
 }

@@ -10,7 +10,7 @@ import { type BuiltinRule, finding } from "./rule.ts"
 export const destructiveDml: BuiltinRule = {
   id: "destructive-dml",
   description: "TRUNCATE, or DELETE or UPDATE without WHERE, in the migration.",
-  check: (_before, _after, up) =>
+  check: ({ up }) =>
     up.flatMap((s) =>
       s.dml.flatMap((dml) => {
         if (dml.kind !== "truncate" && dml.filtered) return []

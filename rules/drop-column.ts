@@ -4,38 +4,30 @@
  * CHANGE old new) whose new name exists after is a rename, not a drop. Columns of a dropped table
  * are drop-table's.
  */
-import { compareSchemas } from "../model/compare.ts"
 import { altersWith, columnFate, locate, renames } from "./_ddl.ts"
-import { sameName } from "./_sql.ts"
+import { sameName } from "../sql/words.ts"
 import { type BuiltinRule, finding } from "./rule.ts"
 
 export const dropColumn: BuiltinRule = {
   id: "drop-column",
   description:
     "A column is dropped from a table that stays, and its values with it (a rename is not a drop).",
-  check: (before, after, up) => {
+  check: ({ after, changes, up }) => {
     const moves = renames(up)
-    return compareSchemas(before, after).flatMap((change) => {
-      if (change.kind !== "alter-table") return []
-      return change.droppedColumns.flatMap((column) => {
-        const fate = columnFate(moves, change.before.name, column.name)
-        const table = after.tables.find((t) => sameName(t.name, fate.table))
-        if (table?.columns.some((c) => sameName(c.name, fate.column))) return []
-        const statement = locate(
-          up,
-          (s) =>
-            altersWith(s, change.before.name, column.name, "DROP") ||
-            altersWith(s, fate.table, fate.column, "DROP"),
-          change.before.name,
-        )
-        return [
-          finding(
-            "drop-column",
-            `Column ${change.before.name}.${column.name} is dropped; its values are lost.`,
-            statement,
-          ),
-        ]
-      })
+    return changes.flatMap((change) => {
+      if (change.kind !== "drop-column") return []
+      const { table: name, column } = change
+      const fate = columnFate(moves, name, column.name)
+      const table = after.tables.find((t) => sameName(t.name, fate.table))
+      if (table?.columns.some((c) => sameName(c.name, fate.column))) return []
+      const statement = locate(
+        up,
+        (s) => altersWith(s, name, column.name, "DROP") || altersWith(s, fate.table, fate.column, "DROP"),
+        name,
+      )
+      return [
+        finding("drop-column", `Column ${name}.${column.name} is dropped; its values are lost.`, statement),
+      ]
     })
   },
 }

@@ -4,20 +4,19 @@
  * renamed index (ALTER INDEX ... RENAME TO, MySQL's RENAME INDEX) and a changed one (dropped and
  * created again under the same name) are not drops, and a dropped table's indexes are drop-table's.
  */
-import { compareSchemas } from "../model/compare.ts"
 import { altersWith, dropsObject, locate, renames } from "./_ddl.ts"
-import { sameName } from "./_sql.ts"
+import { sameName } from "../sql/words.ts"
 import { type BuiltinRule, finding } from "./rule.ts"
 
 export const dropIndex: BuiltinRule = {
   id: "drop-index",
   description:
     "An index of a table that stays is dropped (a rename or a rebuild under the same name is not).",
-  check: (before, after, up) => {
+  check: ({ after, changes, up }) => {
     const moves = renames(up)
-    return compareSchemas(before, after).flatMap((change) => {
-      if (change.kind !== "drop-object" || change.object.kind !== "index") return []
-      const index = change.object
+    return changes.flatMap((change) => {
+      if (change.kind !== "drop-index") return []
+      const index = change.index
       let name = index.name
       for (const r of moves) if (r.kind === "index" && sameName(r.from, name)) name = r.to
       if (after.objects.some((o) => o.kind === "index" && sameName(o.name, name))) return []

@@ -3,17 +3,16 @@
  * from the catalogs; a table renamed by the UP statements (ALTER TABLE ... RENAME TO, RENAME TABLE)
  * whose new name exists after is a rename, not a drop.
  */
-import { compareSchemas } from "../model/compare.ts"
 import { dropsObject, locate, renames, tableFate } from "./_ddl.ts"
-import { sameName } from "./_sql.ts"
+import { sameName } from "../sql/words.ts"
 import { type BuiltinRule, finding } from "./rule.ts"
 
 export const dropTable: BuiltinRule = {
   id: "drop-table",
   description: "A table is dropped, and its rows with it (a rename is not a drop).",
-  check: (before, after, up) => {
+  check: ({ after, changes, up }) => {
     const moves = renames(up)
-    return compareSchemas(before, after).flatMap((change) => {
+    return changes.flatMap((change) => {
       if (change.kind !== "drop-table") return []
       const fate = tableFate(moves, change.table.name)
       if (after.tables.some((t) => sameName(t.name, fate))) return []

@@ -2,28 +2,27 @@
  * narrowing-type-change: a column keeps its place but its new type holds less than the old one:
  * a shorter varchar(n), a smaller integer or numeric precision or scale, text that must now parse
  * as a number or a date, timestamptz to timestamp, fewer fractional-second digits... Widening is
- * not flagged. Types are read per engine family (_types.ts); a column renamed and retyped in one
+ * not flagged. Types are read with the engine's type rules (model/types.ts); a column renamed and retyped in one
  * migration is compared with its old self.
  */
-import { compareSchemas } from "../model/compare.ts"
 import type { Column } from "../model.ts"
 import { altersWith, columnFate, locate, renames } from "./_ddl.ts"
-import { sameName } from "./_sql.ts"
-import { classify, familyOf, narrowing } from "./_types.ts"
+import { sameName } from "../sql/words.ts"
+import { classify, narrowing } from "../model/types.ts"
 import { type BuiltinRule, finding } from "./rule.ts"
 
 export const narrowingTypeChange: BuiltinRule = {
   id: "narrowing-type-change",
   description: "A column's type changes to one that holds less (shorter, smaller, less precise, stricter).",
-  check: (before, after, up) => {
-    const family = familyOf(after.engine || before.engine)
+  check: ({ after, changes, up, types }) => {
     const moves = renames(up)
     const pairs: Array<{ table: string; before: Column; after: Column }> = []
-    for (const change of compareSchemas(before, after)) {
-      if (change.kind !== "alter-table") continue
-      for (const c of change.changedColumns) pairs.push({ table: change.after.name, ...c })
-      for (const dropped of change.droppedColumns) {
-        const fate = columnFate(moves, change.before.name, dropped.name)
+    for (const change of changes) {
+      if (change.kind === "alter-column" || change.kind === "rename-column")
+        pairs.push({ table: change.table, before: change.before, after: change.after })
+      if (change.kind === "drop-column") {
+        const dropped = change.column
+        const fate = columnFate(moves, change.table, dropped.name)
         const column = after.tables
           .find((t) => sameName(t.name, fate.table))
           ?.columns.find((c) => sameName(c.name, fate.column))
@@ -32,13 +31,15 @@ export const narrowingTypeChange: BuiltinRule = {
     }
     return pairs.flatMap((pair) => {
       if (pair.before.type === pair.after.type) return []
-      const from = classify(pair.before.type, family)
-      const to = classify(pair.after.type, family)
+      const from = classify(pair.before.type, types)
+      const to = classify(pair.after.type, types)
       const reason = narrowing(from, to)
       if (reason === undefined) return []
       // SQLite keeps declared lengths and precisions as documentation only.
       const unenforced =
-        family === "sqlite" && from.kind === to.kind && ["string", "decimal", "binary"].includes(from.kind)
+        !types.enforcesDeclaredSizes &&
+        from.kind === to.kind &&
+        ["string", "decimal", "binary"].includes(from.kind)
           ? " (declared only: SQLite does not enforce it)"
           : ""
       const name = pair.after.name

@@ -4,11 +4,10 @@
  * whether changed in place or swapped for a new type, renamed or not) and MySQL ENUM and SET
  * column types. A label renamed with ALTER TYPE ... RENAME VALUE keeps its rows and is not flagged.
  */
-import { compareSchemas } from "../model/compare.ts"
 import type { Schema, SchemaObject } from "../model.ts"
 import { altersWith, columnFate, locate, mentions, renames } from "./_ddl.ts"
-import { sameName } from "./_sql.ts"
-import { classify, enumLabels, familyOf } from "./_types.ts"
+import { sameName } from "../sql/words.ts"
+import { classify, enumLabels } from "../model/types.ts"
 import { type BuiltinRule, finding, type UpStatement } from "./rule.ts"
 
 /** Enum types of a schema by name. A type name may be written quoted or schema-qualified. */
@@ -22,8 +21,7 @@ export const removeEnumValue: BuiltinRule = {
   id: "remove-enum-value",
   description:
     "A value is removed from an enum type or a MySQL ENUM/SET column (a renamed value is not removed).",
-  check: (before, after, up) => {
-    const family = familyOf(after.engine || before.engine)
+  check: ({ before, after, changes, up, types }) => {
     const moves = renames(up)
     const renamedValues = moves.flatMap((r) => (r.kind === "enum-value" ? [r] : []))
     const removed = (type: string, was: ReadonlyArray<string>, now: ReadonlyArray<string>) =>
@@ -47,7 +45,7 @@ export const removeEnumValue: BuiltinRule = {
       )
 
     // PostgreSQL: the same enum type before and after (changed in place, or swapped and renamed back).
-    for (const change of compareSchemas(before, after)) {
+    for (const change of changes) {
       if (change.kind !== "replace-object" || change.after.kind !== "enum") continue
       const lost = removed(
         change.after.name,
@@ -73,7 +71,7 @@ export const removeEnumValue: BuiltinRule = {
       const named =
         enums.get(typeName(type).toLowerCase()) ?? enums.get(`public.${typeName(type).toLowerCase()}`)
       if (named) return { labels: enumLabels(named.definition), name: named.name }
-      const c = classify(type, family)
+      const c = classify(type, types)
       return c.kind === "enum" || c.kind === "set" ? { labels: c.labels, name: undefined } : undefined
     }
     for (const table of before.tables) {

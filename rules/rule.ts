@@ -6,21 +6,12 @@
  * not a drop and a spelling of a type is not a change; the statements only locate the finding, or
  * decide what the catalogs cannot see (rows deleted by DML).
  */
-import type { Finding, Schema } from "../model.ts"
-import type { Token } from "./_sql.ts"
+import type { Change, Finding, Schema } from "../model.ts"
+import type { TypeRules } from "../model/types.ts"
+import type { DmlFact } from "../sql/dml.ts"
+import type { Token } from "../sql/words.ts"
 
-/** A statement that deletes or rewrites rows, as the parser (or the token fallback) read it. */
-export interface DmlFact {
-  readonly kind: "delete" | "update" | "truncate"
-  /** The target table, as written. */
-  readonly table: string
-  /** A WHERE clause (or, for MySQL's multi-table forms, an inner join condition) limits the rows. */
-  readonly filtered: boolean
-  /** TRUNCATE ... CASCADE: tables that reference the target are emptied too. */
-  readonly cascade: boolean
-  /** "tokens" when the grammar could not parse the statement and the token fallback decided. */
-  readonly checkedBy: "parser" | "tokens"
-}
+export type { DmlFact }
 
 /** One statement of the UP script, with what the rules need to know about it. */
 export interface UpStatement {
@@ -34,8 +25,20 @@ export interface UpStatement {
   readonly unparsed?: string | undefined
 }
 
+/** What a rule judges: the schemas before and after a migration, the change list between them, its UP. */
+export interface RuleInput {
+  readonly before: Schema
+  readonly after: Schema
+  /** The differences from `before` to `after` (model/diff.ts), computed once for every rule. */
+  readonly changes: ReadonlyArray<Change>
+  readonly up: ReadonlyArray<UpStatement>
+  /** How the engine's types hold values (its capabilities), for the rules that judge type changes. */
+  readonly types: TypeRules
+}
+
 /**
- * The rule contract: an id, a level, a description, and a check over the schemas and parsed UP statements.
+ * The rule contract: an id, a level, a description, and a check over the schemas, their change list
+ * and the parsed UP statements.
  */
 export interface BuiltinRule {
   /** The id users write in aim.toml; also the rule's file name. */
@@ -43,7 +46,7 @@ export interface BuiltinRule {
   /** One sentence on what the rule flags, shown by `aim rules`. */
   readonly description: string
   /** Findings at the default level ("warning"); the rule set applies the configured level. */
-  readonly check: (before: Schema, after: Schema, up: ReadonlyArray<UpStatement>) => ReadonlyArray<Finding>
+  readonly check: (input: RuleInput) => ReadonlyArray<Finding>
 }
 
 /** A finding at `statement`, or without one when no statement could be tied to it. */

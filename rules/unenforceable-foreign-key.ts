@@ -10,7 +10,7 @@
  */
 import { describeForeignKey, unenforceableForeignKeys } from "../model/foreign-keys.ts"
 import { alterTable, locate } from "./_ddl.ts"
-import { isWord, nameAt, sameName, skipIfExists } from "./_sql.ts"
+import { isWord, nameAt, sameName, skipIfExists } from "../sql/words.ts"
 import { type BuiltinRule, finding, type UpStatement } from "./rule.ts"
 
 /** CREATE TABLE `table`, or ALTER TABLE `table`: where a migration gives a table its foreign keys. */
@@ -31,7 +31,7 @@ export const unenforceableForeignKey: BuiltinRule = {
   id: "unenforceable-foreign-key",
   description:
     "A foreign key references columns that are no PRIMARY KEY or UNIQUE key of its parent, or a missing table, so it cannot be enforced.",
-  check: (_before, after, up) =>
+  check: ({ after, up }) =>
     unenforceableForeignKeys(after).map(({ table, foreignKey, lacks }) =>
       finding(
         "unenforceable-foreign-key",

@@ -5,7 +5,8 @@
  * Resources: one throwaway database, released when the step ends.
  */
 import { Effect, Schema as S } from "effect"
-import { compareSchemas, renderChanges } from "../model/compare.ts"
+import { renderChanges } from "../model/changes.ts"
+import { diffSchemas } from "../model/diff.ts"
 import { Engine } from "../engines/engine.ts"
 import { checkObjects, mayHoldBrokenObjects } from "../engines/exercise.ts"
 import { applyScript } from "../engines/replay.ts"
@@ -57,7 +58,8 @@ export const checkHistory = Effect.fn("aim/steps/check-history")(function* (
 ) {
   const engine = yield* Engine
   const db = yield* engine.ephemeral
-  const drift = (a: Schema, b: Schema) => renderChanges(compareSchemas(a, b), engine.renderTable)
+  const drift = (a: Schema, b: Schema) =>
+    renderChanges(diffSchemas(a, b), { from: a, to: b, renderTable: engine.renderTable })
   let previous = yield* db.snapshot
   let downsChecked = 0
   const states: Array<{ migration: Migration; before: Schema; after: Schema }> = []
@@ -72,7 +74,7 @@ export const checkHistory = Effect.fn("aim/steps/check-history")(function* (
       yield* applyScript(engine, db, m.down, m.downPath ?? m.upPath, m.transaction, true)
       const afterDown = yield* db.snapshot
       yield* exercise(afterDown, m.downPath ?? m.upPath, m.down)
-      if (compareSchemas(afterDown, previous).length > 0) {
+      if (diffSchemas(afterDown, previous).length > 0) {
         return yield* new HistoryBroken({
           migration: m.downPath ?? m.upPath,
           check: "down-restores",
@@ -81,7 +83,7 @@ export const checkHistory = Effect.fn("aim/steps/check-history")(function* (
       }
       yield* applyScript(engine, db, m.up, m.upPath, m.transaction, true)
       const again = yield* db.snapshot
-      if (compareSchemas(again, afterUp).length > 0) {
+      if (diffSchemas(again, afterUp).length > 0) {
         return yield* new HistoryBroken({
           migration: m.upPath,
           check: "up-repeats",
@@ -93,7 +95,7 @@ export const checkHistory = Effect.fn("aim/steps/check-history")(function* (
     states.push({ migration: m, before: previous, after: afterUp })
     previous = afterUp
   }
-  if (compareSchemas(previous, desired).length > 0) {
+  if (diffSchemas(previous, desired).length > 0) {
     return yield* new HistoryBroken({
       migration: "",
       check: "matches-schema",

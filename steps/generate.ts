@@ -1,18 +1,18 @@
 /**
  * generate: ask a model for the migration and keep asking, in the same conversation, until one
- * verifies. The prompt holds the dialect and its rules, both schemas as compact canonical DDL, the
- * structural diff, what looks ambiguous, the planner's draft and the user's context. The model
- * answers through one tool, `submit_migration`; an answer that is not a usable call (free text, SQL
+ * verifies. The prompt (llm/prompt.ts) holds the dialect and its rules, both schemas as compact
+ * canonical DDL, the change list, what looks ambiguous, the planner's draft and the user's context.
+ * The model answers through one tool, `submit_migration`; an answer that is not a usable call (free text, SQL
  * outside the tool, malformed arguments) is fed back like a failed verification, never a crash.
  * Two budgets: `maxRetries` more attempts after a rejected candidate, and a transport budget per
  * call for 429/5xx/timeouts/resets (backoff with jitter, or the server's retry-after). A rejected
  * key stops at once. Resources: none of its own; the checker and the provider hold theirs.
  */
 import { Duration, Effect, Schedule, Schema as S } from "effect"
-import { type Ambiguity, findAmbiguities } from "../model/ambiguity.ts"
-import { renderChanges } from "../model/compare.ts"
-import { Engine, type EngineShape } from "../engines/engine.ts"
-import { type ChatTurn, Provider, ProviderFailed, type ToolAnswer, type ToolSpec } from "../llm/provider.ts"
+import { findAmbiguities } from "../model/ambiguity.ts"
+import { Engine } from "../engines/engine.ts"
+import { submitMigrationTool, systemPrompt, userPrompt } from "../llm/prompt.ts"
+import { type ChatTurn, Provider, ProviderFailed, type ToolAnswer } from "../llm/provider.ts"
 import type { Change, Schema } from "../model.ts"
 import type { Candidate } from "./plan.ts"
 
@@ -94,20 +94,25 @@ export interface GenerationRequest {
   readonly transport?: TransportPolicy | undefined
 }
 
-/** A migration a model wrote and that verified, with its proof, attempts, token counts and wait time. */
-export interface Generation<A> {
-  readonly candidate: Candidate
-  readonly report: A
-  /** A few words from the model, for the file name. */
-  readonly description: string
+/** What asking the model cost: which model, how many attempts, tokens, time waited, prompt size. */
+export interface GenerationUsage {
+  /** `<provider>-<model>` as configured. */
   readonly model: string
   readonly attempts: number
   readonly inputTokens: number
   readonly outputTokens: number
-  /** Time spent waiting on the provider, retries included. */
+  /** Time spent waiting on the provider, transport retries included. */
   readonly waitMillis: number
-  /** Size of the first prompt (system + user), estimated as characters / 4. */
+  /** Size of the first prompt (system + user), estimated at four characters per token. */
   readonly promptTokens: number
+}
+
+/** A migration a model wrote and that verified, with its proof and what asking cost. */
+export interface Generation<A> extends GenerationUsage {
+  readonly candidate: Candidate
+  readonly report: A
+  /** A few words from the model, for the file name. */
+  readonly description: string
 }
 
 /**
@@ -115,97 +120,6 @@ export interface Generation<A> {
  * both give for English and code. Good to ~20% for sizing a prompt; never used for billing.
  */
 export const estimateTokens = (text: string) => Math.ceil(text.length / 4)
-
-export function submitMigrationTool(withDown: boolean): ToolSpec {
-  const properties: Record<string, unknown> = {
-    up_sql: {
-      type: "string",
-      description:
-        "The UP script: SQL statements, each ending in a semicolon, that take the current schema to the desired one.",
-    },
-    ...(withDown
-      ? {
-          down_sql: {
-            type: "string",
-            description:
-              "The DOWN script: SQL statements that take the desired schema back to the current one.",
-          },
-        }
-      : {}),
-    description: {
-      type: "string",
-      description:
-        "A few words on what the migration does, for its file name (e.g. rename users.name to full_name).",
-    },
-  }
-  return {
-    name: "submit_migration",
-    description: "Submit the complete migration. Call it exactly once per answer.",
-    parameters: {
-      type: "object",
-      properties,
-      required: withDown ? ["up_sql", "down_sql", "description"] : ["up_sql", "description"],
-      additionalProperties: false,
-    },
-  }
-}
-
-export function systemPrompt(engine: EngineShape, withDown: boolean): string {
-  const rules = [
-    "Answer only by calling the submit_migration tool with the complete SQL. Write nothing outside the tool call.",
-    "up_sql must take the current schema to the desired schema exactly: tables, columns, types, defaults, constraints, indexes, views and triggers. Column order does not matter.",
-    withDown
-      ? "down_sql must take the desired schema back to the current schema exactly."
-      : "Write no DOWN script: the project keeps UP migrations only.",
-    "Existing rows must survive: when a column or table was renamed, rename it (never drop and re-add it); when a type changes, convert the values.",
-    "Each script runs in one transaction with foreign keys enforced. Do not write BEGIN, COMMIT or ROLLBACK.",
-    "End every statement with a semicolon.",
-    "aim runs your scripts on a database that holds the existing migrations and sample rows in every table. If a check fails you get the failure and answer again with a corrected migration.",
-    ...(engine.promptRules ?? []),
-  ]
-  return `You write SQL schema migrations for ${engine.dialect}.\n\nRules:\n${rules.map((r) => `- ${r}`).join("\n")}`
-}
-
-const tidy = (sql: string) => `${sql.trim().replace(/;\s*$/, "")};`
-
-/** A schema as compact canonical DDL: each table as the engine renders it, then the other objects. */
-export function renderSchema(schema: Schema, engine: EngineShape): string {
-  const tables = [...schema.tables].sort((a, b) => a.name.localeCompare(b.name)).map(engine.renderTable)
-  const objects = [...schema.objects]
-    .sort((a, b) => `${a.kind}:${a.name}`.localeCompare(`${b.kind}:${b.name}`))
-    .map((o) => tidy(o.definition))
-  const all = [...tables, ...objects]
-  return all.length === 0 ? "(empty)" : all.join("\n")
-}
-
-export function userPrompt(
-  request: GenerationRequest,
-  engine: EngineShape,
-  ambiguities: ReadonlyArray<Ambiguity>,
-): string {
-  const sections = [
-    `Write the migration that takes the ${engine.dialect} database from the current schema to the desired schema.`,
-    `Current schema (what the existing migrations build):\n${renderSchema(request.current, engine)}`,
-    `Desired schema (schema.sql):\n${renderSchema(request.desired, engine)}`,
-    `Difference (- only in the current schema, + only in the desired one):\n${renderChanges(request.changes, engine.renderTable)}`,
-  ]
-  if (ambiguities.length > 0) {
-    sections.push(
-      `Decide these from the names and types, keeping the data:\n${ambiguities.map((a) => `- ${a.detail}`).join("\n")}`,
-    )
-  }
-  const draft = request.draft
-  if (draft) {
-    const why = draft.rejected
-      ? `It was rejected: ${draft.rejected}`
-      : "It treats every difference literally."
-    const down =
-      draft.candidate.down !== undefined && request.withDown ? `\nDOWN:\n${draft.candidate.down}` : ""
-    sections.push(`Draft from aim's built-in planner. ${why}\nUP:\n${draft.candidate.up}${down}`)
-  }
-  if (request.context?.trim()) sections.push(`Notes from the user:\n${request.context.trim()}`)
-  return sections.join("\n\n")
-}
 
 type Read =
   | { readonly ok: true; readonly candidate: Candidate; readonly description: string }
@@ -285,7 +199,7 @@ export const generate = <A, E, R>(
     const provider = yield* Provider
     const policy = request.transport ?? defaultTransport
     const system = systemPrompt(engine, request.withDown)
-    const first = userPrompt(request, engine, findAmbiguities(request.changes))
+    const first = userPrompt(request, engine, findAmbiguities(request.changes, engine.capabilities.types))
     const turns: ChatTurn[] = [{ role: "user", content: first }]
     const tool = submitMigrationTool(request.withDown)
     const failures: Array<{ attempt: number; problem: string; detail: string }> = []

@@ -1,10 +1,12 @@
 /**
  * plan: the engine's built-in planner writes UP and DOWN for the change, deterministically and
- * offline. The result is a candidate: nothing is trusted before the verify step proves it.
+ * offline: the change list from model/diff.ts, the engine's steps, one dependency order. The result is a candidate: nothing is trusted before the verify step proves it.
  */
 import { Effect } from "effect"
 import { Engine } from "../engines/engine.ts"
-import type { Schema } from "../model.ts"
+import { orderSteps, statementsOf } from "../engines/order.ts"
+import type { Change, RenameHints, Schema } from "../model.ts"
+import { diffSchemas, invertRenames } from "../model/diff.ts"
 
 /** Statements as the text of a migration file, each ending in `;` on its own line(s). */
 export function renderScript(statements: ReadonlyArray<string>): string {
@@ -28,20 +30,45 @@ export interface Candidate {
 }
 
 /**
+ * The statements that take a database from `from` to `to`: the change list, the engine's steps for
+ * it, and the one dependency order (engines/order.ts). UP and DOWN are both this, from either side.
+ */
+export const planDirection = Effect.fnUntraced(function* (
+  from: Schema,
+  to: Schema,
+  changes: ReadonlyArray<Change>,
+) {
+  const engine = yield* Engine
+  const planned = yield* engine.plan(changes, from, to)
+  return { statements: statementsOf(orderSteps(planned.steps)), notes: planned.notes }
+})
+
+/** What `plan` may be given besides the schemas: the UP change list when the diff step made it already, and the renames. */
+export interface PlanOptions {
+  readonly changes?: ReadonlyArray<Change> | undefined
+  readonly renames?: RenameHints | undefined
+}
+
+/**
  * Step: the built-in planner's UP (and DOWN when `withDown`) for the change from `current` to `desired`;
- * fails with PlanFailed when it cannot write it.
+ * fails with PlanFailed when it cannot write it. DOWN is planned from the other side, with the
+ * renames turned around.
  */
 export const plan = Effect.fn("aim/steps/plan")(function* (
   current: Schema,
   desired: Schema,
   withDown: boolean,
+  options: PlanOptions = {},
 ) {
-  const engine = yield* Engine
-  const planned = yield* engine.plan(current, desired)
+  const changes = options.changes ?? diffSchemas(current, desired, options.renames)
+  const up = yield* planDirection(current, desired, changes)
+  const down = withDown
+    ? yield* planDirection(desired, current, diffSchemas(desired, current, invertRenames(options.renames)))
+    : undefined
   return {
-    up: renderScript(planned.up),
-    down: withDown ? renderScript(planned.down) : undefined,
-    notes: planned.notes,
+    up: renderScript(up.statements),
+    down: down ? renderScript(down.statements) : undefined,
+    notes: up.notes,
     trusted: true,
   } satisfies Candidate
 })

@@ -161,3 +161,32 @@ export const snapshot = Effect.fn("aim/steps/snapshot")(function* (
   const { current, desired, fromCache } = yield* takeSnapshots(history, source, { keepImage: false })
   return { current, desired, fromCache } satisfies Snapshots
 }, Effect.scoped)
+
+/**
+ * After a write, the snapshot cache learns what the new history builds: verification read it back
+ * after UP (`afterUp`), so the next run need not replay anything. `after` is the new history as the
+ * format's reader reads it back (that is the cache key the next run computes); the schema is stored
+ * only when that history is `before` plus one migration of exactly the statements verification ran
+ * (`up`), in a transaction as it ran them. Best effort: a history that differs only costs the next
+ * run a replay.
+ */
+export const rememberWrittenMigration = (
+  before: ReadonlyArray<Migration>,
+  after: ReadonlyArray<Migration>,
+  up: string,
+  afterUp: Schema,
+) =>
+  Effect.gen(function* () {
+    const engine = yield* Engine
+    const added = after[before.length]
+    if (after.length !== before.length + 1 || added === undefined || !added.transaction) return
+    const unchanged = before.every((m, i) => {
+      const read = after[i]
+      return read?.version === m.version && read.up === m.up && read.transaction === m.transaction
+    })
+    if (!unchanged) return
+    const statements = (sql: string, source: string) =>
+      engine.split(sql, source).pipe(Effect.map((list) => list.map((s) => s.sql.trim()).join("\n;\n")))
+    if ((yield* statements(added.up, added.upPath)) !== (yield* statements(up, "UP"))) return
+    yield* rememberHistorySnapshot(after, afterUp)
+  }).pipe(Effect.ignore)

@@ -8,8 +8,10 @@
  */
 import { Effect, Option, Schedule, Schema as S } from "effect"
 import { Engine } from "../engines/engine.ts"
-import { Provider, type ProviderShape, type ToolSpec } from "../llm/provider.ts"
-import type { Finding, Schema } from "../model.ts"
+import { ruleQuestion, ruleSystemPrompt, ruleVerdictTool } from "../llm/prompt.ts"
+import { Provider, type ProviderShape } from "../llm/provider.ts"
+import type { Change, Finding, Schema } from "../model.ts"
+import { diffSchemas } from "../model/diff.ts"
 import { parseStatements } from "../rules/_parse.ts"
 import type { ResolvedCustom, RuleSet } from "../rules/resolve.ts"
 
@@ -41,6 +43,8 @@ export class RuleViolated extends S.TaggedError<RuleViolated>()("RuleViolated", 
 export interface MigrationUnderRules {
   readonly before: Schema
   readonly after: Schema
+  /** The change list from `before` to `after`, when the caller has it already; computed otherwise. */
+  readonly changes?: ReadonlyArray<Change> | undefined
   readonly up: string
   /** Where UP comes from, for statement positions ("UP" before it is written). */
   readonly source: string
@@ -60,32 +64,6 @@ export const customRuleConcurrency = 4
 /** Transport retries for one custom-rule request: 3 more tries, 0.5 s, 1 s, 2 s apart. */
 export const ruleRequestRetry = Schedule.exponential("500 millis", 2)
 
-const ruleVerdict: ToolSpec = {
-  name: "rule_verdict",
-  description: "Report whether the migration satisfies the rule.",
-  parameters: {
-    type: "object",
-    properties: {
-      status: {
-        type: "string",
-        enum: ["pass", "fail"],
-        description: "fail when the migration breaks the rule",
-      },
-      detail: {
-        type: "string",
-        description: "One or two sentences: why, naming the statement at fault when it fails",
-      },
-    },
-    required: ["status", "detail"],
-    additionalProperties: false,
-  },
-}
-
-const system =
-  "You review one SQL migration against one rule. Judge only this rule, only from the SQL shown. " +
-  'Answer by calling the rule_verdict tool exactly once: status "fail" when the migration breaks the rule, ' +
-  '"pass" otherwise, and a short detail.'
-
 const judge = (
   provider: ProviderShape,
   custom: ResolvedCustom,
@@ -95,14 +73,14 @@ const judge = (
 ) =>
   provider
     .callTool({
-      system,
+      system: ruleSystemPrompt,
       turns: [
         {
           role: "user",
-          content: `Rule (${custom.id}): ${custom.rule}\n\n${dialect} migration (UP):\n\`\`\`sql\n${up.trim()}\n\`\`\``,
+          content: ruleQuestion(custom.id, custom.rule, dialect, up),
         },
       ],
-      tool: ruleVerdict,
+      tool: ruleVerdictTool,
       maxTokens,
     })
     .pipe(
@@ -136,10 +114,15 @@ export const validate = Effect.fn("aim/steps/validate")(function* (
 ) {
   const engine = yield* Engine
   const statements = yield* engine.split(migration.up, migration.source)
-  const up = yield* Effect.promise(() => parseStatements(statements, engine.capabilities.grammar))
-  const builtin = rules.builtins.flatMap(({ rule, level }) =>
-    rule.check(migration.before, migration.after, up).map((f) => ({ ...f, level })),
-  )
+  const up = yield* Effect.promise(() => parseStatements(statements, engine.capabilities.dml))
+  const input = {
+    before: migration.before,
+    after: migration.after,
+    changes: migration.changes ?? diffSchemas(migration.before, migration.after),
+    up,
+    types: engine.capabilities.types,
+  }
+  const builtin = rules.builtins.flatMap(({ rule, level }) => rule.check(input).map((f) => ({ ...f, level })))
   if (rules.customs.length === 0) return { findings: builtin, customEvaluated: 0 } satisfies ValidationReport
   const provider = yield* Effect.serviceOption(Provider)
   if (Option.isNone(provider)) {

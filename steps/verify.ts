@@ -10,7 +10,9 @@
  * Resources: one throwaway database per call, released when the step's scope closes.
  */
 import { Effect, Schema as S } from "effect"
-import { compareSchemas, nameKey, renderChanges, sameColumn } from "../model/compare.ts"
+import { renderChanges } from "../model/changes.ts"
+import { diffSchemas, sameColumn } from "../model/diff.ts"
+import { nameKey } from "../model/names.ts"
 import {
   type BrokenObject,
   type Database,
@@ -21,7 +23,7 @@ import {
 } from "../engines/engine.ts"
 import { checkObjects, mayHoldBrokenObjects } from "../engines/exercise.ts"
 import { applyScript, replayHistory } from "../engines/replay.ts"
-import type { Migration, Schema } from "../model.ts"
+import type { Migration, RenameHints, Schema } from "../model.ts"
 import type { Candidate } from "./plan.ts"
 
 const Phase = S.Literals(["up", "down"])
@@ -94,21 +96,39 @@ export interface VerifyReport {
   readonly afterUp: Schema
 }
 
-/** Tables that exist before and after, with the columns whose definition UP leaves alone. */
-function survivingColumns(current: Schema, desired: Schema): Array<{ table: string; columns: string[] }> {
+/**
+ * A table that exists before and after (under its new name when renamed), with the columns whose
+ * definition UP leaves alone, as each side names them: what the row check compares.
+ */
+export interface SurvivingTable {
+  readonly before: { readonly table: string; readonly columns: ReadonlyArray<string> }
+  readonly after: { readonly table: string; readonly columns: ReadonlyArray<string> }
+}
+
+/** The tables and columns UP keeps (renames followed), whose rows must come through unchanged. */
+export function survivingColumns(current: Schema, desired: Schema, renames?: RenameHints): SurvivingTable[] {
   // Names matched as the diff matches them, so a table spelled `USERS` before and `users` after is checked.
   const key = nameKey(current, desired)
   const after = new Map(desired.tables.map((t) => [key(t.name), t]))
+  const tableTo = new Map((renames?.tables ?? []).map((r) => [key(r.from), key(r.to)]))
   return current.tables.flatMap((table) => {
-    const target = after.get(key(table.name))
+    const target = after.get(tableTo.get(key(table.name)) ?? key(table.name))
     if (!target) return []
-    const columns = table.columns
-      .filter((c) => {
-        const twin = target.columns.find((t) => key(t.name) === key(c.name))
-        return twin !== undefined && sameColumn(c, twin)
-      })
-      .map((c) => c.name)
-    return [{ table: table.name, columns }]
+    const columnTo = new Map(
+      (renames?.columns ?? [])
+        .filter((r) => key(r.table) === key(target.name))
+        .map((r) => [key(r.from), key(r.to)]),
+    )
+    const pairs = table.columns.flatMap((c) => {
+      const twin = target.columns.find((t) => key(t.name) === (columnTo.get(key(c.name)) ?? key(c.name)))
+      return twin !== undefined && sameColumn(c, twin) ? [[c.name, twin.name] as const] : []
+    })
+    return [
+      {
+        before: { table: table.name, columns: pairs.map(([b]) => b) },
+        after: { table: target.name, columns: pairs.map(([, a]) => a) },
+      },
+    ]
   })
 }
 
@@ -122,10 +142,12 @@ const checkRows = Effect.fnUntraced(function* (
   db: Database,
   phase: "up" | "down",
   expected: ReadonlyMap<string, RowImage>,
-  tables: ReadonlyArray<{ table: string; columns: string[] }>,
+  tables: ReadonlyArray<SurvivingTable>,
 ) {
-  for (const { table, columns } of tables) {
-    const before = expected.get(table) ?? []
+  for (const surviving of tables) {
+    // After UP the table and its columns carry their new names; after DOWN their old ones again.
+    const { table, columns } = phase === "up" ? surviving.after : surviving.before
+    const before = expected.get(surviving.before.table) ?? []
     const after = yield* db.readRows(table, columns)
     if (before.length !== after.length || before.some((row, i) => row !== after[i])) {
       return yield* new RowsChanged({ phase, table, detail: describeRowChange(before, after) })
@@ -155,12 +177,12 @@ const runPhase = Effect.fnUntraced(function* (
   const violations = yield* db.foreignKeyViolations
   if (violations.length > 0) return yield* new ForeignKeysBroken({ phase, violations })
   const reached = yield* db.snapshot
-  const drift = compareSchemas(expected, reached)
+  const drift = diffSchemas(reached, expected)
   if (drift.length > 0) {
-    // Shown as "-" expected, "+" built would read backwards; flip so "-" is what UP built.
+    // "-" is what the migration built, "+" what was expected.
     return yield* new SchemaDrift({
       phase,
-      diff: renderChanges(compareSchemas(reached, expected), renderTable),
+      diff: renderChanges(drift, { from: reached, to: expected, renderTable }),
     })
   }
   // The schema is right; now use its views and functions, which the catalog cannot vouch for.
@@ -172,7 +194,8 @@ const runPhase = Effect.fnUntraced(function* (
 /**
  * Step: prove a candidate on a fresh database holding the history and sample rows: UP reaches the desired
  * schema, rows survive, DOWN restores the previous schema. With `image` (the snapshot step's copy of
- * the replayed history), the database is a copy of it instead of a replay.
+ * the replayed history), the database is a copy of it instead of a replay. With `renames` (those
+ * the plan was given), a renamed table's or column's rows are checked under its new name.
  */
 export const verify = Effect.fn("aim/steps/verify")(function* (
   candidate: Candidate,
@@ -180,14 +203,15 @@ export const verify = Effect.fn("aim/steps/verify")(function* (
   current: Schema,
   desired: Schema,
   image?: DatabaseImage | undefined,
+  renames?: RenameHints | undefined,
 ) {
   const engine = yield* Engine
   const db = image ? yield* image.clone : yield* engine.ephemeral
   if (!image) yield* replayHistory(engine, db, history)
   const seed = yield* db.seed(current)
-  const tables = survivingColumns(current, desired)
+  const tables = survivingColumns(current, desired, renames)
   const before = new Map<string, RowImage>()
-  for (const { table, columns } of tables) before.set(table, yield* db.readRows(table, columns))
+  for (const { before: b } of tables) before.set(b.table, yield* db.readRows(b.table, b.columns))
 
   const trusted = candidate.trusted === true
   // Objects the history already leaves broken are not the migration's doing.

@@ -7,16 +7,18 @@
  * and one `aim_<random>` database, dropped when the caller's scope closes, interrupted or not.
  */
 import { Effect, Layer, Scope } from "effect"
+import { applyStatements, type StatementRunner } from "../apply.ts"
 import mysql from "mysql2/promise"
-import type { Config } from "../../config.ts"
 import type { Statement } from "../../model.ts"
 import {
   type Database,
   Engine,
   EngineFailed,
   type ServerVersions,
-  SqlSyntaxError,
-  StatementFailed,
+  splitWith,
+  planWith,
+  type EngineOptions,
+  type Capabilities,
 } from "../engine.ts"
 import {
   type BackendChoice,
@@ -36,12 +38,13 @@ import {
   plainVersion,
   versionMatches,
 } from "./flavor.ts"
+import { mysqlCapabilities } from "./capabilities.ts"
 import { planMysql } from "./planner.ts"
 import { renderTable } from "./render.ts"
 import { cell, seedRows } from "./seed.ts"
 import { normalizeCatalog, readCatalog } from "./catalog.ts"
 import { brokenObjects } from "./exercise.ts"
-import { SplitError, splitStatements } from "./split.ts"
+import { splitStatements } from "./split.ts"
 import { quoteName } from "./lexer.ts"
 import { countRemoval } from "../removals.ts"
 import { errorOffset, shortReason } from "./error-offset.ts"
@@ -100,8 +103,6 @@ const connects = async (address: ServerAddress) => {
 /** Statements that open or close a transaction themselves. */
 const controlsTransaction = (s: Statement) =>
   /^(BEGIN|START\s+TRANSACTION|COMMIT|ROLLBACK|SET\s+autocommit)\b/i.test(s.sql)
-/** Only these can be rolled back: MySQL commits implicitly around DDL (https://dev.mysql.com/doc/refman/8.0/en/implicit-commit.html). */
-const isDml = (s: Statement) => /^(INSERT|UPDATE|DELETE|REPLACE)\b/i.test(s.sql)
 
 /** `aim_` and 16 random hex digits: unique per run, and recognizably aim's. */
 export const throwawayName = () => `aim_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`
@@ -112,6 +113,7 @@ export const throwawayName = () => `aim_${crypto.randomUUID().replaceAll("-", ""
  */
 function openDatabase(
   flavor: Flavor,
+  capabilities: Capabilities,
   address: ServerAddress,
   spare: () => mysql.Connection | undefined = () => undefined,
 ) {
@@ -160,42 +162,31 @@ function openDatabase(
     })
   return Effect.acquireRelease(acquire, release).pipe(
     Effect.map(({ conn }): Database => {
+      const runner: StatementRunner = {
+        run: async (s) => {
+          await conn.query(s.sql)
+        },
+        begin: async () => {
+          await conn.query("START TRANSACTION")
+        },
+        commit: async () => {
+          await conn.query("COMMIT")
+        },
+        rollback: () =>
+          conn.query("ROLLBACK").then(
+            () => undefined,
+            () => undefined,
+          ),
+        controlsTransaction,
+        message: (error) => shortReason(reason(error)),
+        offset: (s, error) => errorOffset(s.sql, reason(error)),
+      }
       const query = async (sql: string, params?: ReadonlyArray<unknown>) => {
         const [rows] = await conn.query(sql, params as unknown[] | undefined)
         return rows as Array<Record<string, unknown>>
       }
       return {
-        apply: (statements, options) =>
-          Effect.tryPromise({
-            try: async () => {
-              const wrap = options.transaction && statements.length > 0 && statements.every(isDml)
-              if (wrap) await conn.query("START TRANSACTION")
-              for (const s of statements) {
-                try {
-                  await conn.query(s.sql)
-                } catch (error) {
-                  if (wrap) await conn.query("ROLLBACK").catch(() => undefined)
-                  throw new StatementFailed({
-                    source: s.source,
-                    line: s.line,
-                    offset: errorOffset(s.sql, reason(error)),
-                    statement: s.sql,
-                    reason: shortReason(reason(error)),
-                  })
-                }
-              }
-              if (wrap) await conn.query("COMMIT")
-            },
-            catch: (error) =>
-              error instanceof StatementFailed
-                ? error
-                : new StatementFailed({
-                    source: statements[0]?.source ?? "",
-                    line: 0,
-                    statement: "COMMIT",
-                    reason: reason(error),
-                  }),
-          }),
+        apply: (statements, options) => applyStatements(runner, capabilities, statements, options),
         snapshot: Effect.tryPromise({
           try: async () => normalizeCatalog(await readCatalog(query, flavor), flavor),
           catch: failed("read the catalog"),
@@ -372,11 +363,11 @@ function serverVersions(
   return { asked: flavor.requested, running, mismatch }
 }
 
-export const make = Effect.fnUntraced(function* (id: string, config: Pick<Config, "engines">) {
+export const make = Effect.fnUntraced(function* (id: string, options: EngineOptions = {}) {
   const parsed = parseEngineId(id)
   const flavor = flavorOf(parsed?.flavor ?? "mysql", parsed?.version ?? "8")
   const choice: BackendChoice = parsed
-    ? yield* chooseBackend(flavor, config.engines[flavor.name], process.env)
+    ? yield* chooseBackend(flavor, options.settings, process.env)
     : { kind: "none", why: `"${id}" is not an engine id of the form mysql-<version> or mariadb-<version>` }
   // A url's server is asked its version now, for the description; the connection that asked is kept
   // for the first throwaway database (closed with the layer if none is made), and failing to reach
@@ -407,6 +398,7 @@ export const make = Effect.fnUntraced(function* (id: string, config: Pick<Config
     return conn
   }
   // The server starts on first use, in the layer's scope: commands that never need a database start nothing.
+  const capabilities = mysqlCapabilities(flavor.name)
   const layerScope = yield* Effect.scope
   const server = yield* Effect.cached(startServer(flavor, choice, urlVersion).pipe(Scope.provide(layerScope)))
   return Engine.of({
@@ -414,21 +406,14 @@ export const make = Effect.fnUntraced(function* (id: string, config: Pick<Config
     dialect: flavor.title,
     description: describe(flavor, choice, urlVersion),
     server: serverVersions(id, flavor, choice, urlVersion),
-    capabilities: { transactionalDdl: false, grammar: flavor.name },
-    split: (sql, source) =>
-      Effect.try({
-        try: () => splitStatements(sql, source),
-        catch: (error) =>
-          new SqlSyntaxError({
-            source,
-            line: error instanceof SplitError ? error.line : 1,
-            reason: reason(error),
-          }),
-      }),
-    ephemeral: server.pipe(Effect.flatMap((address) => openDatabase(flavor, address, takeSpare))),
-    plan: (from, to) => Effect.sync(() => planMysql(from, to, flavor)),
+    capabilities,
+    split: splitWith(splitStatements),
+    ephemeral: server.pipe(
+      Effect.flatMap((address) => openDatabase(flavor, capabilities, address, takeSpare)),
+    ),
+    plan: planWith((changes, from, to) => planMysql(changes, from, to, flavor)),
     renderTable,
   })
 })
 
-export const layer = (id: string, config: Pick<Config, "engines">) => Layer.effect(Engine, make(id, config))
+export const layer = (id: string, options: EngineOptions = {}) => Layer.effect(Engine, make(id, options))

@@ -1,9 +1,29 @@
 /**
- * lexer: small text helpers for MySQL/MariaDB DDL as the server prints it (SHOW CREATE ... and
- * information_schema): quoting names and strings, finding the matching parenthesis, cutting a list at
- * its top-level commas, and folding spelling that does not change meaning (spaces, backticks around
- * plain names, charset introducers). Pure; holds no resources.
+ * lexer: MySQL/MariaDB text as sql/lexer.ts reads it in MySQL's dialect: '...' and "..." strings with
+ * backslash escapes, `...` names, `#`, `-- ` and `/* *\/` comments, and the mysql client's
+ * terminators (DELIMITER). Also small helpers for DDL as the server prints it (SHOW CREATE ... and
+ * information_schema), on the same tokens: quoting names and strings, finding the matching
+ * parenthesis, cutting a list at its top-level commas, and folding spelling that does not change
+ * meaning (spaces, backticks around plain names, charset introducers). Pure; holds no resources.
  */
+import { dialect, tokenize as lex, type Token, unquote } from "../../sql/lexer.ts"
+
+export { LexError, type Token } from "../../sql/lexer.ts"
+
+/** How MySQL and MariaDB write strings, names and comments, as the mysql client reads a script. */
+export const mysqlDialect = dialect({
+  nameQuotes: "`",
+  stringQuotes: "'\"",
+  backslashes: "always",
+  hashComments: "anywhere",
+  dashNeedsSpace: true,
+  clientDelimiters: true,
+})
+
+export const tokenize = (sql: string): Token[] => lex(sql, mysqlDialect)
+
+/** Text the server printed: no client commands, and nothing left open to report. */
+const printed = dialect({ ...mysqlDialect, comments: false, clientDelimiters: false, tolerant: true })
 
 export const quoteName = (name: string) => `\`${name.replaceAll("`", "``")}\``
 
@@ -12,43 +32,17 @@ export const quoteString = (value: string) => `'${value.replaceAll("\\", "\\\\")
 
 /** Index just past the quoted run that opens at `i` (', " or `), honouring doubling and backslashes. */
 export function skipQuoted(text: string, i: number): number {
-  const q = text[i]
-  let j = i + 1
-  while (j < text.length) {
-    const c = text[j]
-    if (c === "\\" && q !== "`") {
-      j += 2
-      continue
-    }
-    if (c === q) {
-      if (text[j + 1] === q) {
-        j += 2
-        continue
-      }
-      return j + 1
-    }
-    j++
-  }
-  return text.length
+  const first = lex(text.slice(i), printed)[0]
+  return i + (first?.text.length ?? 1)
 }
-
-const isQuote = (c: string | undefined) => c === "'" || c === '"' || c === "`"
 
 /** Index of the `)` that closes the `(` at `open`, or -1. */
 export function matchingParen(text: string, open: number): number {
   let depth = 0
-  for (let i = open; i < text.length; ) {
-    const c = text[i]
-    if (isQuote(c)) {
-      i = skipQuoted(text, i)
-      continue
-    }
-    if (c === "(") depth++
-    else if (c === ")") {
-      depth--
-      if (depth === 0) return i
-    }
-    i++
+  for (const t of lex(text.slice(open), printed)) {
+    if (t.kind !== "punct") continue
+    if (t.text === "(") depth++
+    else if (t.text === ")" && --depth === 0) return open + t.start
   }
   return -1
 }
@@ -58,19 +52,14 @@ export function splitTopLevel(text: string): string[] {
   const parts: string[] = []
   let depth = 0
   let from = 0
-  for (let i = 0; i < text.length; ) {
-    const c = text[i]
-    if (isQuote(c)) {
-      i = skipQuoted(text, i)
-      continue
+  for (const t of lex(text, printed)) {
+    if (t.kind !== "punct") continue
+    if (t.text === "(") depth++
+    else if (t.text === ")") depth--
+    else if (t.text === "," && depth === 0) {
+      parts.push(text.slice(from, t.start).trim())
+      from = t.start + 1
     }
-    if (c === "(") depth++
-    else if (c === ")") depth--
-    else if (c === "," && depth === 0) {
-      parts.push(text.slice(from, i).trim())
-      from = i + 1
-    }
-    i++
   }
   const last = text.slice(from).trim()
   if (last !== "") parts.push(last)
@@ -80,44 +69,25 @@ export function splitTopLevel(text: string): string[] {
 /** Apply `f` to the text between quoted runs; quoted runs pass through unchanged. */
 export function outsideQuotes(text: string, f: (chunk: string) => string, keepBackticks = true): string {
   let out = ""
-  let from = 0
-  for (let i = 0; i < text.length; ) {
-    const c = text[i]
-    if (isQuote(c) && (keepBackticks || c !== "`")) {
-      out += f(text.slice(from, i))
-      const end = skipQuoted(text, i)
-      out += text.slice(i, end)
-      i = end
-      from = i
-      continue
-    }
-    i++
+  let chunk = ""
+  for (const t of lex(text, printed)) {
+    if (t.kind === "string" || (t.kind === "quoted" && keepBackticks)) {
+      out += f(chunk) + t.text
+      chunk = ""
+    } else chunk += t.text
   }
-  return out + f(text.slice(from))
+  return out + f(chunk)
 }
 
 /** `name` -> name where the name needs no quotes, so `a`+1 and a+1 compare equal. */
 export function unquotePlainNames(text: string): string {
-  let out = ""
-  for (let i = 0; i < text.length; ) {
-    const c = text[i]
-    if (c === "'" || c === '"') {
-      const end = skipQuoted(text, i)
-      out += text.slice(i, end)
-      i = end
-      continue
-    }
-    if (c === "`") {
-      const end = skipQuoted(text, i)
-      const inner = text.slice(i + 1, end - 1)
-      out += /^[A-Za-z_][A-Za-z0-9_$]*$/.test(inner) ? inner : text.slice(i, end)
-      i = end
-      continue
-    }
-    out += c
-    i++
-  }
-  return out
+  return lex(text, printed)
+    .map((t) => {
+      if (t.kind !== "quoted") return t.text
+      const inner = t.text.slice(1, -1)
+      return /^[A-Za-z_][A-Za-z0-9_$]*$/.test(inner) ? inner : t.text
+    })
+    .join("")
 }
 
 /** Whitespace folded to single spaces outside quotes, none just inside parentheses or around commas. */
@@ -158,18 +128,7 @@ export function keyParts(list: string): string[] {
 
 /** Names written in backticks anywhere in `text` (outside strings). */
 export function backtickedNames(text: string): string[] {
-  const names: string[] = []
-  for (let i = 0; i < text.length; ) {
-    const c = text[i]
-    if (isQuote(c)) {
-      const end = skipQuoted(text, i)
-      if (c === "`") names.push(text.slice(i + 1, end - 1).replaceAll("``", "`"))
-      i = end
-      continue
-    }
-    i++
-  }
-  return names
+  return lex(text, printed).flatMap((t) => (t.kind === "quoted" ? [unquote(t.text)] : []))
 }
 
 /** Upper-case keywords outside quotes, so `int(11) unsigned` reads `INT(11) UNSIGNED`. */

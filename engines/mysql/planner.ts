@@ -1,51 +1,25 @@
 /**
- * planner: MySQL/MariaDB migrations from one normalized schema to another, deterministic and
- * offline. Each changed table gets one ALTER TABLE (ADD/DROP/MODIFY COLUMN, keys, checks), so the
- * server copies it at most once (https://dev.mysql.com/doc/refman/8.0/en/alter-table.html). Foreign
- * keys are dropped before the columns and indexes they use change and added after; new tables come
- * parents first, with a foreign key into a table not yet there added afterwards; views follow their
- * dependencies; triggers, routines and events are written without DELIMITER, one statement each.
- * Renames are not detected: the model says nothing about them, so a renamed column is a drop and an add.
- * Pure; holds no resources.
+ * planner: the MySQL/MariaDB steps for a change list, deterministic and offline. Each changed table
+ * gets one ALTER TABLE (CHANGE/ADD/DROP/MODIFY COLUMN, keys, checks), so the server copies it at
+ * most once (https://dev.mysql.com/doc/refman/8.0/en/alter-table.html). Foreign keys are steps of
+ * their own: dropped before the columns and indexes they use change (also those the change list
+ * leaves alone but whose columns or index change under them) and added after; a new table carries
+ * its foreign keys unless it sits in a cycle, when they are added once every table exists. Triggers,
+ * routines and events are written without DELIMITER, one statement each. engines/order.ts orders
+ * the steps. Pure; holds no resources.
  */
-import { compareSchemas, sameColumn } from "../../model/compare.ts"
-import type {
-  Change,
-  CheckConstraint,
-  Column,
-  ForeignKey,
-  Plan,
-  Schema,
-  SchemaObject,
-  Table,
-} from "../../model.ts"
+import { sameColumn } from "../../model/diff.ts"
+import { nameKey } from "../../model/names.ts"
+import type { Change, CheckConstraint, Column, ForeignKey, Schema, SchemaObject, Table } from "../../model.ts"
+import type { PlannedSteps } from "../engine.ts"
+import type { PlanStep } from "../order.ts"
+import { creationOf, removalOf, stepFor } from "../plan-steps.ts"
+import { groupByTable } from "../table-changes.ts"
 import type { Flavor } from "./flavor.ts"
 import { splitCreateTable } from "./catalog.ts"
 import { backtickedNames, matchingParen, normalizeExpression, quoteName, splitTopLevel } from "./lexer.ts"
 
 const q = quoteName
-type AlterTable = Extract<Change, { kind: "alter-table" }>
-
-/** Parents before children; tables in a cycle keep their input order. */
-export function parentsFirst(tables: ReadonlyArray<Table>): Table[] {
-  const byName = new Map(tables.map((t) => [t.name, t]))
-  const done = new Set<string>()
-  const visiting = new Set<string>()
-  const order: Table[] = []
-  const visit = (t: Table) => {
-    if (done.has(t.name) || visiting.has(t.name)) return
-    visiting.add(t.name)
-    for (const fk of t.foreignKeys) {
-      const parent = byName.get(fk.table)
-      if (parent && parent !== t) visit(parent)
-    }
-    visiting.delete(t.name)
-    done.add(t.name)
-    order.push(t)
-  }
-  for (const t of tables) visit(t)
-  return order
-}
 
 interface ConstraintLine {
   readonly name: string
@@ -178,50 +152,87 @@ function optionChanges(before: Table, after: Table): { set: string[]; partition:
 
 const tableCharset = (t: Table) => t.options.filter((o) => /^(DEFAULT CHARSET|COLLATE)=/.test(o)).join()
 
-function migrate(from: Schema, to: Schema, flavor: Flavor): { statements: string[]; notes: string[] } {
-  const changes = compareSchemas(from, to)
+type Of<K extends Change["kind"]> = Extract<Change, { kind: K }>
+type ConstraintChange = Of<"add-constraint" | "drop-constraint" | "alter-constraint">
+
+const isForeignKeyChange = (c: Change): c is ConstraintChange =>
+  (c.kind === "add-constraint" || c.kind === "drop-constraint"
+    ? c.constraint.type
+    : c.kind === "alter-constraint"
+      ? c.after.type
+      : "") === "foreign-key"
+
+/** The foreign key a constraint change drops (`old`) or adds. */
+function foreignKeyOf(c: ConstraintChange, old: boolean): ForeignKey | undefined {
+  const side = c.kind === "alter-constraint" ? (old ? c.before : c.after) : c.constraint
+  if (c.kind === "add-constraint" && old) return undefined
+  if (c.kind === "drop-constraint" && !old) return undefined
+  return "foreignKey" in side ? side.foreignKey : undefined
+}
+
+/** Phases: the planner's layout, which engines/order.ts keeps wherever the references allow it. */
+const phase = {
+  dropForeignKey: 20,
+  dropIndex: 21,
+  dropTable: 30,
+  alterTable: 40,
+  createTable: 50,
+  createIndex: 60,
+  addForeignKey: 70,
+} as const
+const dropPhase: Record<string, number> = { trigger: 10, event: 11, view: 12, procedure: 13, function: 14 }
+const createPhase: Record<string, number> = { function: 80, procedure: 81, view: 82, trigger: 83, event: 84 }
+
+/** The steps that make `changes` (from `from` to `to`) on MySQL or MariaDB. */
+export function planMysql(
+  changes: ReadonlyArray<Change>,
+  from: Schema,
+  to: Schema,
+  flavor: Flavor,
+): PlannedSteps {
   const notes: string[] = []
-  const out: string[] = []
-  const dropped = changes.flatMap((c) => (c.kind === "drop-table" ? [c.table] : []))
-  const created = changes.flatMap((c) => (c.kind === "create-table" ? [c.table] : []))
-  const altered = changes.flatMap((c) => (c.kind === "alter-table" ? [c] : []))
-  const droppedNames = new Set(dropped.map((t) => t.name))
-  const createdNames = new Set(created.map((t) => t.name))
-  const toTables = new Map(to.tables.map((t) => [t.name, t]))
-  const fromObjects = new Map(from.objects.map((o) => [`${o.kind}:${o.name}`, o]))
-  const toObjects = new Map(to.objects.map((o) => [`${o.kind}:${o.name}`, o]))
-  const changed = (o: SchemaObject, other: ReadonlyMap<string, SchemaObject>) =>
-    other.get(`${o.kind}:${o.name}`)?.key !== o.key
+  const steps: PlanStep[] = []
+  const key = nameKey(from, to)
+  const pick = <K extends Change["kind"]>(...kinds: K[]) =>
+    changes.filter((c): c is Of<K> => (kinds as string[]).includes(c.kind))
+  const groups = groupByTable(changes, from, to)
+  const dropped = pick("drop-table")
+  const droppedNames = new Set(dropped.map((c) => c.table.name))
+  const createdNames = new Set(pick("create-table").map((c) => c.table.name))
+  const newNameOf = new Map(groups.map((g) => [g.before.name, g.after.name]))
+  const tableRefs = (name: string) => [
+    { kind: "table" as const, name: key(name) },
+    { kind: "columns" as const, name: key(name) },
+    { kind: "keys" as const, name: key(name) },
+  ]
 
   // Columns whose definition changes (or that go away), per table: foreign keys through them must be re-made.
   const touchedColumns = new Map<string, Set<string>>()
-  for (const change of altered) {
-    const set = new Set([
-      ...change.changedColumns.map((c) => c.before.name),
-      ...change.droppedColumns.map((c) => c.name),
-    ])
-    if (tableCharset(change.before) !== tableCharset(change.after))
-      for (const c of change.after.columns) if (isText(c) && c.collation === undefined) set.add(c.name)
-    touchedColumns.set(change.before.name, set)
+  for (const g of groups) {
+    const set = new Set([...g.altered.map((c) => c.before.name), ...g.dropped.map((c) => c.name)])
+    if (tableCharset(g.before) !== tableCharset(g.after))
+      for (const c of g.after.columns) if (isText(c) && c.collation === undefined) set.add(c.name)
+    touchedColumns.set(g.before.name, set)
   }
   const touches = (table: string, columns: ReadonlyArray<string>) =>
     columns.some((c) => touchedColumns.get(table)?.has(c))
 
-  // 1. Triggers, views, events and routines that change or go.
-  const kindsFirst = ["trigger", "event", "view", "procedure", "function"] as const
-  for (const kind of kindsFirst) {
-    const going = from.objects.filter((o) => o.kind === kind && changed(o, toObjects))
-    const ordered = kind === "view" ? viewsInOrder(going).reverse() : going
-    for (const o of ordered) out.push(`DROP ${kind.toUpperCase()} ${q(o.name)}`)
+  // 1. Triggers, events, views and routines that change or go.
+  for (const c of pick("drop-object", "replace-object")) {
+    const o = c.kind === "drop-object" ? c.object : c.before
+    const at = dropPhase[o.kind]
+    if (at !== undefined)
+      steps.push(removalOf(stepFor([c], [`DROP ${o.kind.toUpperCase()} ${q(o.name)}`], at)))
   }
 
   // 2. Indexes that go or change, on tables that stay. A foreign key that only that index serves is
   // dropped first and re-added after the new indexes: the server would refuse the DROP INDEX, and
   // creating the replacement first can make it drop an index it made for the key by itself.
-  const indexDrops = from.objects.filter(
-    (o) => o.kind === "index" && changed(o, toObjects) && !droppedNames.has(o.table ?? ""),
-  )
-  const goingIndexes = new Set(indexDrops.map((o) => o.name))
+  const indexDrops = pick("drop-index", "alter-index").flatMap((c) => {
+    const index = c.kind === "drop-index" ? c.index : c.before
+    return droppedNames.has(index.table ?? "") ? [] : [{ change: c, index }]
+  })
+  const goingIndexes = new Set(indexDrops.map((d) => d.index.name))
   const covers = (columns: ReadonlyArray<string>, fkColumns: ReadonlyArray<string>) =>
     fkColumns.every((c, i) => columns[i] === c)
   const servedOnlyByGoingIndex = (table: Table, fk: ForeignKey) => {
@@ -230,52 +241,103 @@ function migrate(from: Schema, to: Schema, flavor: Flavor): { statements: string
     )
     if (staying.some((o) => covers(indexColumns(o), fk.columns))) return false
     if (table.primaryKey && covers(table.primaryKey.columns, fk.columns)) return false
-    return indexDrops.some((o) => o.table === table.name && covers(indexColumns(o), fk.columns))
+    return indexDrops.some((d) => d.index.table === table.name && covers(indexColumns(d.index), fk.columns))
   }
+  // The parent's side: the key a foreign key references needs an index there too.
+  const parentIndexGoes = (fk: ForeignKey) => {
+    const parent = from.tables.find((t) => t.name === fk.table)
+    if (!parent) return false
+    const staying = from.objects.filter(
+      (o) => o.kind === "index" && o.table === parent.name && !goingIndexes.has(o.name),
+    )
+    if (staying.some((o) => covers(indexColumns(o), fk.referencedColumns))) return false
+    if (parent.primaryKey && covers(parent.primaryKey.columns, fk.referencedColumns)) return false
+    return indexDrops.some(
+      (d) => d.index.table === parent.name && covers(indexColumns(d.index), fk.referencedColumns),
+    )
+  }
+  for (const { change, index } of indexDrops)
+    steps.push(
+      removalOf(
+        stepFor(
+          [change],
+          [`ALTER TABLE ${q(index.table ?? "")} DROP INDEX ${q(indexName(index))}`],
+          phase.dropIndex,
+        ),
+      ),
+    )
 
-  // 3. Foreign keys that go, change, or run through a changing column or index (re-added in step 7).
-  const readd: Array<{ table: Table; fk: ForeignKey }> = []
+  // 3. Foreign keys that go or change, and those that run through a column, parent or index that
+  // changes under them: dropped here; those that stay are added again in step 7.
+  const fkChanges = changes.filter(isForeignKeyChange)
+  const changedFks = new Map<string, ConstraintChange>()
+  for (const c of fkChanges) {
+    const fk = foreignKeyOf(c, true)
+    if (fk) changedFks.set(`${key(c.table)}\u0000${fkId(fk)}`, c)
+  }
   const takenFkNames = new Map<string, Set<string>>()
+  const adds: Array<{ table: Table; fk: ForeignKey; change: ConstraintChange | undefined }> = []
   for (const before of from.tables) {
     if (droppedNames.has(before.name)) continue
-    const after = toTables.get(before.name)
-    const kept = new Set((after?.foreignKeys ?? []).map(fkId))
+    const name = newNameOf.get(before.name) ?? before.name
+    const after = to.tables.find((t) => key(t.name) === key(name))
     const taken = new Set<string>()
-    takenFkNames.set(before.name, taken)
+    takenFkNames.set(name, taken)
     for (const fk of before.foreignKeys) {
-      const name = fk.name ?? foreignKeyLine(before, fk)?.name
+      const fkName = fk.name ?? foreignKeyLine(before, fk)?.name
+      const change = changedFks.get(`${key(name)}\u0000${fkId(fk)}`)
       const through =
         touches(before.name, fk.columns) ||
         touches(fk.table, fk.referencedColumns) ||
         droppedNames.has(fk.table) ||
-        servedOnlyByGoingIndex(before, fk)
-      if (kept.has(fkId(fk)) && !through) {
-        if (name) taken.add(name)
+        servedOnlyByGoingIndex(before, fk) ||
+        parentIndexGoes(fk)
+      if (!change && !through) {
+        if (fkName) taken.add(fkName)
         continue
       }
-      if (name) out.push(`ALTER TABLE ${q(before.name)} DROP FOREIGN KEY ${q(name)}`)
-      if (kept.has(fkId(fk)) && after) readd.push({ table: after, fk })
+      const statements = fkName ? [`ALTER TABLE ${q(name)} DROP FOREIGN KEY ${q(fkName)}`] : []
+      steps.push(
+        change
+          ? removalOf(stepFor([change], statements, phase.dropForeignKey))
+          : {
+              ...stepFor([], statements, phase.dropForeignKey),
+              removedNeeds: [...tableRefs(before.name), ...tableRefs(fk.table)],
+            },
+      )
+      if (!change && after) adds.push({ table: after, fk, change: undefined })
     }
   }
-  for (const o of indexDrops) out.push(`ALTER TABLE ${q(o.table ?? "")} DROP INDEX ${q(indexName(o))}`)
+  for (const c of fkChanges) {
+    const fk = foreignKeyOf(c, false)
+    const table = to.tables.find((t) => key(t.name) === key(c.table))
+    if (fk && table) adds.push({ table, fk, change: c })
+  }
 
-  // 4. Tables that go, children first; a foreign key between two of them that would block is dropped first.
-  const dropOrder = parentsFirst(dropped).reverse()
-  dropOrder.forEach((t, i) => {
-    for (const fk of t.foreignKeys) {
-      const parentAt = dropOrder.findIndex((p) => p.name === fk.table)
-      if (parentAt !== -1 && parentAt < i && fk.table !== t.name) {
+  // 4. Tables that go. In a cycle of foreign keys between them, a table's keys go first.
+  for (const c of dropped) {
+    const t = c.table
+    const full = stepFor([c], [`DROP TABLE ${q(t.name)}`], phase.dropTable)
+    const fks = t.foreignKeys.filter((fk) => key(fk.table) !== key(t.name))
+    const parents = new Set(fks.map((fk) => key(fk.table)))
+    const split = () => [
+      ...fks.flatMap((fk) => {
         const name = fk.name ?? foreignKeyLine(t, fk)?.name
-        if (name) out.push(`ALTER TABLE ${q(t.name)} DROP FOREIGN KEY ${q(name)}`)
-      }
-    }
-  })
-  for (const t of dropOrder) out.push(`DROP TABLE ${q(t.name)}`)
+        if (!name) return []
+        const statement = `ALTER TABLE ${q(t.name)} DROP FOREIGN KEY ${q(name)}`
+        return [{ ...stepFor([], [statement], phase.dropTable), removedNeeds: tableRefs(fk.table) }]
+      }),
+      { ...full, removedNeeds: full.removedNeeds.filter((r) => !parents.has(r.name)) },
+    ]
+    steps.push({ ...full, split: fks.length > 0 ? split : undefined })
+  }
 
-  // 5. Altered tables: options first (a new default charset applies to the columns modified next), then one ALTER.
-  const alteredNames = new Set(altered.map((c) => c.after.name))
-  for (const change of altered) {
-    const { before, after } = change
+  // 5. Tables that stay: a rename, options (a new default charset applies to the columns modified
+  // next), then one ALTER with every column, key and check change.
+  for (const g of groups) {
+    const { before, after } = g
+    const out: string[] = []
+    if (g.rename) out.push(`RENAME TABLE ${q(g.rename.before.name)} TO ${q(after.name)}`)
     const options = optionChanges(before, after)
     if (options.set.length > 0) out.push(`ALTER TABLE ${q(after.name)} ${options.set.join(" ")}`)
     const ops: string[] = []
@@ -292,15 +354,22 @@ function migrate(from: Schema, to: Schema, flavor: Flavor): { statements: string
     // STORED in place (https://dev.mysql.com/doc/refman/8.0/en/alter-table-generated-columns.html):
     // such a column is dropped and added again; its values are computed anyway, or were.
     const regenerated = new Set(
-      change.changedColumns
+      g.altered
         .filter(({ before: b, after: a }) => (b.generated?.stored ?? null) !== (a.generated?.stored ?? null))
         .map((c) => c.after.name),
     )
-    for (const c of change.droppedColumns) ops.push(`DROP COLUMN ${q(c.name)}`)
+    // CHANGE renames a column and gives it its new definition at once.
+    for (const r of g.renamedColumns)
+      ops.push(`CHANGE COLUMN ${q(r.before.name)} ${r.after.definition ?? q(r.after.name)}`)
+    for (const c of g.dropped) ops.push(`DROP COLUMN ${q(c.name)}`)
     for (const name of regenerated) ops.push(`DROP COLUMN ${q(name)}`)
-    const beforeNames = new Set(before.columns.map((c) => c.name).filter((n) => !regenerated.has(n)))
+    const existing = new Set(
+      [...before.columns.map((c) => c.name), ...g.renamedColumns.map((r) => r.after.name)].filter(
+        (n) => !regenerated.has(n),
+      ),
+    )
     after.columns.forEach((c, i) => {
-      if (beforeNames.has(c.name)) return
+      if (existing.has(c.name)) return
       const previous = after.columns[i - 1]
       ops.push(`ADD COLUMN ${c.definition ?? q(c.name)}${previous ? ` AFTER ${q(previous.name)}` : " FIRST"}`)
     })
@@ -308,12 +377,7 @@ function migrate(from: Schema, to: Schema, flavor: Flavor): { statements: string
     for (const c of after.columns) {
       const old = before.columns.find((b) => b.name === c.name)
       if (!old || regenerated.has(c.name)) continue
-      if (
-        !sameColumn(old, c) ||
-        JSON.stringify(old.extra ?? null) !== JSON.stringify(c.extra ?? null) ||
-        recharset.has(c.name)
-      )
-        ops.push(`MODIFY COLUMN ${c.definition ?? q(c.name)}`)
+      if (!sameColumn(old, c) || recharset.has(c.name)) ops.push(`MODIFY COLUMN ${c.definition ?? q(c.name)}`)
     }
     if (pkChanged && after.primaryKey)
       ops.push(`ADD PRIMARY KEY (${after.primaryKey.columns.map(keyPart).join(", ")})`)
@@ -322,78 +386,72 @@ function migrate(from: Schema, to: Schema, flavor: Flavor): { statements: string
     if (ops.length > 0) out.push(`ALTER TABLE ${q(after.name)} ${ops.join(", ")}`)
     if (options.partition === null) out.push(`ALTER TABLE ${q(after.name)} REMOVE PARTITIONING`)
     else if (options.partition !== undefined) out.push(`ALTER TABLE ${q(after.name)} ${options.partition}`)
-    if (change.droppedColumns.length > 0)
+    if (g.dropped.length > 0)
       notes.push(
-        `Dropping column${change.droppedColumns.length === 1 ? "" : "s"} ${change.droppedColumns.map((c) => c.name).join(", ")} of ${after.name} loses their data; a rename is not detected.`,
+        `Dropping column${g.dropped.length === 1 ? "" : "s"} ${g.dropped.map((c) => c.name).join(", ")} of ${after.name} loses their data.`,
+      )
+    // Its foreign keys are steps of their own (3 and 7).
+    if (out.length > 0)
+      steps.push(
+        stepFor(
+          g.changes.filter((c) => !isForeignKeyChange(c)),
+          out,
+          phase.alterTable,
+        ),
       )
   }
 
-  // 6. New tables, parents first; a foreign key into a table that is not there yet is added in step 7.
-  const ready = new Set(
-    to.tables.filter((t) => !createdNames.has(t.name) && !alteredNames.has(t.name)).map((t) => t.name),
-  )
-  for (const t of alteredNames) ready.add(t)
-  const deferred: Array<{ table: Table; fk: ForeignKey }> = []
-  for (const t of parentsFirst(created)) {
-    const later = t.foreignKeys.filter((fk) => fk.table !== t.name && !ready.has(fk.table))
-    out.push(createWithout(t, later))
-    for (const fk of later) deferred.push({ table: t, fk })
-    ready.add(t.name)
+  // 6. New tables, each with its foreign keys; in a cycle, without them, added as in step 7.
+  const indexNamesOf = (table: string) =>
+    new Set(to.objects.filter((o) => o.kind === "index" && o.table === table).map(indexName))
+  const addForeignKey = (table: Table, fk: ForeignKey) =>
+    `ALTER TABLE ${q(table.name)} ADD ${foreignKeyClause(table, fk, takenFkNames.get(table.name) ?? new Set(), indexNamesOf(table.name))}`
+  const fkNeeds = (table: Table, fk: ForeignKey) => [...tableRefs(table.name), ...tableRefs(fk.table)]
+  for (const c of pick("create-table")) {
+    const t = c.table
+    const full = stepFor([c], [createWithout(t, [])], phase.createTable)
+    const fks = t.foreignKeys.filter((fk) => key(fk.table) !== key(t.name))
+    const parents = new Set(fks.map((fk) => key(fk.table)))
+    const split = () => [
+      { ...full, statements: [createWithout(t, fks)], needs: full.needs.filter((r) => !parents.has(r.name)) },
+      ...fks.map((fk) => ({
+        ...stepFor([], [addForeignKey(t, fk)], phase.addForeignKey),
+        needs: fkNeeds(t, fk),
+      })),
+    ]
+    steps.push({ ...full, split: fks.length > 0 ? split : undefined })
   }
 
-  // 7. Indexes, then foreign keys, which then find the index they need.
-  for (const o of to.objects) {
-    if (o.kind !== "index" || createdNames.has(o.table ?? "") || !changed(o, fromObjects)) continue
-    out.push(o.definition)
+  // 7. Indexes of tables that stay (a new table's are in its CREATE TABLE), then foreign keys,
+  // which then find the index they need.
+  for (const c of pick("add-index", "alter-index")) {
+    const index = c.kind === "add-index" ? c.index : c.after
+    if (!createdNames.has(index.table ?? ""))
+      steps.push(creationOf(stepFor([c], [index.definition], phase.createIndex)))
   }
-  for (const change of altered) {
-    const beforeFks = new Set(change.before.foreignKeys.map(fkId))
-    for (const fk of change.after.foreignKeys)
-      if (!beforeFks.has(fkId(fk))) deferred.push({ table: change.after, fk })
-  }
-  for (const { table, fk } of [...readd, ...deferred])
-    out.push(
-      `ALTER TABLE ${q(table.name)} ADD ${foreignKeyClause(table, fk, takenFkNames.get(table.name) ?? new Set(), indexNamesOf(to, table.name))}`,
+  for (const { table, fk, change } of adds) {
+    const statement = addForeignKey(table, fk)
+    steps.push(
+      change
+        ? creationOf(stepFor([change], [statement], phase.addForeignKey))
+        : { ...stepFor([], [statement], phase.addForeignKey), needs: fkNeeds(table, fk) },
     )
+  }
 
-  // 8. Routines, views, triggers and events that are new or changed.
-  const fresh = (kind: SchemaObject["kind"]) =>
-    to.objects.filter((o) => o.kind === kind && changed(o, fromObjects))
-  for (const o of fresh("function")) out.push(o.definition)
-  for (const o of fresh("procedure")) out.push(o.definition)
-  for (const o of viewsInOrder(fresh("view"))) out.push(o.definition)
-  for (const o of fresh("trigger").sort((a, b) => a.key.localeCompare(b.key))) out.push(o.definition)
-  for (const o of fresh("event")) out.push(o.definition)
-  return { statements: out, notes }
+  // 8. Routines, views, triggers and events that are new or changed; triggers in a stable order.
+  const fresh = pick("create-object", "replace-object")
+    .map((change) => ({ change, object: change.kind === "create-object" ? change.object : change.after }))
+    .filter(({ object }) => createPhase[object.kind] !== undefined)
+  const triggers = fresh
+    .filter((f) => f.object.kind === "trigger")
+    .sort((a, b) => a.object.key.localeCompare(b.object.key))
+  for (const { change, object } of [...fresh.filter((f) => f.object.kind !== "trigger"), ...triggers])
+    steps.push(creationOf(stepFor([change], [object.definition], createPhase[object.kind] as number)))
+  return { steps, notes }
 }
 
 /** `name(10) DESC` -> `` `name`(10) DESC ``. */
 function keyPart(part: string): string {
   const m = /^([^(\s]+)(.*)$/.exec(part)
   return m ? `${q(m[1] as string)}${m[2]}` : q(part)
-}
-
-/** Views ordered so that each comes after the views it reads. */
-function viewsInOrder(views: ReadonlyArray<SchemaObject>): SchemaObject[] {
-  const byName = new Map(views.map((v) => [v.name, v]))
-  const done = new Set<string>()
-  const order: SchemaObject[] = []
-  const visit = (v: SchemaObject, path: Set<string>) => {
-    if (done.has(v.name) || path.has(v.name)) return
-    path.add(v.name)
-    for (const d of v.dependsOn) {
-      const dep = byName.get(d)
-      if (dep) visit(dep, path)
-    }
-    done.add(v.name)
-    order.push(v)
-  }
-  for (const v of views) visit(v, new Set())
-  return order
-}
-
-export function planMysql(from: Schema, to: Schema, flavor: Flavor): Plan {
-  const up = migrate(from, to, flavor)
-  const down = migrate(to, from, flavor)
-  return { up: up.statements, down: down.statements, notes: up.notes }
 }

@@ -1,6 +1,5 @@
 /**
- * seed: synthesized rows for every table of a MySQL/MariaDB schema, so verification proves that a
- * migration keeps data and not merely that it reaches the right shape. Values follow each column's
+ * seed: how MySQL and MariaDB take the synthesized rows of engines/seed.ts's loop. Values follow each column's
  * type (https://dev.mysql.com/doc/refman/8.0/en/data-types.html: ENUM/SET members, JSON, temporal,
  * DECIMAL scale, BIT width, binary strings, spatial), foreign keys point at rows seeded in the
  * parent, each row differs from the others (unique keys), and a CHECK that rejects the first guess
@@ -9,18 +8,15 @@
  */
 import type { Column, Schema, Table } from "../../model.ts"
 import type { SeedReport } from "../engine.ts"
-import { parentsFirst } from "./planner.ts"
+import { type Candidate as Of, DEFAULT, type RowWriter, seedRows as seedInto } from "../seed.ts"
 import { quoteName, quoteString, skipQuoted, splitTopLevel } from "./lexer.ts"
-
-const ROWS = 3
 
 /** SQL text placed as is (spatial values have no parameter form). */
 interface Raw {
   readonly sql: string
 }
 export type Value = string | number | Buffer | null | Raw
-const DEFAULT = Symbol("default")
-type Candidate = Value | typeof DEFAULT
+type Candidate = Of<Value>
 
 export type Execute = (sql: string, params: ReadonlyArray<unknown>) => Promise<unknown>
 export type Select = (sql: string) => Promise<ReadonlyArray<ReadonlyArray<unknown>>>
@@ -154,68 +150,33 @@ function candidates(table: Table, column: Column, row: number): Candidate[] {
 const sqlOf = (v: Value) =>
   v !== null && typeof v === "object" && !Buffer.isBuffer(v) ? (v as Raw).sql : "?"
 
-export async function seedRows(execute: Execute, select: Select, schema: Schema): Promise<SeedReport> {
-  const seeded: Array<{ table: string; rows: number }> = []
-  const skipped: Array<{ table: string; reason: string }> = []
-  for (const table of parentsFirst(schema.tables)) {
-    const references: Array<{ columns: ReadonlyArray<string>; rows: ReadonlyArray<ReadonlyArray<unknown>> }> =
-      []
-    for (const fk of table.foreignKeys) {
-      if (fk.table === table.name) continue
-      const rows = await select(
+/** How MySQL takes synthesized rows: values bound as parameters, raw SQL where a value is a function call. */
+function writer(execute: Execute, select: Select): RowWriter<Value> {
+  return {
+    parentRows: (_table, fk) =>
+      select(
         `SELECT ${fk.referencedColumns.map(quoteName).join(", ")} FROM ${quoteName(fk.table)}`,
-      )
-      references.push({ columns: fk.columns, rows })
-    }
-    const selfRefs = table.foreignKeys.filter((fk) => fk.table === table.name)
-    const columns = table.columns.filter((c) => !c.generated)
-    let inserted = 0
-    let lastError = ""
-    const tryInsert = async (values: Map<string, Candidate>) => {
-      const used = [...values].filter(([, v]) => v !== DEFAULT) as Array<[string, Value]>
+      ) as Promise<ReadonlyArray<ReadonlyArray<Value>>>,
+    fillsItself: (c) => c.generated !== undefined,
+    guess: (_table, column, row) => guess(column, row),
+    alternatives: (table, column, row) => candidates(table, column, row),
+    selfReference: "copy",
+    nullValue: null,
+    insert: async (table, used) => {
       const sql =
         used.length === 0
           ? `INSERT INTO ${quoteName(table.name)} () VALUES ()`
           : `INSERT INTO ${quoteName(table.name)} (${used.map(([k]) => quoteName(k)).join(", ")}) VALUES (${used.map(([, v]) => sqlOf(v)).join(", ")})`
-      const params = used.map(([, v]) => v).filter((v) => sqlOf(v) === "?")
-      try {
-        await execute(sql, params)
-        return true
-      } catch (error) {
-        lastError = error instanceof Error ? error.message : String(error)
-        return false
-      }
-    }
-    for (let row = 0; row < ROWS; row++) {
-      const base = new Map<string, Candidate>()
-      for (const c of columns) base.set(c.name, guess(c, row))
-      for (const ref of references) {
-        const parentRow = ref.rows[row % Math.max(1, ref.rows.length)]
-        ref.columns.forEach((name, i) => base.set(name, parentRow ? ((parentRow[i] as Value) ?? null) : null))
-      }
-      // A row that points at itself satisfies a self-reference without needing an earlier row.
-      for (const fk of selfRefs)
-        fk.columns.forEach((name, i) => base.set(name, base.get(fk.referencedColumns[i] ?? "") ?? null))
-      let ok = await tryInsert(base)
-      // Change one column at a time, keeping the first alternative the server accepts.
-      for (const column of columns) {
-        if (ok) break
-        if (references.some((r) => r.columns.includes(column.name))) continue
-        for (const alternative of candidates(table, column, row)) {
-          const attempt = new Map(base).set(column.name, alternative)
-          if (await tryInsert(attempt)) {
-            ok = true
-            break
-          }
-        }
-      }
-      if (ok) inserted++
-    }
-    if (inserted > 0) seeded.push({ table: table.name, rows: inserted })
-    else skipped.push({ table: table.name, reason: lastError || "no row could be synthesized" })
+      await execute(
+        sql,
+        used.map(([, v]) => v).filter((v) => sqlOf(v) === "?"),
+      )
+    },
   }
-  return { seeded, skipped }
 }
+
+export const seedRows = (execute: Execute, select: Select, schema: Schema): Promise<SeedReport> =>
+  seedInto(schema, writer(execute, select))
 
 /** A value as text that tells types apart, so 1 and '1' do not compare equal. */
 export function cell(value: unknown): string {

@@ -28,7 +28,9 @@
  */
 import { Effect } from "effect"
 import type { Statement } from "../../model.ts"
-import { type ApplyOptions, type Database, EngineFailed, StatementFailed } from "../engine.ts"
+import { applyStatements, type StatementRunner } from "../apply.ts"
+import { type ApplyOptions, type Database, EngineFailed } from "../engine.ts"
+import { postgresCapabilities } from "./capabilities.ts"
 import { keyword, significant, tokenize } from "./lexer.ts"
 import { brokenObjects } from "./exercise.ts"
 import { readRows, seedRows } from "./seed.ts"
@@ -187,10 +189,10 @@ export function sessionDatabase(engine: string, session: PgSession): Database {
   const engineFailed = (action: string) => (error: unknown) =>
     new EngineFailed({ engine, action, reason: serverMessage(error) })
 
-  const connectionLost = (at: Statement | string | undefined, error: unknown) =>
+  const connectionLost = (at: string, error: unknown) =>
     new EngineFailed({
       engine,
-      action: `run ${typeof at === "string" ? at : at ? `${at.source}:${at.line}` : "a script"}`,
+      action: `run ${at}`,
       reason: `the connection to the server was lost (${serverMessage(error)})`,
     })
 
@@ -228,87 +230,50 @@ export function sessionDatabase(engine: string, session: PgSession): Database {
     }
   }
 
-  const refuse = (s: Statement) =>
-    new StatementFailed({
-      source: s.source,
-      line: s.line,
-      statement: s.sql,
-      reason: runsProgram(s)
-        ? "COPY ... PROGRAM runs a shell command on the database server; a migration may not"
-        : "aim runs each migration in one transaction of its own: a migration may not end or start one (BEGIN, COMMIT, ROLLBACK, END, ABORT, START or PREPARE TRANSACTION); SAVEPOINT is fine",
-    })
-
-  const apply = (statements: ReadonlyArray<Statement>, options: ApplyOptions) =>
-    Effect.tryPromise({
-      try: async () => {
-        if (!options.trusted) {
-          const refused = statements.find((s) => endsOrStartsTransaction(s) || runsProgram(s))
-          if (refused) throw refuse(refused)
-        }
-        // Model-written SQL never reaches the admin session.
-        const privileged = options.trusted ? session.privileged : undefined
-        const wrap = options.transaction && !statements.some(controlsTransaction)
+  /** How this session runs a script; a model's script (untrusted) never reaches the admin session. */
+  const runner = (options: ApplyOptions): StatementRunner => {
+    const privileged = options.trusted ? session.privileged : undefined
+    return {
+      run: (s) => (privileged && mayNeedPrivilege(s) ? runPrivileged(s, privileged) : session.exec(s.sql)),
+      begin: () => session.exec("BEGIN"),
+      commit: () => session.exec("COMMIT"),
+      // Whoever opened the transaction (aim or the script), it is aborted now; end it so the
+      // session stays usable. Without one open, ROLLBACK only warns.
+      rollback: () => session.exec("ROLLBACK").catch(() => undefined),
+      controlsTransaction,
+      refuse: (s) =>
+        options.trusted
+          ? undefined
+          : runsProgram(s)
+            ? "COPY ... PROGRAM runs a shell command on the database server; a migration may not"
+            : endsOrStartsTransaction(s)
+              ? "aim runs each migration in one transaction of its own: a migration may not end or start one (BEGIN, COMMIT, ROLLBACK, END, ABORT, START or PREPARE TRANSACTION); SAVEPOINT is fine"
+              : undefined,
+      message: serverMessage,
+      offset: (_s, error) => errorOffset(error),
+      lost: (error, at) => (lostConnection(error) ? connectionLost(at, error) : undefined),
+      batch: async (statements, wrap) => {
         const batch = batchScript(statements, wrap, privileged !== undefined)
-        if (batch !== undefined) {
-          try {
-            await session.exec(batch)
-            return
-          } catch (error) {
-            const first = statements[0] as Statement
-            const last = statements.at(-1) as Statement
-            const lines = first.line === last.line ? `${first.line}` : `${first.line}-${last.line}`
-            if (lostConnection(error)) throw connectionLost(`${first.source}:${lines}`, error)
-            // The batch's transaction is aborted (aim's) or already rolled back (the implicit one):
-            // end it, then go statement by statement below to find the one at fault.
-            await session.exec("ROLLBACK").catch(() => undefined)
-          }
-        }
-        if (wrap) await session.exec("BEGIN")
-        for (const s of statements) {
-          try {
-            if (privileged && mayNeedPrivilege(s)) await runPrivileged(s, privileged)
-            else await session.exec(s.sql)
-          } catch (error) {
-            if (lostConnection(error)) throw connectionLost(s, error)
-            // Whoever opened the transaction (aim or the script), it is aborted now; end it so the
-            // session stays usable. Without one open, ROLLBACK only warns.
-            await session.exec("ROLLBACK").catch(() => undefined)
-            throw new StatementFailed({
-              source: s.source,
-              line: s.line,
-              offset: errorOffset(error),
-              statement: s.sql,
-              reason: serverMessage(error),
-            })
-          }
-        }
-        if (wrap) {
-          try {
-            await session.exec("COMMIT")
-          } catch (error) {
-            if (lostConnection(error)) throw connectionLost(statements.at(-1), error)
-            // Deferred constraints are checked at COMMIT.
-            throw new StatementFailed({
-              source: statements[0]?.source ?? "",
-              line: statements.at(-1)?.line ?? 0,
-              statement: "COMMIT",
-              reason: serverMessage(error),
-            })
-          }
+        if (batch === undefined) return false
+        try {
+          await session.exec(batch)
+          return true
+        } catch (error) {
+          const first = statements[0] as Statement
+          const last = statements.at(-1) as Statement
+          const lines = first.line === last.line ? `${first.line}` : `${first.line}-${last.line}`
+          if (lostConnection(error)) throw connectionLost(`${first.source}:${lines}`, error)
+          // The batch's transaction is aborted (aim's) or already rolled back (the implicit one):
+          // end it, then go statement by statement to find the one at fault.
+          await session.exec("ROLLBACK").catch(() => undefined)
+          return false
         }
       },
-      catch: (error) =>
-        error instanceof StatementFailed || error instanceof EngineFailed
-          ? error
-          : lostConnection(error)
-            ? connectionLost(statements[0], error)
-            : new StatementFailed({
-                source: statements[0]?.source ?? "",
-                line: 0,
-                statement: "BEGIN",
-                reason: serverMessage(error),
-              }),
-    })
+    }
+  }
+
+  const apply = (statements: ReadonlyArray<Statement>, options: ApplyOptions) =>
+    applyStatements(runner(options), postgresCapabilities, statements, options)
 
   return {
     apply,

@@ -8,17 +8,25 @@
  * (a database kept as an image, the template of its copies, with the scope of its `ephemeral`).
  */
 import { Effect, Layer } from "effect"
-import { type Config, ConfigError } from "../../config.ts"
-import { type Database, Engine, type EngineFailed, PlanFailed, SqlSyntaxError } from "../engine.ts"
+import { ConfigError } from "../../config.ts"
+import {
+  type Database,
+  Engine,
+  type EngineFailed,
+  splitWith,
+  planWith,
+  type EngineOptions,
+} from "../engine.ts"
 import { acquireBackend } from "./backends/auto.ts"
-import { errorText, majorOf } from "./backends/backend.ts"
+import { majorOf } from "./backends/backend.ts"
 import { PgliteAssets } from "./backends/embedded.ts"
 import { sessionDatabase } from "./database.ts"
 import { askedMajor } from "./engine-id.ts"
+import { postgresCapabilities } from "./capabilities.ts"
 import { planPostgres } from "./planner.ts"
 import { renderTable } from "./render.ts"
 import type { PgSession } from "./session.ts"
-import { PgLexError, splitStatements } from "./split.ts"
+import { splitStatements } from "./split.ts"
 
 /**
  * The engine's Database over `session`, able to keep itself as an image when the backend can copy
@@ -52,19 +60,22 @@ export function versionWarning(
   return `${id} was asked, but PostgreSQL ${serverVersion} runs${hint ? ` (${hint})` : ""}: a migration verified here may not run on PostgreSQL ${asked}`
 }
 
-export const layer = (id: string, config: Config): Layer.Layer<Engine, EngineFailed | ConfigError> =>
+export const layer = (
+  id: string,
+  options: EngineOptions = {},
+): Layer.Layer<Engine, EngineFailed | ConfigError> =>
   Layer.effect(
     Engine,
     Effect.gen(function* () {
       const asked = askedMajor(id)
       if (asked instanceof Error)
-        return yield* new ConfigError({ source: config.file ?? "--engine", reason: asked.message })
+        return yield* new ConfigError({ source: options.source ?? "--engine", reason: asked.message })
       const pglite = yield* PgliteAssets
       const { backend, reason } = yield* acquireBackend({
         engine: id,
         asked,
-        settings: config.engines.postgres ?? {},
-        configFile: config.file,
+        settings: options.settings ?? {},
+        configFile: options.source,
         env: process.env,
         pglite,
       })
@@ -81,28 +92,10 @@ export const layer = (id: string, config: Config): Layer.Layer<Engine, EngineFai
         // The detail says how this run started (initdb or a cached data folder), the reason why the
         // backend was chosen: neither changes what a history builds.
         snapshotIdentity: `PostgreSQL ${backend.serverVersion} (${backend.name})`,
-        capabilities: { transactionalDdl: true, grammar: "postgresql" },
-        split: (sql, source) =>
-          Effect.try({
-            try: () => splitStatements(sql, source),
-            catch: (error) =>
-              new SqlSyntaxError({
-                source,
-                line: error instanceof PgLexError ? error.line : 1,
-                reason: errorText(error),
-              }),
-          }),
+        capabilities: postgresCapabilities,
+        split: splitWith(splitStatements),
         ephemeral: backend.ephemeral.pipe(Effect.map((session) => databaseOf(id, session))),
-        plan: (from, to) =>
-          Effect.suspend(() => {
-            try {
-              return Effect.succeed(planPostgres(from, to))
-            } catch (error) {
-              // A change the planner refuses is a PlanFailed; anything else is a bug, so a defect.
-              if (error instanceof PlanFailed) return Effect.fail(error)
-              throw error
-            }
-          }),
+        plan: planWith(planPostgres),
         renderTable,
       })
     }),

@@ -5,12 +5,14 @@
  * are named by their real name: the model leaves default names out, so they are derived here the
  * way PostgreSQL derives them (names.ts).
  */
-import type { Change, CheckConstraint, Column, ForeignKey, Table } from "../../model.ts"
+import { PlanFailed } from "../engine.ts"
+import type { CheckConstraint, Column, ForeignKey, Schema, Table, TableConstraint } from "../../model.ts"
 import { defaultNames, quoteIdent, quoteLiteral, quoteName, splitName } from "./names.ts"
 import {
   checkSql,
   columnList,
   columnSql,
+  foreignKeySql,
   isConstraintOption,
   nextval,
   primaryKeySql,
@@ -19,7 +21,14 @@ import {
 } from "./render.ts"
 import { firstGroup, mentionedNames, splitTopLevel, stripParens } from "./sql-text.ts"
 
-type AlterTable = Extract<Change, { kind: "alter-table" }>
+/** One table's column and option changes, with the table before (renames made) and after. */
+export interface AlterTable {
+  readonly before: Table
+  readonly after: Table
+  readonly addedColumns: ReadonlyArray<Column>
+  readonly droppedColumns: ReadonlyArray<Column>
+  readonly changedColumns: ReadonlyArray<{ readonly before: Column; readonly after: Column }>
+}
 
 /** What the planner knows beyond the table: user types, and sequences that exist on their own. */
 export interface TableContext {
@@ -187,31 +196,29 @@ export function createTable(table: Table): string[] {
   ]
 }
 
-/** Parents (INHERITS, PARTITION OF) before children. */
-export function parentsFirstByInheritance(tables: ReadonlyArray<Table>): Table[] {
-  const byName = new Map(tables.map((t) => [t.name, t]))
-  const parentsOf = (t: Table) =>
-    t.options.flatMap((o) =>
-      o.startsWith("PARTITION OF ")
-        ? [/^PARTITION OF (\S+)/.exec(o)?.[1] ?? ""]
-        : o.startsWith("INHERITS ")
-          ? splitTopLevel(stripParens(o.slice(9)))
-          : [],
-    )
-  const done = new Set<string>()
-  const order: Table[] = []
-  const visit = (t: Table, path: Set<string>) => {
-    if (done.has(t.name) || path.has(t.name)) return
-    path.add(t.name)
-    for (const p of parentsOf(t)) {
-      const parent = byName.get(p)
-      if (parent) visit(parent, path)
-    }
-    done.add(t.name)
-    order.push(t)
+/**
+ * How many levels of INHERITS / PARTITION OF stand above `table` in `schema`: the planner changes a
+ * parent's columns before its children's, which may then declare their own.
+ */
+export function inheritanceDepth(
+  table: Table,
+  schema: Schema,
+  seen: ReadonlySet<string> = new Set(),
+): number {
+  const parents = table.options.flatMap((o) =>
+    o.startsWith("PARTITION OF ")
+      ? [/^PARTITION OF (\S+)/.exec(o)?.[1] ?? ""]
+      : o.startsWith("INHERITS ")
+        ? splitTopLevel(stripParens(o.slice(9)))
+        : [],
+  )
+  let depth = 0
+  for (const name of parents) {
+    const parent = schema.tables.find((t) => t.name === name)
+    if (parent && !seen.has(name))
+      depth = Math.max(depth, 1 + inheritanceDepth(parent, schema, new Set([...seen, table.name])))
   }
-  for (const t of tables) visit(t, new Set())
-  return order
+  return depth
 }
 
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
@@ -305,33 +312,87 @@ function changeColumn(
   return out
 }
 
-/** Constraints of a table as comparable entries: what to drop (by real name) and what to add. */
-function constraintEntries(table: Table): Array<{ key: string; name: string; sql: string }> {
-  const entries: Array<{ key: string; name: string; sql: string }> = []
+/** A constraint of `table` as ADD writes it, and the name DROP needs (derived where the model leaves it out). */
+export function constraintSql(table: Table, c: TableConstraint): { name: string; sql: string } {
   const b = bare(table.name)
-  if (table.primaryKey)
-    entries.push({
-      key: `pk:${JSON.stringify(table.primaryKey)}`,
-      name: table.primaryKey.name ?? defaultNames.primaryKey(b),
-      sql: primaryKeySql(table.primaryKey),
-    })
-  for (const u of table.uniques)
-    entries.push({
-      key: `u:${JSON.stringify(u)}`,
-      name: u.name ?? defaultNames.unique(b, u.columns),
-      sql: uniqueSql(u),
-    })
-  for (const c of table.checks)
-    entries.push({ key: `c:${JSON.stringify(c)}`, name: checkName(table, c), sql: checkSql(c) })
-  for (const o of table.options)
-    if (isConstraintOption(o))
-      entries.push({ key: `o:${o}`, name: optionConstraintName(table.name, o), sql: o })
-  return entries
+  const notValid = c.valid ? "" : " NOT VALID"
+  if ("clause" in c) return { name: optionConstraintName(table.name, c.clause), sql: c.clause }
+  switch (c.type) {
+    case "primary-key":
+      return { name: c.primaryKey.name ?? defaultNames.primaryKey(b), sql: primaryKeySql(c.primaryKey) }
+    case "unique":
+      return { name: c.unique.name ?? defaultNames.unique(b, c.unique.columns), sql: uniqueSql(c.unique) }
+    case "check":
+      return { name: checkName(table, c.check), sql: `${checkSql(c.check)}${notValid}` }
+    case "foreign-key":
+      return {
+        name: foreignKeyName(table.name, c.foreignKey),
+        sql: `${foreignKeySql(c.foreignKey)}${notValid}`,
+      }
+  }
+}
+
+/**
+ * The name PostgreSQL would give constraint `c` of `table` (unnamed in the model: its default) once
+ * the table is called `newTable` and its columns renamed by `rename`; undefined for a named one.
+ */
+export function defaultNameAfterRename(
+  table: Table,
+  c: TableConstraint,
+  newTable: string,
+  rename: (column: string) => string,
+): string | undefined {
+  if (c.name !== undefined || "clause" in c) return undefined
+  const b = bare(newTable)
+  switch (c.type) {
+    case "primary-key":
+      return defaultNames.primaryKey(b)
+    case "unique":
+      return defaultNames.unique(b, c.unique.columns.map(rename))
+    case "foreign-key":
+      return defaultNames.foreignKey(b, c.foreignKey.columns.map(rename))
+    case "check":
+      return defaultNames.check(
+        b,
+        mentionedNames(
+          c.check.expression,
+          table.columns.map((x) => x.name),
+        ).map(rename),
+      )
+  }
+}
+
+/**
+ * The statements that turn constraint `before` of `table` into `after` where ALTER TABLE can do it
+ * in place (https://www.postgresql.org/docs/current/sql-altertable.html): VALIDATE CONSTRAINT for
+ * one that becomes valid, ALTER CONSTRAINT for a foreign key's deferral. Undefined when it must be
+ * dropped and added again.
+ */
+export function alterConstraintInPlace(
+  table: Table,
+  before: TableConstraint,
+  after: TableConstraint,
+  aspects: ReadonlyArray<string>,
+): string[] | undefined {
+  const { name } = constraintSql(table, after)
+  const out: string[] = []
+  for (const aspect of aspects) {
+    if (aspect === "validity" && !before.valid && after.valid)
+      out.push(alter(table.name, `VALIDATE CONSTRAINT ${quoteIdent(name)}`))
+    else if (aspect === "deferrable" && "foreignKey" in after) {
+      const fk = after.foreignKey
+      const mode = fk.deferrable
+        ? `DEFERRABLE INITIALLY ${fk.initiallyDeferred ? "DEFERRED" : "IMMEDIATE"}`
+        : "NOT DEFERRABLE"
+      out.push(alter(table.name, `ALTER CONSTRAINT ${quoteIdent(name)} ${mode}`))
+    } else return undefined
+  }
+  return out
 }
 
 const optionValue = (t: Table, prefix: string) => t.options.find((o) => o.startsWith(prefix))
 
-function optionStatements(before: Table, after: Table, notes: string[]): string[] {
+function optionStatements(before: Table, after: Table): string[] {
   const out: string[] = []
   const t = after.name
   if (before.options.includes("UNLOGGED") !== after.options.includes("UNLOGGED"))
@@ -361,24 +422,20 @@ function optionStatements(before: Table, after: Table, notes: string[]): string[
     if (pa) out.push(alter(pa[1] as string, `ATTACH PARTITION ${quoteName(t)} ${pa[2]}`))
   }
   if (optionValue(before, "PARTITION BY ") !== optionValue(after, "PARTITION BY "))
-    notes.push(`Table ${t} changes its partitioning, which ALTER TABLE cannot do; it is not migrated.`)
+    throw new PlanFailed({
+      reason: `table ${t} changes how it is partitioned (PARTITION BY), which ALTER TABLE cannot do`,
+    })
   return out
 }
 
 /**
- * ALTER TABLE statements for one changed table, foreign keys aside: constraints that go away first,
- * then columns dropped, added and changed, then the constraints that are new, then table options.
+ * ALTER TABLE statements for one changed table's columns (dropped, added, changed) and options;
+ * its constraints are steps of their own, dropped before and added after.
  */
 export function alterTable(change: AlterTable, notes: string[], context: TableContext): string[] {
   const { before, after } = change
   const t = after.name
   const out: string[] = []
-  const oldEntries = constraintEntries(before)
-  const newEntries = constraintEntries(after)
-  const newKeys = new Set(newEntries.map((e) => e.key))
-  const oldKeys = new Set(oldEntries.map((e) => e.key))
-  for (const e of oldEntries)
-    if (!newKeys.has(e.key)) out.push(alter(t, `DROP CONSTRAINT ${quoteIdent(e.name)}`))
   // A partition's columns are its parent's: attaching or detaching brings them along.
   const columnsMove = !isPartition(before) && !isPartition(after)
   for (const c of columnsMove ? change.droppedColumns : []) {
@@ -399,8 +456,7 @@ export function alterTable(change: AlterTable, notes: string[], context: TableCo
   }
   for (const { before: b, after: a } of columnsMove ? change.changedColumns : [])
     out.push(...changeColumn(after, b, a, notes, context))
-  for (const e of newEntries) if (!oldKeys.has(e.key)) out.push(alter(t, `ADD ${e.sql}`))
-  out.push(...optionStatements(before, after, notes))
+  out.push(...optionStatements(before, after))
   out.push(...commentStatements(after, before))
   out.push(...securityStatements(after, before))
   return out

@@ -6,6 +6,7 @@
  * sequences with ALTER SEQUENCE. The definitions parsed here are the ones catalog-objects.ts writes.
  */
 import type { Schema, SchemaObject } from "../../model.ts"
+import { PlanFailed } from "../engine.ts"
 import { significant, tokenize } from "./lexer.ts"
 import { makeObjectName, quoteIdent, quoteLiteral, quoteName, splitName } from "./names.ts"
 import { splitTopLevel, stripParens, topLevelKeywords } from "./sql-text.ts"
@@ -54,7 +55,8 @@ export function alterEnum(before: SchemaObject, after: SchemaObject, from: Schem
   const tempBare = makeObjectName(name, undefined, "aim_new")
   const temp = schema === "public" ? tempBare : `${schema}.${tempBare}`
   const out = [`CREATE TYPE ${quoteName(temp)} AS ENUM (${labels.map(quoteLiteral).join(", ")})`]
-  const users = columnsOfType(from, before.name)
+  // Tables that go are dropped before the type changes, since they use it (engines/order.ts).
+  const users = columnsOfType(from, before.name).filter((u) => to.tables.some((t) => t.name === u.table))
   for (const { table, column, array } of users) {
     const qt = quoteName(table)
     const qc = quoteIdent(column.name)
@@ -114,15 +116,15 @@ export function parseDomain(definition: string, name: string): Domain {
   return domain
 }
 
-export function alterDomain(before: SchemaObject, after: SchemaObject, notes: string[]): string[] {
+export function alterDomain(before: SchemaObject, after: SchemaObject): string[] {
   const a = parseDomain(before.definition, before.name)
   const b = parseDomain(after.definition, after.name)
   const q = quoteName(after.name)
   const out: string[] = []
   if (a.base !== b.base || a.collation !== b.collation)
-    notes.push(
-      `Domain ${after.name} changes its base type or collation, which ALTER DOMAIN cannot do; it is not migrated.`,
-    )
+    throw new PlanFailed({
+      reason: `domain ${after.name} changes its base type or collation, which ALTER DOMAIN cannot do`,
+    })
   if (a.default !== b.default)
     out.push(`ALTER DOMAIN ${q} ${b.default === undefined ? "DROP DEFAULT" : `SET DEFAULT ${b.default}`}`)
   if (a.notNull !== b.notNull) out.push(`ALTER DOMAIN ${q} ${b.notNull ? "SET" : "DROP"} NOT NULL`)

@@ -1,19 +1,30 @@
 /**
- * planner: PostgreSQL migrations from one normalized schema to another, deterministic and offline.
- * Statements come in dependency order: what depends on something that changes is dropped first
- * (triggers, views, indexes, foreign keys), then schemas, extensions and types, sequences, tables
- * (created without foreign keys, altered, dropped children first), foreign keys, functions, views,
- * indexes, triggers and comments, and last whatever is no longer wanted. DOWN is the same planner
- * run from the target back to the source.
+ * planner: the PostgreSQL steps for a change list, deterministic and offline. The layout: what stands
+ * in the way goes first (triggers, views, indexes, foreign keys, routines whose signature changes),
+ * then schemas, extensions, types and the routines that read no table, sequences, tables (created
+ * without foreign keys, changed, dropped), foreign keys, sequence owners, routines that read tables,
+ * views, indexes, triggers and comments, and last whatever is no longer wanted. engines/order.ts
+ * keeps that layout wherever the references of the changes allow it and moves a step where they do
+ * not: a foreign key waits for the unique index it references, a check for the function it calls,
+ * an index that a foreign key still needs outlives the key. Objects the change list leaves alone but
+ * that a change would break (a view over a retyped column, a trigger on a function that is dropped
+ * and created again, a foreign key into keys that change) are dropped and made again around it.
  */
-import { compareSchemas } from "../../model/compare.ts"
-import type { Change, Plan, Schema, SchemaObject, Table } from "../../model.ts"
+import type { Change, ForeignKey, ObjectRef, Schema, SchemaObject, Table } from "../../model.ts"
+import type { PlannedSteps } from "../engine.ts"
+import type { PlanStep } from "../order.ts"
+import { constraintsOf } from "../../model/refs.ts"
+import { creationOf, dependents, objectSteps, removalOf, stepFor } from "../plan-steps.ts"
+import { changedColumns, groupByTable, renamedBefore, type TableChanges } from "../table-changes.ts"
 import { quoteIdent, quoteName, splitName } from "./names.ts"
 import {
+  alterConstraintInPlace,
   alterTable,
+  constraintSql,
   createTable,
+  defaultNameAfterRename,
   foreignKeyName,
-  parentsFirstByInheritance,
+  inheritanceDepth,
   type TableContext,
 } from "./plan-tables.ts"
 import {
@@ -28,10 +39,11 @@ import { foreignKeySql } from "./render.ts"
 import { splitStatements } from "./split.ts"
 import { mentionedNames } from "./sql-text.ts"
 
-type AlterTable = Extract<Change, { kind: "alter-table" }>
+type Of<K extends Change["kind"]> = Extract<Change, { kind: K }>
 
-const id = (o: SchemaObject) => `${o.kind}:${o.name}`
-const statementsOf = (sql: string) => splitStatements(sql, "definition").map((s) => s.sql)
+/** Each definition's statements, one by one (a sequence's definition holds its OWNED BY too). */
+const statementsOf = (sql: ReadonlyArray<string>) =>
+  sql.flatMap((s) => splitStatements(s.trim().replace(/;\s*$/, ""), "definition").map((x) => x.sql))
 
 /** `f(integer, text)` -> DROP target `f(integer, text)` with the name quoted. */
 function routineTarget(name: string): string {
@@ -65,67 +77,64 @@ function dropStatement(o: SchemaObject): string {
   }
 }
 
-/** Objects ordered so each comes after the objects (of the same list) it depends on. */
-function dependencyOrder(objects: ReadonlyArray<SchemaObject>): SchemaObject[] {
-  const byName = new Map(objects.map((o) => [o.name, o]))
-  const done = new Set<SchemaObject>()
-  const order: SchemaObject[] = []
-  const visit = (o: SchemaObject, path: Set<SchemaObject>) => {
-    if (done.has(o) || path.has(o)) return
-    path.add(o)
-    for (const d of o.dependsOn) {
-      const dep = byName.get(d)
-      if (dep) visit(dep, path)
-    }
-    done.add(o)
-    order.push(o)
-  }
-  for (const o of objects) visit(o, new Set())
-  return order
-}
-
-/** Names that (transitively, through `objects`) depend on any of `names`. */
-function dependents(objects: ReadonlyArray<SchemaObject>, names: ReadonlySet<string>): Set<string> {
-  const hit = new Set<string>()
-  let grew = true
-  while (grew) {
-    grew = false
-    for (const o of objects) {
-      if (hit.has(o.name)) continue
-      if (o.dependsOn.some((d) => names.has(d) || hit.has(d))) {
-        hit.add(o.name)
-        grew = true
-      }
-    }
-  }
-  return hit
-}
-
 /** The header of a routine up to its body: a change there needs DROP, not CREATE OR REPLACE. */
 const routineHeader = (definition: string) =>
   /^[^]*?\n\s*RETURNS [^\n]*/.exec(definition)?.[0] ?? definition.split("\n")[0]
 
 const viewKinds = new Set(["view", "materialized-view"])
 const routineKinds = new Set(["function", "procedure"])
-const typeKinds = ["enum", "type", "domain"]
+const typeKinds = new Set(["enum", "type", "domain"])
 
-export function migrate(from: Schema, to: Schema): { statements: string[]; notes: string[] } {
-  const changes = compareSchemas(from, to)
+/** The planner's layout, which engines/order.ts keeps wherever the references allow it. */
+const phase = {
+  dropTrigger: 10,
+  dropView: 11,
+  dropIndex: 12,
+  dropForeignKey: 13,
+  dropRoutine: 14,
+  createSchema: 20,
+  createExtension: 21,
+  createType: 22,
+  alterType: 23,
+  sequence: 30,
+  createTable: 40,
+  /** Plus a little per level of inheritance: a parent's columns change before its children's. */
+  alterTable: 41,
+  adoptSequence: 42,
+  dropTable: 43,
+  addForeignKey: 50,
+  sequenceOwner: 51,
+  createViewOrRoutine: 52,
+  createIndex: 53,
+  createTrigger: 54,
+  comment: 55,
+  uncomment: 56,
+  dropObject: 60,
+  dropExtension: 61,
+  dropSchema: 62,
+} as const
+
+const tableRefs = (name: string): ObjectRef[] => [
+  { kind: "table", name },
+  { kind: "columns", name },
+  { kind: "keys", name },
+]
+
+/** The steps that make `changes` (from `from` to `to`) on PostgreSQL. */
+export function planPostgres(changes: ReadonlyArray<Change>, from: Schema, to: Schema): PlannedSteps {
   const notes: string[] = []
-  const out: string[] = []
-  const fromObjects = new Map(from.objects.map((o) => [id(o), o]))
-  const toObjects = new Map(to.objects.map((o) => [id(o), o]))
-  const removed = from.objects.filter((o) => !toObjects.has(id(o)))
-  const added = to.objects.filter((o) => !fromObjects.has(id(o)))
-  const replaced = to.objects.flatMap((o) => {
-    const old = fromObjects.get(id(o))
-    return old && old.key !== o.key ? [{ before: old, after: o }] : []
-  })
+  const steps: PlanStep[] = []
+  const { key, before: oldObjects, after: newObjects } = objectSteps(from, to)
+  const push = (step: PlanStep) => steps.push({ ...step, statements: statementsOf(step.statements) })
+  const pick = <K extends Change["kind"]>(...kinds: K[]) =>
+    changes.filter((c): c is Of<K> => (kinds as string[]).includes(c.kind))
 
-  const droppedTables = changes.flatMap((c) => (c.kind === "drop-table" ? [c.table] : []))
-  const createdTables = changes.flatMap((c) => (c.kind === "create-table" ? [c.table] : []))
-  const altered = changes.flatMap((c) => (c.kind === "alter-table" ? [c] : []))
-  const droppedNames = new Set(droppedTables.map((t) => t.name))
+  const removed = pick("drop-object").map((c) => c.object)
+  const added = pick("create-object").map((c) => c.object)
+  const replaced = pick("replace-object")
+  const droppedTables = pick("drop-table")
+  const droppedNames = new Set(droppedTables.map((c) => c.table.name))
+  const groups = groupByTable(changes, from, to)
 
   // Enums that must be swapped rewrite every column of their type.
   const swappedEnums = replaced.filter(
@@ -149,130 +158,159 @@ export function migrate(from: Schema, to: Schema): { statements: string[]; notes
   const reshaped = new Set([
     ...droppedNames,
     ...swappedColumns,
-    ...altered
+    ...groups
       .filter(
-        (c) =>
-          c.droppedColumns.length > 0 ||
-          c.changedColumns.some(
+        (g) =>
+          g.dropped.length > 0 ||
+          changedColumns(g).some(
             (x) =>
               x.before.type !== x.after.type ||
               x.before.collation !== x.after.collation ||
               JSON.stringify(x.before.generated) !== JSON.stringify(x.after.generated),
           ),
       )
-      .map((c) => c.after.name),
+      .map((g) => g.before.name),
   ])
-  const changedViews = new Set([
-    ...removed.filter((o) => viewKinds.has(o.kind)).map((o) => o.name),
-    ...replaced.filter((r) => viewKinds.has(r.after.kind)).map((r) => r.after.name),
-  ])
-  const droppedTypes = new Set(removed.filter((o) => typeKinds.includes(o.kind)).map((o) => o.name))
-  const fromViews = from.objects.filter((o) => viewKinds.has(o.kind))
-  const viewsToDrop = new Set([
-    ...changedViews,
-    ...dependents(
-      fromViews,
-      new Set([
+  const changedViews = [
+    ...removed.filter((o) => viewKinds.has(o.kind)),
+    ...replaced.filter((r) => viewKinds.has(r.before.kind)).map((r) => r.before),
+  ]
+  const droppedTypes = removed.filter((o) => typeKinds.has(o.kind)).map((o) => o.name)
+  const collateralViews = dependents(
+    from.objects,
+    new Set(
+      [
         ...reshaped,
-        ...changedViews,
+        ...changedViews.map((v) => v.name),
         ...routinesToDrop,
         ...droppedTypes,
         ...swappedEnums.map((r) => r.before.name),
-      ]),
+      ].map(key),
     ),
-  ])
+    key,
+    (o) => viewKinds.has(o.kind) && !changedViews.includes(o),
+  )
+  const viewsToDrop = new Set([...changedViews, ...collateralViews].map((v) => v.name))
   const droppedRelations = new Set([...droppedNames, ...viewsToDrop])
-  const changed = (o: SchemaObject) => toObjects.get(id(o))?.key !== o.key
+
+  // 1. Take away what stands in the way: triggers and views that change or go, or whose table, view
+  // or function does; then indexes, foreign keys, and routines whose signature changes.
+  const changedTriggers = new Set(
+    [...removed, ...replaced.map((r) => r.before)].filter((o) => o.kind === "trigger").map((o) => o.name),
+  )
   const triggersToDrop = from.objects.filter(
     (o) =>
       o.kind === "trigger" &&
       !droppedNames.has(o.table ?? "") &&
-      (changed(o) || viewsToDrop.has(o.table ?? "") || o.dependsOn.some((d) => routinesToDrop.has(d))),
+      (changedTriggers.has(o.name) ||
+        viewsToDrop.has(o.table ?? "") ||
+        o.dependsOn.some((d) => routinesToDrop.has(d))),
   )
+  for (const t of triggersToDrop) push(oldObjects.drop(t, [dropStatement(t)], phase.dropTrigger))
+  for (const v of from.objects.filter((o) => viewKinds.has(o.kind) && viewsToDrop.has(o.name)))
+    push(oldObjects.drop(v, [dropStatement(v)], phase.dropView))
+
   // An index whose expression or predicate names a swapped enum cannot be rebuilt for the new type.
   const swappedNames = swappedEnums.map((r) => splitName(r.before.name).name)
+  const indexChanges = new Map(
+    pick("drop-index", "alter-index").map((c) => [(c.kind === "drop-index" ? c.index : c.before).name, c]),
+  )
   const indexesToDrop = from.objects.filter(
     (o) =>
       o.kind === "index" &&
       !droppedRelations.has(o.table ?? "") &&
-      (changed(o) ||
+      (indexChanges.has(o.name) ||
         (swappedColumns.has(o.table ?? "") && mentionedNames(o.definition, swappedNames).length > 0)),
   )
+  for (const i of indexesToDrop) {
+    const change = indexChanges.get(i.name)
+    const statements = [dropStatement(i)]
+    push(
+      change
+        ? removalOf(stepFor([change], statements, phase.dropIndex))
+        : oldObjects.drop(i, statements, phase.dropIndex),
+    )
+  }
   const droppedIndexes = new Set(indexesToDrop.map((o) => o.name))
 
-  // Foreign keys: those that change, that point at a dropped table or at keys that change, go first.
-  const keysChanged = new Set(
-    altered
+  // Foreign keys. Those the change list drops or changes go here; so do those it leaves alone whose
+  // parent's keys change under them (an index or key they rely on is dropped, a column retyped):
+  // they are added again in step 5.
+  const keysChanged = new Set([
+    ...groups
       .filter(
-        (c) =>
-          JSON.stringify([c.before.primaryKey, c.before.uniques, c.before.options]) !==
-            JSON.stringify([c.after.primaryKey, c.after.uniques, c.after.options]) ||
-          c.changedColumns.length > 0,
+        (g) =>
+          g.altered.length > 0 ||
+          g.options !== undefined ||
+          g.constraints.some((c) => {
+            const type = c.kind === "alter-constraint" ? c.after.type : c.constraint.type
+            return type !== "foreign-key" && type !== "check"
+          }),
       )
-      .map((c) => c.after.name),
-  )
-  const toTables = new Map(to.tables.map((t) => [t.name, t]))
-  const fkKey = (fk: Table["foreignKeys"][number]) => JSON.stringify(fk)
-  const fksToDrop: Array<{ table: Table; fk: Table["foreignKeys"][number] }> = []
-  const fksToAdd: Array<{ table: Table; fk: Table["foreignKeys"][number] }> = []
-  for (const table of from.tables) {
-    if (droppedNames.has(table.name)) {
-      // A table that goes away still holds its keys until it does: free the keys that change first.
-      for (const fk of table.foreignKeys) if (keysChanged.has(fk.table)) fksToDrop.push({ table, fk })
-      continue
+      .map((g) => g.after.name),
+    ...pick("drop-index", "alter-index").map((c) => c.table),
+  ])
+  const fkChanges = new Map<string, Of<"add-constraint" | "drop-constraint" | "alter-constraint">>()
+  const fkOf = (c: { readonly type: string }) =>
+    "foreignKey" in c ? (c.foreignKey as ForeignKey) : undefined
+  for (const c of pick("drop-constraint", "alter-constraint")) {
+    const fk = fkOf(c.kind === "drop-constraint" ? c.constraint : c.before)
+    if (fk) fkChanges.set(`${key(c.table)}\u0000${JSON.stringify(fk)}`, c)
+  }
+  const afterOf = (t: Table) =>
+    groups.find((g) => g.before === t)?.after ?? to.tables.find((x) => key(x.name) === key(t.name))
+  const readd: Array<{ table: Table; fk: ForeignKey }> = []
+  for (const before of from.tables) {
+    const after = droppedNames.has(before.name) ? undefined : afterOf(before)
+    if (!after) continue
+    for (const fk of before.foreignKeys) {
+      if (fkChanges.has(`${key(after.name)}\u0000${JSON.stringify(fk)}`) || !keysChanged.has(fk.table))
+        continue
+      const statement = `ALTER TABLE ${quoteName(after.name)} DROP CONSTRAINT ${quoteIdent(foreignKeyName(before.name, fk))}`
+      push({
+        ...stepFor([], [statement], phase.dropForeignKey),
+        removedNeeds: [...tableRefs(key(before.name)), ...tableRefs(key(fk.table))],
+      })
+      readd.push({ table: after, fk })
     }
-    const target = toTables.get(table.name) as Table
-    const wanted = new Set(target.foreignKeys.map(fkKey))
-    for (const fk of table.foreignKeys)
-      if (!wanted.has(fkKey(fk)) || droppedNames.has(fk.table) || keysChanged.has(fk.table))
-        fksToDrop.push({ table, fk })
-  }
-  const droppedFk = new Set(fksToDrop.map(({ table, fk }) => `${table.name}:${fkKey(fk)}`))
-  for (const table of to.tables) {
-    const old = from.tables.find((t) => t.name === table.name)
-    const had = new Set(old?.foreignKeys.map(fkKey) ?? [])
-    for (const fk of table.foreignKeys)
-      if (!had.has(fkKey(fk)) || droppedFk.has(`${table.name}:${fkKey(fk)}`)) fksToAdd.push({ table, fk })
   }
 
-  // 1. Take away what stands in the way.
-  for (const t of triggersToDrop) out.push(dropStatement(t))
-  for (const v of dependencyOrder(fromViews.filter((v) => viewsToDrop.has(v.name))).reverse())
-    out.push(dropStatement(v))
-  for (const i of indexesToDrop) out.push(dropStatement(i))
-  for (const { table, fk } of fksToDrop)
-    out.push(
-      `ALTER TABLE ${quoteName(table.name)} DROP CONSTRAINT ${quoteIdent(foreignKeyName(table.name, fk))}`,
-    )
   const routinesReplacedByDrop = replaced.filter((r) => routinesToDrop.has(r.after.name))
-  for (const r of routinesReplacedByDrop) out.push(dropStatement(r.before))
+  for (const r of routinesReplacedByDrop)
+    push(removalOf(stepFor([r], [dropStatement(r.before)], phase.dropRoutine)))
 
-  // 2. Schemas, extensions, types.
-  for (const o of added) if (o.kind === "schema") out.push(o.definition)
-  for (const o of added) if (o.kind === "extension") out.push(o.definition)
-  // New types and the routines that need no table, in one dependency order: a domain's CHECK may call
-  // a function, and a function may take a type.
+  // 2. Schemas, extensions, types, and the routines that read no table (a domain's CHECK may call a
+  // function, and a function may take a type).
   const tableNames = new Set(to.tables.map((t) => t.name))
   const viewNames = new Set(to.objects.filter((o) => viewKinds.has(o.kind)).map((o) => o.name))
   const readsTables = (o: SchemaObject) =>
     /\bLANGUAGE sql\b/i.test(o.definition) || o.dependsOn.some((d) => tableNames.has(d) || viewNames.has(d))
-  const routinesToCreate = dependencyOrder([
+  const createOf = (o: SchemaObject) => {
+    const change = changes.find(
+      (c) => (c.kind === "create-object" && c.object === o) || (c.kind === "replace-object" && c.after === o),
+    )
+    return change ? creationOf(stepFor([change], [o.definition], 0)) : newObjects.create(o, [o.definition], 0)
+  }
+  for (const o of added) {
+    if (o.kind === "schema") push({ ...createOf(o), phase: phase.createSchema })
+    else if (o.kind === "extension") push({ ...createOf(o), phase: phase.createExtension })
+    else if (typeKinds.has(o.kind)) push({ ...createOf(o), phase: phase.createType })
+  }
+  const routinesToCreate = [
     ...added.filter((o) => routineKinds.has(o.kind)),
     ...replaced.filter((r) => routineKinds.has(r.after.kind)).map((r) => r.after),
-  ])
-  const early = dependencyOrder([
-    ...added.filter((o) => typeKinds.includes(o.kind)),
-    ...routinesToCreate.filter((o) => !readsTables(o)),
-  ])
-  for (const o of early) out.push(o.definition)
+  ]
+  for (const o of routinesToCreate)
+    push({ ...createOf(o), phase: readsTables(o) ? phase.createViewOrRoutine : phase.createType })
   for (const r of replaced) {
-    if (r.after.kind === "enum") out.push(...alterEnum(r.before, r.after, from, to))
-    else if (r.after.kind === "domain") out.push(...alterDomain(r.before, r.after, notes))
-    else if (r.after.kind === "type") {
-      if (r.after.definition.includes(" AS RANGE ")) {
-        out.push(dropStatement(r.before), r.after.definition)
-      } else out.push(...alterComposite(r.before, r.after))
-    }
+    let statements: string[] = []
+    if (r.after.kind === "enum") statements = alterEnum(r.before, r.after, from, to)
+    else if (r.after.kind === "domain") statements = alterDomain(r.before, r.after)
+    else if (r.after.kind === "type")
+      statements = r.after.definition.includes(" AS RANGE ")
+        ? [dropStatement(r.before), r.after.definition]
+        : alterComposite(r.before, r.after)
+    if (statements.length > 0) push(stepFor([r], statements, phase.alterType))
   }
   if (swappedEnums.length > 0) {
     const names = swappedEnums.map((r) => r.after.name).join(", ")
@@ -281,8 +319,8 @@ export function migrate(from: Schema, to: Schema): { statements: string[]; notes
     )
   }
 
-  // 3. Sequences.
-  // A sequence that moves between a serial column and an object of its own is kept, not recreated.
+  // 3. Sequences: created bare (a column's default may name one), owners set in step 5. A sequence
+  // that moves between a serial column and an object of its own is kept, not made again.
   const serialIn = (schema: Schema) =>
     new Set(
       schema.tables.flatMap((t) =>
@@ -292,129 +330,248 @@ export function migrate(from: Schema, to: Schema): { statements: string[]; notes
   const serialBefore = serialIn(from)
   const serialAfter = serialIn(to)
   for (const o of added)
-    if (o.kind === "sequence" && !serialBefore.has(o.name)) out.push(sequenceParts(o.definition).create)
-  for (const r of replaced) if (r.after.kind === "sequence") out.push(...alterSequence(r.before, r.after))
+    if (o.kind === "sequence" && !serialBefore.has(o.name))
+      push({
+        ...newObjects.create(o, [sequenceParts(o.definition).create], phase.sequence),
+        needs: newObjects.refs.schemaOf(o.name),
+      })
+  for (const r of replaced)
+    if (r.after.kind === "sequence")
+      push({ ...stepFor([r], alterSequence(r.before, r.after), phase.sequence), needs: [], removedNeeds: [] })
 
-  // 4. Tables: create (parents first), alter, drop (children first).
-  for (const t of parentsFirstByInheritance(createdTables)) out.push(...createTable(t))
+  // 4. Tables: created (without foreign keys: step 5 adds them), changed, dropped.
+  for (const c of pick("create-table")) {
+    const t = c.table
+    push({
+      ...stepFor([c], createTable(t), phase.createTable),
+      needs: newObjects.refs.tableNeeds({ ...t, foreignKeys: [] }),
+    })
+  }
   const standalone = (schema: Schema) =>
     new Set(schema.objects.filter((o) => o.kind === "sequence").map((o) => o.name))
   const context: TableContext = {
-    userTypes: new Set(from.objects.filter((o) => typeKinds.includes(o.kind)).map((o) => quoteName(o.name))),
+    userTypes: new Set(from.objects.filter((o) => typeKinds.has(o.kind)).map((o) => quoteName(o.name))),
     sequencesBefore: standalone(from),
     sequencesAfter: standalone(to),
   }
-  // Parents first: a column a parent drops leaves its children before they declare their own.
-  for (const after of parentsFirstByInheritance(altered.map((c) => c.after))) {
-    const change = altered.find((c) => c.after === after) as AlterTable
-    out.push(...alterTable(change, notes, context))
-  }
+  for (const g of groups)
+    for (const step of alterSteps(g, key, notes, context, inheritanceDepth(g.after, to))) push(step)
   for (const o of added)
     if (o.kind === "sequence" && serialBefore.has(o.name))
-      out.push(...alterSequence({ ...o, definition: "CREATE SEQUENCE" }, o))
-  const dropOrder = orderByForeignKeys(parentsFirstByInheritance(droppedTables).reverse())
-  // In a cycle of foreign keys between dropped tables, some parent goes first: its key must go before it.
-  const position = new Map(dropOrder.map((t, i) => [t.name, i]))
-  for (const t of dropOrder)
-    for (const fk of t.foreignKeys) {
-      const parentAt = position.get(fk.table)
-      if (parentAt !== undefined && parentAt < (position.get(t.name) ?? 0))
-        out.push(`ALTER TABLE ${quoteName(t.name)} DROP CONSTRAINT ${quoteIdent(foreignKeyName(t.name, fk))}`)
-    }
-  for (const t of dropOrder) out.push(`DROP TABLE ${quoteName(t.name)}`)
+      push({ ...stepFor([], alterSequence({ ...o, definition: "CREATE SEQUENCE" }, o), phase.adoptSequence) })
+  for (const c of droppedTables) {
+    const t = c.table
+    const full = stepFor([c], [`DROP TABLE ${quoteName(t.name)}`], phase.dropTable)
+    // In a cycle of foreign keys between dropped tables, a table's keys go before it.
+    const fks = t.foreignKeys.filter((fk) => key(fk.table) !== key(t.name))
+    const parents = new Set(fks.map((fk) => key(fk.table)))
+    const split = () => [
+      ...fks.map((fk) => ({
+        ...stepFor(
+          [],
+          [`ALTER TABLE ${quoteName(t.name)} DROP CONSTRAINT ${quoteIdent(foreignKeyName(t.name, fk))}`],
+          phase.dropTable,
+        ),
+        removedNeeds: tableRefs(key(fk.table)),
+      })),
+      { ...full, removedNeeds: full.removedNeeds.filter((r) => !parents.has(r.name)) },
+    ]
+    push({ ...full, split: fks.length > 0 ? split : undefined })
+  }
 
-  // 5. Foreign keys, sequence owners, routines that read tables, views, indexes, triggers, comments.
-  for (const { table, fk } of fksToAdd)
-    out.push(`ALTER TABLE ${quoteName(table.name)} ADD ${foreignKeySql(fk)}`)
+  // 5. Foreign keys: those of new tables, those the change list adds, and those dropped in step 1
+  // to let their parent's keys change. Then sequence owners.
+  const fkStep = (table: Table, fk: ForeignKey, change?: Change) => {
+    const statement = `ALTER TABLE ${quoteName(table.name)} ADD ${foreignKeySql(fk)}${fk.valid === false ? " NOT VALID" : ""}`
+    return change
+      ? creationOf(stepFor([change], [statement], phase.addForeignKey))
+      : {
+          ...stepFor([], [statement], phase.addForeignKey),
+          needs: [...tableRefs(key(table.name)), ...tableRefs(key(fk.table))],
+        }
+  }
+  for (const c of pick("create-table")) for (const fk of c.table.foreignKeys) push(fkStep(c.table, fk))
+  for (const { table, fk } of readd) push(fkStep(table, fk))
+  for (const c of fkChanges.values()) {
+    const table = to.tables.find((t) => key(t.name) === key(c.table))
+    const before = from.tables.find((t) => afterOf(t) === table)
+    if (!table || !before) continue
+    const inPlace =
+      c.kind === "alter-constraint" ? alterConstraintInPlace(table, c.before, c.after, c.aspects) : undefined
+    if (inPlace) {
+      push(stepFor([c], inPlace, phase.addForeignKey))
+      continue
+    }
+    const old = c.kind === "alter-constraint" ? c.before : c.constraint
+    const drop = `ALTER TABLE ${quoteName(table.name)} DROP CONSTRAINT ${quoteIdent(constraintSql(before, old).name)}`
+    push(removalOf(stepFor([c], [drop], phase.dropForeignKey)))
+    if (c.kind === "alter-constraint") push(fkStep(table, fkOf(c.after) as ForeignKey, c))
+  }
+  for (const c of pick("add-constraint")) {
+    const fk = fkOf(c.constraint)
+    const table = to.tables.find((t) => key(t.name) === key(c.table))
+    if (fk && table) push(fkStep(table, fk, c))
+  }
   for (const o of to.objects) {
     if (o.kind !== "sequence") continue
     const owner = sequenceParts(o.definition).owner
-    const old = fromObjects.get(id(o))
+    const old = from.objects.find((x) => x.kind === "sequence" && x.name === o.name)
     if (owner !== undefined && (old === undefined || sequenceParts(old.definition).owner !== owner))
-      out.push(`ALTER SEQUENCE ${quoteName(o.name)} OWNED BY ${owner}`)
+      push({
+        ...stepFor([], [`ALTER SEQUENCE ${quoteName(o.name)} OWNED BY ${owner}`], phase.sequenceOwner),
+        needs: [newObjects.refs.object(o), ...(o.table ? tableRefs(key(o.table)) : [])],
+      })
   }
-  const viewsToCreate = to.objects.filter(
-    (o) =>
+
+  // 6. Views that are new, changed or were dropped in step 1 (with the routines that read tables,
+  // above); indexes new, changed or dropped with them; triggers; comments.
+  for (const o of to.objects)
+    if (
       viewKinds.has(o.kind) &&
-      (!fromObjects.has(id(o)) || changed(fromObjects.get(id(o)) as SchemaObject) || viewsToDrop.has(o.name)),
+      (added.includes(o) || replaced.some((r) => r.after === o) || viewsToDrop.has(o.name))
+    )
+      push({ ...createOf(o), phase: phase.createViewOrRoutine })
+  const recreated = new Set<string>()
+  const createdViews = new Set(
+    to.objects.filter((o) => viewKinds.has(o.kind) && viewsToDrop.has(o.name)).map((o) => o.name),
   )
-  const createdViews = new Set(viewsToCreate.map((v) => v.name))
-  // Routines that read views and views that call routines: one list, in dependency order.
-  for (const o of dependencyOrder([...routinesToCreate.filter(readsTables), ...viewsToCreate]))
-    out.push(o.definition)
-  const recreated = new Set([...createdViews])
+  for (const o of added.filter((x) => viewKinds.has(x.kind))) createdViews.add(o.name)
+  for (const c of pick("add-index", "alter-index")) {
+    const index = c.kind === "add-index" ? c.index : c.after
+    push(creationOf(stepFor([c], [index.definition], phase.createIndex)))
+    recreated.add(index.name)
+  }
   for (const o of to.objects) {
-    if (o.kind !== "index") continue
-    const old = fromObjects.get(id(o))
-    if (!old || old.key !== o.key || createdViews.has(o.table ?? "") || droppedIndexes.has(o.name)) {
-      out.push(o.definition)
+    if (o.kind !== "index" || recreated.has(o.name)) continue
+    if (createdViews.has(o.table ?? "") || droppedIndexes.has(o.name)) {
+      push(newObjects.create(o, [o.definition], phase.createIndex))
       recreated.add(o.name)
     }
   }
   const droppedTriggers = new Set(triggersToDrop.map((t) => t.name))
   for (const o of to.objects) {
     if (o.kind !== "trigger") continue
-    const old = fromObjects.get(id(o))
-    if (!old || old.key !== o.key || droppedTriggers.has(o.name)) {
-      out.push(o.definition)
+    if (added.includes(o) || replaced.some((r) => r.after === o) || droppedTriggers.has(o.name)) {
+      push({ ...createOf(o), phase: phase.createTrigger })
       recreated.add(o.name)
     }
   }
   for (const r of routinesReplacedByDrop) recreated.add(r.after.name)
   for (const o of to.objects) {
     if (o.kind !== "comment") continue
-    const old = fromObjects.get(id(o))
-    if (!old || old.key !== o.key || o.dependsOn.some((d) => recreated.has(d))) out.push(o.definition)
+    const fresh = added.includes(o) || replaced.some((r) => r.after === o)
+    if (fresh || o.dependsOn.some((d) => recreated.has(d))) push({ ...createOf(o), phase: phase.comment })
   }
   const survivors = new Set([...to.objects.map((o) => o.name), ...to.tables.map((t) => t.name)])
   for (const o of removed)
     if (o.kind === "comment" && o.dependsOn.every((d) => survivors.has(d) && !recreated.has(d)))
-      out.push(dropStatement(o))
+      push(oldObjects.drop(o, [dropStatement(o)], phase.uncomment))
 
-  // 6. What is no longer wanted, dependents before what they depend on.
-  const leftovers = removed.filter(
-    (o) =>
-      !["comment", "trigger", "index", "view", "materialized-view"].includes(o.kind) &&
-      !(o.kind === "sequence" && serialAfter.has(o.name)) &&
-      !(
-        o.kind === "sequence" &&
-        droppedNames.has(o.table ?? "") &&
-        sequenceParts(o.definition).owner !== undefined
-      ),
-  )
-  // Dependents first (a domain before the function its CHECK calls); extensions and schemas last,
-  // since what lives in them records no dependency on them here.
-  const rank = (o: SchemaObject) => (o.kind === "extension" ? 1 : o.kind === "schema" ? 2 : 0)
-  const ordered = dependencyOrder(leftovers)
-    .reverse()
-    .sort((a, b) => rank(a) - rank(b))
-  for (const o of ordered)
-    if (!(routineKinds.has(o.kind) && !routinesToDrop.has(o.name))) out.push(dropStatement(o))
-  return { statements: out.map((s) => s.trim().replace(/;\s*$/, "")).flatMap(statementsOf), notes }
-}
-
-/** Tables in drop order, leaving the input order alone except that children go before parents. */
-function orderByForeignKeys(tables: ReadonlyArray<Table>): Table[] {
-  const names = new Set(tables.map((t) => t.name))
-  const done = new Set<string>()
-  const order: Table[] = []
-  const byName = new Map(tables.map((t) => [t.name, t]))
-  const visit = (t: Table, path: Set<string>) => {
-    if (done.has(t.name) || path.has(t.name)) return
-    path.add(t.name)
-    // Children (tables referencing t) first.
-    for (const other of tables)
-      if (other !== t && other.foreignKeys.some((fk) => fk.table === t.name) && names.has(other.name))
-        visit(other, path)
-    done.add(t.name)
-    order.push(t)
+  // 7. What is no longer wanted, dependents before what they depend on; extensions and schemas last,
+  // since what lives in them records no dependency on them here. A sequence owned by a dropped
+  // table or column goes with it.
+  const droppedColumns = new Set(pick("drop-column").map((c) => `${key(c.table)}.${key(c.column.name)}`))
+  const ownedByDropped = (o: SchemaObject) => {
+    const owner = sequenceParts(o.definition).owner
+    if (owner === undefined) return false
+    if (droppedNames.has(o.table ?? "")) return true
+    const column = owner.slice(owner.lastIndexOf(".") + 1).replace(/^"|"$/g, "")
+    return droppedColumns.has(`${key(o.table ?? "")}.${key(column)}`)
   }
-  for (const t of tables) visit(byName.get(t.name) as Table, new Set())
-  return order
+  for (const o of removed) {
+    if (["comment", "trigger", "view", "materialized-view"].includes(o.kind)) continue
+    if (o.kind === "sequence" && (serialAfter.has(o.name) || ownedByDropped(o))) continue
+    if (routineKinds.has(o.kind) && !routinesToDrop.has(o.name)) continue
+    const at =
+      o.kind === "extension" ? phase.dropExtension : o.kind === "schema" ? phase.dropSchema : phase.dropObject
+    push(oldObjects.drop(o, [dropStatement(o)], at))
+  }
+  return { steps, notes }
 }
 
-export function planPostgres(from: Schema, to: Schema): Plan {
-  const up = migrate(from, to)
-  const down = migrate(to, from)
-  return { up: up.statements, down: down.statements, notes: up.notes }
+/**
+ * One table's steps: its constraints dropped, then its renames, columns and options in one step,
+ * then its constraints added (foreign keys aside: step 5 of the planner). The constraint steps let
+ * the order move a CHECK after the function it calls, or a key drop before a column it covers.
+ */
+function alterSteps(
+  group: TableChanges,
+  key: (n: string) => string,
+  notes: string[],
+  context: TableContext,
+  depth: number,
+): PlanStep[] {
+  const at = phase.alterTable + depth / 100
+  const { after } = group
+  const before = renamedBefore(group, key)
+  const constraintChanges = group.constraints.filter(
+    (c) => (c.kind === "alter-constraint" ? c.after.type : c.constraint.type) !== "foreign-key",
+  )
+  const drops: PlanStep[] = []
+  const adds: PlanStep[] = []
+  const alterTarget = `ALTER TABLE ${quoteName(after.name)}`
+  for (const c of constraintChanges) {
+    if (c.kind === "drop-constraint" || c.kind === "alter-constraint") {
+      const old = c.kind === "drop-constraint" ? c.constraint : c.before
+      const inPlace =
+        c.kind === "alter-constraint"
+          ? alterConstraintInPlace(after, c.before, c.after, c.aspects)
+          : undefined
+      if (inPlace) {
+        adds.push(stepFor([c], inPlace, at))
+        continue
+      }
+      drops.push(
+        removalOf(
+          stepFor([c], [`${alterTarget} DROP CONSTRAINT ${quoteIdent(constraintSql(before, old).name)}`], at),
+        ),
+      )
+    }
+    if (c.kind === "add-constraint" || c.kind === "alter-constraint") {
+      const now = c.kind === "add-constraint" ? c.constraint : c.after
+      adds.push(creationOf(stepFor([c], [`${alterTarget} ADD ${constraintSql(after, now).sql}`], at)))
+    }
+  }
+  const renames = [
+    ...(group.rename
+      ? [
+          `ALTER TABLE ${quoteName(group.rename.before.name)} RENAME TO ${quoteIdent(splitName(after.name).name)}`,
+        ]
+      : []),
+    ...group.renamedColumns.map(
+      (r) => `${alterTarget} RENAME COLUMN ${quoteIdent(r.before.name)} TO ${quoteIdent(r.after.name)}`,
+    ),
+  ]
+  // A constraint with PostgreSQL's default name keeps its old name through a rename; it gets the
+  // name the renamed table would give it (the model leaves default names out on both sides).
+  if (renames.length > 0) {
+    const columnNames = new Map(group.renamedColumns.map((r) => [key(r.before.name), r.after.name]))
+    const rename = (c: string) => columnNames.get(key(c)) ?? c
+    const gone = new Set(
+      group.constraints.flatMap((c) =>
+        c.kind === "drop-constraint" ? [c.constraint] : c.kind === "alter-constraint" ? [c.before] : [],
+      ),
+    )
+    for (const c of constraintsOf(group.before)) {
+      if ([...gone].some((g) => JSON.stringify(g) === JSON.stringify(c))) continue
+      const now = defaultNameAfterRename(group.before, c, after.name, rename)
+      const was = constraintSql(group.before, c).name
+      if (now !== undefined && now !== was)
+        renames.push(`${alterTarget} RENAME CONSTRAINT ${quoteIdent(was)} TO ${quoteIdent(now)}`)
+    }
+  }
+  const columns = alterTable(
+    {
+      before,
+      after,
+      addedColumns: group.added,
+      droppedColumns: group.dropped,
+      changedColumns: changedColumns(group),
+    },
+    notes,
+    context,
+  )
+  const others = group.changes.filter((c) => !group.constraints.includes(c as never))
+  const core = [...renames, ...columns]
+  return [...drops, ...(core.length > 0 ? [stepFor(others, core, at)] : []), ...adds]
 }

@@ -1,6 +1,5 @@
 /**
- * seed: synthesized rows in every table of a PostgreSQL schema, so verification proves that a
- * migration keeps data and not merely that it reaches the right shape. Values are literals cast to
+ * seed: how PostgreSQL takes the synthesized rows of engines/seed.ts's loop. Values are literals cast to
  * the column's own type (so domains, enums and arrays take them), foreign keys take values read back
  * from the parent's rows, a CHECK that rejects the first guess is answered with the literals it names,
  * and identity, serial and generated columns are left to their defaults. Each INSERT runs on its own
@@ -9,16 +8,15 @@
  */
 import type { Column, Schema, Table } from "../../model.ts"
 import type { SeedReport } from "../engine.ts"
+import { DEFAULT, ROWS, type RowWriter, seedRows as seedInto } from "../seed.ts"
 import { significant, tokenize } from "./lexer.ts"
 import { quoteIdent, quoteLiteral, quoteName } from "./names.ts"
 import { enumLabels, parseDomain } from "./plan-types.ts"
 import type { PgSession } from "./session.ts"
 import { mentionedNames } from "./sql-text.ts"
 
-const ROWS = 3
-/** A SQL expression for one value; DEFAULT leaves the column out of the INSERT. */
+/** A SQL expression for one value. */
 type Value = string
-const DEFAULT = "DEFAULT"
 
 const cast = (text: string, type: string) => `${quoteLiteral(text)}::${type}`
 
@@ -105,25 +103,6 @@ function checkLiterals(table: Table, column: Column, types: Types): Value[] {
 const selfFilled = (c: Column) =>
   c.generated !== undefined || c.extra?.identity !== undefined || c.extra?.serial !== undefined
 
-/** Parents before children, by foreign key; self-references and cycles keep input order. */
-function parentsFirst(tables: ReadonlyArray<Table>): Table[] {
-  const byName = new Map(tables.map((t) => [t.name, t]))
-  const done = new Set<string>()
-  const order: Table[] = []
-  const visit = (t: Table, path: Set<string>) => {
-    if (done.has(t.name) || path.has(t.name)) return
-    path.add(t.name)
-    for (const fk of t.foreignKeys) {
-      const parent = byName.get(fk.table)
-      if (parent && parent !== t) visit(parent, path)
-    }
-    done.add(t.name)
-    order.push(t)
-  }
-  for (const t of tables) visit(t, new Set())
-  return order
-}
-
 function typesOf(schema: Schema): Types {
   const enums = new Map<string, string[]>()
   const domains = new Map<string, { base: string; checks: string[] }>()
@@ -137,93 +116,49 @@ function typesOf(schema: Schema): Types {
   return { enums, domains }
 }
 
-const message = (error: unknown) => (error instanceof Error ? error.message : String(error))
-
-export async function seedRows(session: PgSession, schema: Schema): Promise<SeedReport> {
-  const seeded: Array<{ table: string; rows: number }> = []
-  const skipped: Array<{ table: string; reason: string }> = []
-  const types = typesOf(schema)
-  for (const table of parentsFirst(schema.tables)) {
-    // A partition takes its rows through its parent.
-    if (table.options.some((o) => o.startsWith("PARTITION OF "))) continue
-    const references: Array<{ columns: ReadonlyArray<string>; rows: string[][] }> = []
-    for (const fk of table.foreignKeys) {
-      if (fk.table === table.name) continue
+/** How PostgreSQL takes synthesized rows: literals cast to each column's own type, in SQL text. */
+function writer(session: PgSession, types: Types): RowWriter<Value> {
+  return {
+    parentRows: async (table, fk) => {
+      const typeOf = new Map(table.columns.map((c) => [c.name, c.type]))
       const list = fk.referencedColumns.map((c, i) => `${quoteIdent(c)}::text AS c${i}`).join(", ")
       const rows = await session.query<Record<string, string | null>>(
         `SELECT ${list} FROM ${quoteName(fk.table)} WHERE ${fk.referencedColumns.map((c) => `${quoteIdent(c)} IS NOT NULL`).join(" AND ")} LIMIT ${ROWS}`,
       )
-      references.push({
-        columns: fk.columns,
-        rows: rows.map((r) => fk.referencedColumns.map((_, i) => r[`c${i}`] ?? "")),
-      })
-    }
-    const columns = table.columns.filter((c) => !selfFilled(c))
-    const typeOf = new Map(table.columns.map((c) => [c.name, c.type]))
-    let inserted = 0
-    let lastError = ""
-    for (let row = 0; row < ROWS; row++) {
-      const n = row + 1
-      const base = new Map<string, Value>()
-      for (const c of columns)
-        base.set(c.name, guess(c, n, types) ?? (c.notNull ? cast(String(n), c.type) : "NULL"))
-      const fixed = new Set<string>()
-      for (const ref of references) {
-        const parentRow = ref.rows[row % Math.max(1, ref.rows.length)]
-        ref.columns.forEach((name, i) => {
-          const text = parentRow?.[i]
-          base.set(name, text === undefined ? "NULL" : cast(text, typeOf.get(name) ?? "text"))
-          fixed.add(name)
-        })
-      }
-      // A self-reference is satisfied by the row itself, or left NULL where it may be.
-      for (const fk of table.foreignKeys.filter((f) => f.table === table.name))
-        fk.columns.forEach((name, i) => {
-          const column = table.columns.find((c) => c.name === name)
-          base.set(name, column?.notNull ? (base.get(fk.referencedColumns[i] ?? "") ?? "NULL") : "NULL")
-          fixed.add(name)
-        })
-      const tryInsert = async (values: Map<string, Value>) => {
-        const used = [...values].filter(([, v]) => v !== DEFAULT)
-        const sql =
-          used.length === 0
-            ? `INSERT INTO ${quoteName(table.name)} DEFAULT VALUES`
-            : `INSERT INTO ${quoteName(table.name)} (${used.map(([k]) => quoteIdent(k)).join(", ")}) VALUES (${used.map(([, v]) => v).join(", ")})`
-        try {
-          await session.exec(sql)
-          return true
-        } catch (error) {
-          lastError = message(error)
-          return false
-        }
-      }
-      let ok = await tryInsert(base)
-      // Change one column at a time, keeping the change when the database accepts the row.
-      for (const column of columns) {
-        if (ok) break
-        if (fixed.has(column.name)) continue
-        const alternatives = [
-          ...checkLiterals(table, column, types),
-          ...(types.enums.get(column.type) ?? []).slice(1).map((label) => cast(label, column.type)),
-          DEFAULT,
-          ...(column.notNull ? [] : ["NULL"]),
-          cast(String(n + ROWS * 10), column.type),
-        ]
-        for (const alternative of alternatives) {
-          const attempt = new Map(base).set(column.name, alternative)
-          if (await tryInsert(attempt)) {
-            ok = true
-            break
-          }
-        }
-      }
-      if (ok) inserted++
-    }
-    if (inserted > 0) seeded.push({ table: table.name, rows: inserted })
-    else skipped.push({ table: table.name, reason: lastError || "no row could be synthesized" })
+      // The parent's values, cast to the referencing columns' types.
+      return rows.map((r) =>
+        fk.columns.map((name, i) => {
+          const text = r[`c${i}`]
+          return text === undefined || text === null ? "NULL" : cast(text, typeOf.get(name) ?? "text")
+        }),
+      )
+    },
+    fillsItself: selfFilled,
+    guess: (_table, c, row) =>
+      guess(c, row + 1, types) ?? (c.notNull ? cast(String(row + 1), c.type) : "NULL"),
+    alternatives: (table, column, row) => [
+      ...checkLiterals(table, column, types),
+      ...(types.enums.get(column.type) ?? []).slice(1).map((label) => cast(label, column.type)),
+      DEFAULT,
+      ...(column.notNull ? [] : ["NULL"]),
+      cast(String(row + 1 + ROWS * 10), column.type),
+    ],
+    selfReference: "null-where-nullable",
+    nullValue: "NULL",
+    // A partition takes its rows through its parent.
+    skip: (table) => table.options.some((o) => o.startsWith("PARTITION OF ")),
+    insert: async (table, used) => {
+      await session.exec(
+        used.length === 0
+          ? `INSERT INTO ${quoteName(table.name)} DEFAULT VALUES`
+          : `INSERT INTO ${quoteName(table.name)} (${used.map(([k]) => quoteIdent(k)).join(", ")}) VALUES (${used.map(([, v]) => v).join(", ")})`,
+      )
+    },
   }
-  return { seeded, skipped }
 }
+
+export const seedRows = (session: PgSession, schema: Schema): Promise<SeedReport> =>
+  seedInto(schema, writer(session, typesOf(schema)))
 
 /**
  * One canonical string per row, sorted: every column cast to text (the type's own output function,

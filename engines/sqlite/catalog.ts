@@ -5,7 +5,7 @@
  * stored CREATE TABLE text (see create-table.ts). Temp objects and SQLite's own tables are left out.
  */
 import type { Database as BunDatabase } from "bun:sqlite"
-import { foldCase } from "../../model/compare.ts"
+import { foldCase } from "../../model/names.ts"
 import type { Column, ForeignKey, ReferentialAction, Schema, SchemaObject, Table } from "../../model.ts"
 import { parseCreateTable } from "./create-table.ts"
 import { normalizeSql, significant, tokenize, unquote } from "./lexer.ts"

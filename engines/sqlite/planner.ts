@@ -1,42 +1,26 @@
 /**
- * planner: SQLite migrations from one normalized schema to another, deterministic and offline.
- * What `ALTER TABLE` can do (add a plain column, drop an unreferenced one) it does; everything else
+ * planner: the SQLite steps for a change list, deterministic and offline. What `ALTER TABLE` can do
+ * (rename a table or column, add a plain column, drop an unreferenced one) it does; everything else
  * rebuilds the table (https://www.sqlite.org/lang_altertable.html#otheralter) in a way that holds
  * inside the transaction a runner wraps around the file, where `PRAGMA foreign_keys=OFF` is a no-op:
  * the rows of the table and of every table that references it are parked in temp tables, the
  * referencing rows are removed before the DROP (so no ON DELETE action fires on them) and put back
- * after, parents first. Dependent views and triggers are dropped before and recreated after.
+ * after, parents first. Views and triggers on what is rebuilt, renamed or dropped are dropped before
+ * and created again after. engines/order.ts orders the steps; since a rebuild's statements depend
+ * on which tables exist when it runs, the steps are ordered first and written in that order.
  */
-import { compareSchemas, constraintShape, foldCase } from "../../model/compare.ts"
-import type { Change, Column, Plan, Schema, SchemaObject, Table } from "../../model.ts"
+import { foldCase } from "../../model/names.ts"
+import type { Change, Column, Schema, SchemaObject, Table } from "../../model.ts"
+import type { PlannedSteps } from "../engine.ts"
+import { orderSteps, type PlanStep, parentsFirst } from "../order.ts"
+import { creationOf, dependents, objectSteps, removalOf, stepFor } from "../plan-steps.ts"
+import { changedColumns, groupByTable, renamedBefore, type TableChanges } from "../table-changes.ts"
 import { quoteName, significant, tokenize, unquote } from "./lexer.ts"
 
 /** SQLite matches names case-insensitively (ASCII only); every lookup here keys by this. */
 const lower = foldCase
 const q = (name: string) => quoteName(name)
 const statement = (sql: string) => sql.trim().replace(/;\s*$/, "")
-
-/** Parents before children; tables in a cycle keep their input order. */
-export function parentsFirst(tables: ReadonlyArray<Table>): Table[] {
-  const byName = new Map(tables.map((t) => [lower(t.name), t]))
-  const done = new Set<string>()
-  const visiting = new Set<string>()
-  const order: Table[] = []
-  const visit = (t: Table) => {
-    const key = lower(t.name)
-    if (done.has(key) || visiting.has(key)) return
-    visiting.add(key)
-    for (const fk of t.foreignKeys) {
-      const parent = byName.get(lower(fk.table))
-      if (parent && parent !== t) visit(parent)
-    }
-    visiting.delete(key)
-    done.add(key)
-    order.push(t)
-  }
-  for (const t of tables) visit(t)
-  return order
-}
 
 /** Tables that reference `name`, directly or through other referencing tables. */
 function referencingClosure(name: string, tables: ReadonlyMap<string, Table>): Table[] {
@@ -68,7 +52,15 @@ interface SimpleAlter {
   readonly drop: ReadonlyArray<Column>
 }
 
-type AlterTable = Extract<Change, { kind: "alter-table" }>
+interface AlterTable {
+  readonly before: Table
+  readonly after: Table
+  readonly addedColumns: ReadonlyArray<Column>
+  readonly droppedColumns: ReadonlyArray<Column>
+  readonly changedColumns: ReadonlyArray<{ readonly before: Column; readonly after: Column }>
+  readonly constraintsChanged: boolean
+  readonly group: TableChanges
+}
 
 /**
  * The ALTER TABLE statements that make this change, or undefined when only a rebuild can.
@@ -103,13 +95,17 @@ function simpleAlter(change: AlterTable, from: Schema, to: Schema): SimpleAlter 
     if ([...objectsOn(from), ...objectsOn(to)].some((o) => mentions(o.definition, c.name))) return undefined
   }
   // Whatever else differs must be exactly what the added columns bring with them.
-  const withoutAdded = {
-    ...after,
-    foreignKeys: after.foreignKeys.filter((fk) => !fk.columns.every((n) => added.has(lower(n)))),
-    checks: after.checks.filter((k) => ![...added].some((n) => mentions(k.expression, n))),
-  }
-  // Options were compared above; names match as SQLite matches them.
-  if (constraintShape(before, lower, false) !== constraintShape(withoutAdded, lower, false)) return undefined
+  const broughtByAdded = (c: Change) =>
+    c.kind === "add-constraint" &&
+    ((c.constraint.type === "foreign-key" &&
+      "foreignKey" in c.constraint &&
+      c.constraint.foreignKey.columns.every((n) => added.has(lower(n)))) ||
+      (c.constraint.type === "check" &&
+        "check" in c.constraint &&
+        [...added].some((n) =>
+          mentions((c.constraint as { check: { expression: string } }).check.expression, n),
+        )))
+  if (!change.group.constraints.every(broughtByAdded)) return undefined
   return { add: change.addedColumns, drop: change.droppedColumns }
 }
 
@@ -125,7 +121,7 @@ const storedColumns = (t: Table) => t.columns.filter((c) => !c.generated)
 
 function rebuild(before: Table, after: Table, state: Map<string, Table>): string[] {
   const parked = (t: Table) => `temp.${q(`aim_old_${t.name}`)}`
-  const closure = parentsFirst(referencingClosure(before.name, state))
+  const closure = parentsFirst(referencingClosure(before.name, state), lower)
   const keepRowid = hiddenRowid(before) && hiddenRowid(after)
   const out: string[] = []
   out.push(
@@ -166,107 +162,122 @@ function rebuild(before: Table, after: Table, state: Map<string, Table>): string
   return out
 }
 
-/** Views that read any of `names`, directly or through another such view. */
-function dependentViews(objects: ReadonlyArray<SchemaObject>, names: ReadonlySet<string>): Set<string> {
-  const hit = new Set<string>()
-  let grew = true
-  while (grew) {
-    grew = false
-    for (const o of objects) {
-      if (o.kind !== "view" || hit.has(lower(o.name))) continue
-      if (o.dependsOn.some((d) => names.has(d) || hit.has(d))) {
-        hit.add(lower(o.name))
-        grew = true
-      }
-    }
-  }
-  return hit
-}
-
-/** Views ordered so that each comes after the views it reads. */
-function viewsInOrder(views: ReadonlyArray<SchemaObject>): SchemaObject[] {
-  const byName = new Map(views.map((v) => [lower(v.name), v]))
-  const done = new Set<string>()
-  const order: SchemaObject[] = []
-  const visit = (v: SchemaObject, path: Set<string>) => {
-    const key = lower(v.name)
-    if (done.has(key) || path.has(key)) return
-    path.add(key)
-    for (const d of v.dependsOn) {
-      const dep = byName.get(d)
-      if (dep) visit(dep, path)
-    }
-    done.add(key)
-    order.push(v)
-  }
-  for (const v of views) visit(v, new Set())
-  return order
-}
-
 const dropObject = (o: SchemaObject) => {
   const word = o.kind === "virtual-table" ? "TABLE" : o.kind.toUpperCase()
   return `DROP ${word} ${q(o.name)}`
 }
 
-/** The statements that take a database from `from` to `to`. */
-export function migrate(from: Schema, to: Schema): { statements: string[]; notes: string[] } {
-  const changes = compareSchemas(from, to)
+type Of<K extends Change["kind"]> = Extract<Change, { kind: K }>
+
+/** What one table's changes come to: an ALTER TABLE or a rebuild, after its renames. */
+function tablePlan(group: TableChanges, from: Schema, to: Schema) {
+  const before = renamedBefore(group, lower)
+  const changed = changedColumns(group)
+  const change: AlterTable = {
+    before,
+    after: group.after,
+    addedColumns: group.added,
+    droppedColumns: group.dropped,
+    changedColumns: changed,
+    constraintsChanged: group.constraints.length > 0 || group.options !== undefined,
+    group,
+  }
+  const renames = [
+    ...(group.rename ? [`ALTER TABLE ${q(group.rename.before.name)} RENAME TO ${q(group.after.name)}`] : []),
+    ...group.renamedColumns.map(
+      (r) => `ALTER TABLE ${q(group.after.name)} RENAME COLUMN ${q(r.before.name)} TO ${q(r.after.name)}`,
+    ),
+  ]
+  const hasAlter =
+    group.changes.some((c) => c.kind !== "rename-table" && c.kind !== "rename-column") || changed.length > 0
+  return { change, renames, simple: hasAlter ? simpleAlter(change, from, to) : { add: [], drop: [] } }
+}
+
+/** A step before its statements: they are written once the steps are in order. */
+interface Draft {
+  readonly step: PlanStep
+  readonly write: (state: Map<string, Table>) => string[]
+}
+
+/** The steps that make `changes` (from `from` to `to`) on SQLite. */
+export function planSqlite(changes: ReadonlyArray<Change>, from: Schema, to: Schema): PlannedSteps {
+  const { before: oldObjects, after: newObjects } = objectSteps(from, to)
+  const pick = <K extends Change["kind"]>(...kinds: K[]) =>
+    changes.filter((c): c is Of<K> => (kinds as string[]).includes(c.kind))
   const notes: string[] = []
-  const state = new Map(from.tables.map((t) => [lower(t.name), t]))
-
-  const dropped = changes.flatMap((c) => (c.kind === "drop-table" ? [c.table] : []))
-  const created = changes.flatMap((c) => (c.kind === "create-table" ? [c.table] : []))
-  const altered = changes.flatMap((c) => (c.kind === "alter-table" ? [c] : []))
-  const simple = new Map<string, SimpleAlter>()
-  for (const change of altered) {
-    const plan = simpleAlter(change, from, to)
-    if (plan) simple.set(lower(change.after.name), plan)
-  }
-  const rebuilt = altered.filter((c) => !simple.has(lower(c.after.name)))
-  const droppedNames = new Set(dropped.map((t) => lower(t.name)))
+  const groups = groupByTable(changes, from, to)
+  const plans = groups.map((g) => ({ group: g, ...tablePlan(g, from, to) }))
+  const rebuilt = plans.filter((p) => p.simple === undefined)
+  const dropped = pick("drop-table")
+  const droppedNames = new Set(dropped.map((c) => lower(c.table.name)))
+  const initial = new Map(from.tables.map((t) => [lower(t.name), t]))
+  // Tables whose rows move (rebuilt, or referencing one that is): their triggers go and come back.
   const moved = new Set<string>()
-  for (const change of rebuilt) {
-    moved.add(lower(change.before.name))
-    for (const t of referencingClosure(change.before.name, state)) moved.add(lower(t.name))
+  for (const p of rebuilt) {
+    moved.add(lower(p.group.before.name))
+    for (const t of referencingClosure(p.group.before.name, initial)) moved.add(lower(t.name))
   }
-  const touched = new Set([...moved, ...droppedNames, ...simple.keys()])
+  const touched = new Set([...moved, ...droppedNames, ...plans.map((p) => lower(p.group.before.name))])
 
-  const toObjects = new Map(to.objects.map((o) => [`${o.kind}:${lower(o.name)}`, o]))
-  const fromObjects = new Map(from.objects.map((o) => [`${o.kind}:${lower(o.name)}`, o]))
-  const changed = (o: SchemaObject, other: ReadonlyMap<string, SchemaObject>) =>
-    other.get(`${o.kind}:${lower(o.name)}`)?.key !== o.key
-
-  const triggersToDrop = from.objects.filter(
-    (o) =>
-      o.kind === "trigger" &&
-      (changed(o, toObjects) || moved.has(lower(o.table ?? "")) || droppedNames.has(lower(o.table ?? ""))),
-  )
-  const changedViews = new Set(
-    from.objects.filter((o) => o.kind === "view" && changed(o, toObjects)).map((o) => lower(o.name)),
-  )
-  const viewsToDrop = new Set([
-    ...changedViews,
-    ...dependentViews(from.objects, new Set([...touched, ...changedViews])),
-  ])
-  const indexesToDrop = from.objects.filter(
-    (o) =>
-      o.kind === "index" &&
-      changed(o, toObjects) &&
-      !droppedNames.has(lower(o.table ?? "")) &&
-      !rebuilt.some((c) => lower(c.before.name) === lower(o.table ?? "")),
-  )
-
-  const out: string[] = []
+  const drafts: Draft[] = []
+  const fixed = (statements: string[], phase: number): Draft => ({
+    step: stepFor([], statements, phase),
+    write: () => statements,
+  })
   if (rebuilt.length > 0) {
     // Lets rows go back in any order; checked again at COMMIT. A no-op outside a transaction.
-    out.push("PRAGMA defer_foreign_keys = ON")
+    drafts.push(fixed(["PRAGMA defer_foreign_keys = ON"], 0))
   }
-  for (const t of triggersToDrop) out.push(dropObject(t))
-  const fromViews = from.objects.filter((o) => o.kind === "view" && viewsToDrop.has(lower(o.name)))
-  for (const v of viewsInOrder(fromViews).reverse()) out.push(dropObject(v))
-  for (const i of indexesToDrop) out.push(dropObject(i))
-  for (const v of from.objects)
-    if (v.kind === "virtual-table" && changed(v, toObjects)) out.push(dropObject(v))
+  const objectChanges = pick("create-object", "drop-object", "replace-object")
+  const goneOrChanged = (kind: string) =>
+    objectChanges.flatMap((c) =>
+      c.kind === "drop-object" && c.object.kind === kind
+        ? [c.object]
+        : c.kind === "replace-object" && c.before.kind === kind
+          ? [c.before]
+          : [],
+    )
+  const newOrChanged = (kind: string) =>
+    objectChanges.flatMap((c) =>
+      c.kind === "create-object" && c.object.kind === kind
+        ? [c.object]
+        : c.kind === "replace-object" && c.after.kind === kind
+          ? [c.after]
+          : [],
+    )
+
+  // Triggers that change or go, and those on tables whose rows move or that go.
+  const changedTriggers = goneOrChanged("trigger")
+  const collateralTriggers = from.objects.filter(
+    (o) =>
+      o.kind === "trigger" &&
+      !changedTriggers.includes(o) &&
+      (moved.has(lower(o.table ?? "")) || droppedNames.has(lower(o.table ?? ""))),
+  )
+  for (const t of [...changedTriggers, ...collateralTriggers])
+    drafts.push({ step: oldObjects.drop(t, [], 1), write: () => [dropObject(t)] })
+
+  // Views that change or go, and every view that reads (directly or not) a table that is touched.
+  const changedViews = goneOrChanged("view")
+  const collateralViews = dependents(
+    from.objects,
+    new Set([...touched, ...changedViews.map((v) => lower(v.name))]),
+    lower,
+    (o) => o.kind === "view" && !changedViews.includes(o),
+  )
+  const viewsDropped = new Set([...changedViews, ...collateralViews].map((v) => lower(v.name)))
+  for (const v of [...changedViews, ...collateralViews])
+    drafts.push({ step: oldObjects.drop(v, [], 2), write: () => [dropObject(v)] })
+
+  const rebuiltNames = new Set(rebuilt.map((p) => lower(p.group.after.name)))
+  for (const c of pick("drop-index", "alter-index")) {
+    const index = c.kind === "drop-index" ? c.index : c.before
+    const table = lower(index.table ?? "")
+    if (droppedNames.has(table) || rebuiltNames.has(table)) continue
+    drafts.push({ step: removalOf(stepFor([c], [], 3)), write: () => [dropObject(index)] })
+  }
+  for (const v of goneOrChanged("virtual-table"))
+    drafts.push({ step: oldObjects.drop(v, [], 4), write: () => [dropObject(v)] })
 
   // A dropped table that a surviving table still references goes last, after that table changed.
   const referencedBySurvivor = (t: Table) =>
@@ -274,49 +285,103 @@ export function migrate(from: Schema, to: Schema): { statements: string[]; notes
       (s) =>
         !droppedNames.has(lower(s.name)) && s.foreignKeys.some((fk) => lower(fk.table) === lower(t.name)),
     )
-  const dropTables = (tables: Table[]) => {
-    for (const t of parentsFirst(tables).reverse()) {
-      out.push(`DROP TABLE ${q(t.name)}`)
-      state.delete(lower(t.name))
-    }
-  }
-  dropTables(dropped.filter((t) => !referencedBySurvivor(t)))
-  for (const t of parentsFirst(created)) {
-    out.push(statement(t.definition))
-    state.set(lower(t.name), t)
-  }
-  const alterOrder = parentsFirst(altered.map((c) => c.after))
-  for (const after of alterOrder) {
-    const change = altered.find((c) => c.after === after) as AlterTable
-    const plan = simple.get(lower(after.name))
-    if (plan) {
-      for (const c of plan.add) out.push(`ALTER TABLE ${q(after.name)} ADD COLUMN ${c.definition}`)
-      for (const c of plan.drop) out.push(`ALTER TABLE ${q(after.name)} DROP COLUMN ${q(c.name)}`)
-    } else {
-      out.push(...rebuild(change.before, after, state))
-      notes.push(`Table ${after.name} is rebuilt: SQLite's ALTER TABLE cannot ${describeRebuild(change)}.`)
-    }
-    state.set(lower(after.name), after)
-  }
-  dropTables(dropped.filter(referencedBySurvivor))
+  for (const c of dropped)
+    drafts.push({
+      step: stepFor([c], [], referencedBySurvivor(c.table) ? 8 : 5),
+      write: (state) => {
+        state.delete(lower(c.table.name))
+        return [`DROP TABLE ${q(c.table.name)}`]
+      },
+    })
+  // SQLite checks a foreign key only when rows change: a table is created without waiting for its parents.
+  for (const c of pick("create-table"))
+    drafts.push({
+      step: { ...stepFor([c], [], 6), needs: [] },
+      write: (state) => {
+        state.set(lower(c.table.name), c.table)
+        return [statement(c.table.definition)]
+      },
+    })
 
-  const rebuiltNames = new Set(rebuilt.map((c) => lower(c.after.name)))
-  for (const o of to.objects) {
-    if (o.kind !== "index") continue
-    if (changed(o, fromObjects) || rebuiltNames.has(lower(o.table ?? ""))) out.push(statement(o.definition))
+  for (const p of plans) {
+    const { group, change, renames, simple } = p
+    const after = group.after
+    // A rebuild makes the table anew: what reads it is made after it, its parents before it.
+    const parents = after.foreignKeys
+      .filter((fk) => lower(fk.table) !== lower(after.name))
+      .flatMap((fk) => [
+        { kind: "table" as const, name: lower(fk.table) },
+        { kind: "keys" as const, name: lower(fk.table) },
+      ])
+    const remade = [
+      { kind: "table" as const, name: lower(after.name) },
+      { kind: "columns" as const, name: lower(after.name) },
+      { kind: "keys" as const, name: lower(after.name) },
+    ]
+    const extra = simple === undefined ? { needs: parents, creates: remade, removes: remade.slice(1) } : {}
+    drafts.push({
+      step: stepFor(group.changes, [], 7, extra),
+      write: (state) => {
+        const out = [...renames]
+        if (group.rename) state.delete(lower(group.rename.before.name))
+        if (simple) {
+          for (const c of simple.add) out.push(`ALTER TABLE ${q(after.name)} ADD COLUMN ${c.definition}`)
+          for (const c of simple.drop) out.push(`ALTER TABLE ${q(after.name)} DROP COLUMN ${q(c.name)}`)
+        } else {
+          state.set(lower(after.name), change.before)
+          out.push(...rebuild(change.before, after, state))
+          notes.push(
+            `Table ${after.name} is rebuilt: SQLite's ALTER TABLE cannot ${describeRebuild(change)}.`,
+          )
+        }
+        state.set(lower(after.name), after)
+        return out
+      },
+    })
+  }
+
+  // Indexes that are new or changed, and every index of a rebuilt table.
+  const indexChanges = pick("add-index", "alter-index")
+  const indexesMade = new Set(indexChanges.map((c) => (c.kind === "add-index" ? c.index : c.after)))
+  for (const c of indexChanges) {
+    const index = c.kind === "add-index" ? c.index : c.after
+    drafts.push({
+      step: creationOf(stepFor([c], [], 9)),
+      write: () => [statement(index.definition)],
+    })
   }
   for (const o of to.objects)
-    if (o.kind === "virtual-table" && changed(o, fromObjects)) out.push(statement(o.definition))
-  const viewsToCreate = to.objects.filter(
-    (o) => o.kind === "view" && (changed(o, fromObjects) || viewsToDrop.has(lower(o.name))),
-  )
-  for (const v of viewsInOrder(viewsToCreate)) out.push(statement(v.definition))
-  const droppedTriggers = new Set(triggersToDrop.map((t) => lower(t.name)))
-  for (const o of to.objects) {
-    if (o.kind === "trigger" && (changed(o, fromObjects) || droppedTriggers.has(lower(o.name))))
-      out.push(statement(o.definition))
-  }
-  return { statements: out, notes }
+    if (o.kind === "index" && !indexesMade.has(o) && rebuiltNames.has(lower(o.table ?? "")))
+      drafts.push({ step: newObjects.create(o, [], 9), write: () => [statement(o.definition)] })
+  for (const v of newOrChanged("virtual-table"))
+    drafts.push({ step: newObjects.create(v, [], 10), write: () => [statement(v.definition)] })
+  const views = [
+    ...newOrChanged("view"),
+    ...to.objects.filter(
+      (o) => o.kind === "view" && viewsDropped.has(lower(o.name)) && !newOrChanged("view").includes(o),
+    ),
+  ]
+  for (const v of views)
+    drafts.push({ step: newObjects.create(v, [], 11), write: () => [statement(v.definition)] })
+  const triggersDropped = new Set([...changedTriggers, ...collateralTriggers].map((t) => lower(t.name)))
+  const triggers = [
+    ...newOrChanged("trigger"),
+    ...to.objects.filter(
+      (o) =>
+        o.kind === "trigger" && triggersDropped.has(lower(o.name)) && !newOrChanged("trigger").includes(o),
+    ),
+  ]
+  for (const t of triggers)
+    drafts.push({ step: newObjects.create(t, [], 12), write: () => [statement(t.definition)] })
+
+  // In order, then written: a rebuild parks the rows of whichever tables reference it at that point.
+  const byStep = new Map(drafts.map((d) => [d.step, d]))
+  const state = new Map(initial)
+  const steps = orderSteps(drafts.map((d) => d.step)).map((step) => ({
+    ...step,
+    statements: (byStep.get(step) as Draft).write(state),
+  }))
+  return { steps, notes }
 }
 
 function describeRebuild(change: AlterTable): string {
@@ -326,10 +391,4 @@ function describeRebuild(change: AlterTable): string {
   }
   if (change.constraintsChanged) return "change keys, checks or foreign keys"
   return "make this column change in place"
-}
-
-export function planSqlite(from: Schema, to: Schema): Plan {
-  const up = migrate(from, to)
-  const down = migrate(to, from)
-  return { up: up.statements, down: down.statements, notes: up.notes }
 }

@@ -1,21 +1,18 @@
 /**
- * seed: synthesized rows for every table of a schema, so verification can prove that a migration
- * keeps data and not merely that it reaches the right shape. Values follow each column's type
+ * seed: how SQLite takes the synthesized rows of engines/seed.ts's loop. Values follow each column's type
  * affinity (https://www.sqlite.org/datatype3.html#determination_of_column_affinity), foreign keys
  * point at rows seeded in the parent, and a CHECK that rejects the first guess is answered with the
  * literals the check itself names. A table no guess satisfies is reported, not failed.
  */
 import type { Database as BunDatabase, SQLQueryBindings } from "bun:sqlite"
 import type { Column, Schema, Table } from "../../model.ts"
+import { foldCase } from "../../model/names.ts"
 import type { SeedReport } from "../engine.ts"
+import { type Candidate as Of, DEFAULT, type RowWriter, seedRows as seedInto } from "../seed.ts"
 import { quoteName, significant, tokenize, unquote } from "./lexer.ts"
-import { parentsFirst } from "./planner.ts"
 
-const ROWS = 3
 type Value = string | number | bigint | Uint8Array | null
-/** Omit the column from the INSERT so its DEFAULT applies. */
-const DEFAULT = Symbol("default")
-type Candidate = Value | typeof DEFAULT
+type Candidate = Of<Value>
 
 function guess(column: Column, row: number): Value {
   const type = column.type.toUpperCase()
@@ -65,69 +62,29 @@ function candidates(table: Table, column: Column, row: number): Candidate[] {
   return list
 }
 
-interface Reference {
-  readonly columns: ReadonlyArray<string>
-  readonly rows: ReadonlyArray<ReadonlyArray<Value>>
+/** How SQLite takes synthesized rows: values bound as parameters, DEFAULT VALUES for an empty row. */
+function writer(db: BunDatabase): RowWriter<Value> {
+  return {
+    parentRows: async (_table, fk) => {
+      const cols = fk.referencedColumns.map((c) => quoteName(c)).join(", ")
+      return db
+        .query<Record<string, Value>, []>(`SELECT ${cols} FROM ${quoteName(fk.table)}`)
+        .values() as Value[][]
+    },
+    fillsItself: (c) => c.generated !== undefined,
+    guess: (_table, column, row) => guess(column, row),
+    alternatives: (table, column, row) => candidates(table, column, row).slice(1),
+    selfReference: "copy",
+    nullValue: null,
+    insert: async (table, used) => {
+      const sql =
+        used.length === 0
+          ? `INSERT INTO ${quoteName(table.name)} DEFAULT VALUES`
+          : `INSERT INTO ${quoteName(table.name)} (${used.map(([k]) => quoteName(k)).join(", ")}) VALUES (${used.map(() => "?").join(", ")})`
+      db.query(sql).run(...(used.map(([, v]) => v) as SQLQueryBindings[]))
+    },
+  }
 }
 
-export function seedRows(db: BunDatabase, schema: Schema): SeedReport {
-  const seeded: Array<{ table: string; rows: number }> = []
-  const skipped: Array<{ table: string; reason: string }> = []
-  for (const table of parentsFirst(schema.tables)) {
-    const references: Reference[] = table.foreignKeys
-      .filter((fk) => fk.table.toLowerCase() !== table.name.toLowerCase() && fk.referencedColumns.length > 0)
-      .map((fk) => {
-        const cols = fk.referencedColumns.map((c) => quoteName(c)).join(", ")
-        const rows = db
-          .query<Record<string, Value>, []>(`SELECT ${cols} FROM ${quoteName(fk.table)}`)
-          .values() as Value[][]
-        return { columns: fk.columns, rows }
-      })
-    const selfRefs = table.foreignKeys.filter((fk) => fk.table.toLowerCase() === table.name.toLowerCase())
-    const columns = table.columns.filter((c) => !c.generated)
-    let inserted = 0
-    let lastError = ""
-    for (let row = 0; row < ROWS; row++) {
-      const base = new Map<string, Candidate>()
-      for (const c of columns) base.set(c.name, guess(c, row))
-      for (const ref of references) {
-        const parentRow = ref.rows[row % Math.max(1, ref.rows.length)]
-        ref.columns.forEach((name, i) => base.set(name, parentRow ? (parentRow[i] ?? null) : null))
-      }
-      // A row that points at itself satisfies a self-reference without needing an earlier row.
-      for (const fk of selfRefs)
-        fk.columns.forEach((name, i) => base.set(name, base.get(fk.referencedColumns[i] ?? "") ?? null))
-      const tryInsert = (values: Map<string, Candidate>): boolean => {
-        const used = [...values].filter(([, v]) => v !== DEFAULT) as Array<[string, Value]>
-        const sql =
-          used.length === 0
-            ? `INSERT INTO ${quoteName(table.name)} DEFAULT VALUES`
-            : `INSERT INTO ${quoteName(table.name)} (${used.map(([k]) => quoteName(k)).join(", ")}) VALUES (${used.map(() => "?").join(", ")})`
-        try {
-          db.query(sql).run(...(used.map(([, v]) => v) as SQLQueryBindings[]))
-          return true
-        } catch (error) {
-          lastError = error instanceof Error ? error.message : String(error)
-          return false
-        }
-      }
-      let ok = tryInsert(base)
-      // Change one column at a time, keeping each change that the database accepted a step further.
-      for (const column of columns) {
-        if (ok) break
-        if (references.some((r) => r.columns.includes(column.name))) continue
-        for (const alternative of candidates(table, column, row).slice(1)) {
-          const attempt = new Map(base).set(column.name, alternative)
-          if (tryInsert(attempt)) {
-            ok = true
-            break
-          }
-        }
-      }
-      if (ok) inserted++
-    }
-    if (inserted > 0) seeded.push({ table: table.name, rows: inserted })
-    else skipped.push({ table: table.name, reason: lastError || "no row could be synthesized" })
-  }
-  return { seeded, skipped }
-}
+export const seedRows = (db: BunDatabase, schema: Schema): Promise<SeedReport> =>
+  seedInto(schema, writer(db), foldCase)

@@ -84,7 +84,11 @@ const program = Effect.gen(function* () {
     process.stdout.write(`${JSON.stringify({ posted: false, reason: "no pending changes" })}\n`)
     return
   }
-  const text = renderChanges(changes, (yield* Engine).renderTable)
+  const text = renderChanges(changes, {
+    from: current,
+    to: desired,
+    renderTable: (yield* Engine).renderTable,
+  })
   const given = process.env.REVIEW_URL
   if (given) {
     yield* postChanges(given, config, changes, text)

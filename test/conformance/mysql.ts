@@ -1,6 +1,7 @@
 /**
  * conformance (MySQL/MariaDB): measure aim on sqldef's mysqldef cases (../shared/corpus, see its
- * README). Per case: `current` is replayed into one throwaway database and `desired` loaded into
+ * README). Per case, the steps `aim generate` takes (test/engines/_steps-case.ts, shared with the
+ * contract suite): `current` is replayed into one throwaway database and `desired` loaded into
  * another, both are snapshotted, the built-in planner writes UP and DOWN, and the verify step applies
  * UP to a third database holding `current` plus seeded rows, checks it reaches `desired` exactly,
  * and that DOWN returns to `current` with the rows intact. Cases for another flavor or version,
@@ -12,24 +13,17 @@
  *   (the server comes from AIM_MARIADB_URL / AIM_MYSQL_URL, else Docker, else a local mariadbd/mysqld)
  */
 import { join, resolve } from "node:path"
-import { Cause, Effect, Exit, ManagedRuntime } from "effect"
-import { compareSchemas } from "../../model/compare.ts"
+import { Effect, ManagedRuntime } from "effect"
 import { Engine } from "../../engines/engine.ts"
-import { layer } from "../../engines/mysql/engine.ts"
 import { plainVersion } from "../../engines/mysql/flavor.ts"
-import type { Migration } from "../../model.ts"
-import { plan } from "../../steps/plan.ts"
-import { snapshotHistory, snapshotSchema } from "../../steps/snapshot.ts"
-import { verify } from "../../steps/verify.ts"
+import { snapshotSchema } from "../../steps/snapshot.ts"
+import { mysqlTestLayer } from "../engines/_backends.ts"
+import { type CaseOutcome, caseOutcome, runThroughSteps } from "../engines/_steps-case.ts"
 import { compareVersions, loadSqldefCases, type SqldefCase } from "./_corpus.ts"
 
 type Case = SqldefCase
 
-type Outcome =
-  | { readonly kind: "pass" }
-  | { readonly kind: "fail"; readonly reason: string; readonly detail: string }
-  | { readonly kind: "not-applicable"; readonly reason: string }
-  | { readonly kind: "skipped"; readonly reason: string }
+type Outcome = CaseOutcome | { readonly kind: "skipped"; readonly reason: string }
 
 function parseArgs(argv: ReadonlyArray<string>) {
   const options = {
@@ -91,35 +85,15 @@ export function skipReason(c: Case): string | undefined {
   return undefined
 }
 
-const firstLine = (text: string) => text.split("\n")[0] ?? ""
-const CURRENT = "migrations/000001_current.up.sql"
-
 /**
  * sqldef's own test database is `mysqldef_test`, and a few cases name it; aim's throwaway databases
  * have other names, so the qualifier is dropped (the case then means the current database, as there).
  */
-const unqualify = (sql: string | undefined) => sql?.replace(/`?mysqldef_test`?\./g, "")
-
-const runCase = (original: Case) =>
-  Effect.gen(function* () {
-    const c = { ...original, current: unqualify(original.current), desired: unqualify(original.desired) }
-    const history: Migration[] =
-      (c.current ?? "").trim() === ""
-        ? []
-        : [{ version: "000001", name: "current", up: c.current ?? "", upPath: CURRENT, transaction: true }]
-    const current = yield* snapshotHistory(history)
-    const desired = yield* snapshotSchema({ path: "schema.sql", text: c.desired ?? "" })
-    if (compareSchemas(current, desired).length === 0) return { up: "", down: "" }
-    const candidate = yield* plan(current, desired, true)
-    yield* verify(candidate, history, current, desired).pipe(
-      Effect.mapError((error) => Object.assign(error, { candidate })),
-    )
-    return { up: candidate.up, down: candidate.down ?? "" }
-  })
+const unqualify = (sql: string | undefined) => (sql ?? "").replace(/`?mysqldef_test`?\./g, "")
 
 async function main(): Promise<number> {
   const options = parseArgs(process.argv.slice(2))
-  const runtime = ManagedRuntime.make(layer(`${options.engine}-${options.version}`, { engines: {} }))
+  const runtime = ManagedRuntime.make(mysqlTestLayer(`${options.engine}-${options.version}`))
   try {
     const all = loadSqldefCases(join(options.corpus, "sqldef/cmd/mysqldef"))
     const cases = all.filter((c) => c.name.includes(options.filter))
@@ -142,43 +116,12 @@ async function main(): Promise<number> {
       if (skip) outcome = { kind: "skipped", reason: skip }
       else if (na) outcome = { kind: "not-applicable", reason: na }
       else {
-        const exit = await runtime.runPromiseExit(runCase(c))
-        if (Exit.isSuccess(exit)) outcome = { kind: "pass" }
-        else {
-          const failure = Cause.findErrorOption(exit.cause)
-          if (failure._tag === "None") {
-            const defect = Cause.squash(exit.cause)
-            outcome = {
-              kind: "fail",
-              reason: `defect: ${firstLine(String(defect))}`,
-              detail: defect instanceof Error ? (defect.stack ?? "") : String(defect),
-            }
-          } else {
-            const error = failure.value as {
-              _tag?: string
-              message?: string
-              source?: string
-              candidate?: { up: string; down?: string }
-            }
-            const message = error.message ?? String(error)
-            if (
-              (error._tag === "StatementFailed" || error._tag === "SqlSyntaxError") &&
-              (error.source === "schema.sql" || error.source === CURRENT)
-            )
-              outcome = {
-                kind: "not-applicable",
-                reason: `${error.source === CURRENT ? "current" : "desired"} does not load: ${firstLine(message)}`,
-              }
-            else
-              outcome = {
-                kind: "fail",
-                reason: `${error._tag ?? "Error"}: ${firstLine(message)}`,
-                detail: message,
-              }
-            if (error.candidate)
-              scripts = `    UP:\n${indent(error.candidate.up)}\n    DOWN:\n${indent(error.candidate.down ?? "")}`
-          }
-        }
+        const exit = await runtime.runPromiseExit(
+          runThroughSteps({ current: unqualify(c.current), desired: unqualify(c.desired) }),
+        )
+        outcome = caseOutcome(exit)
+        if (outcome.kind === "fail" && outcome.candidate)
+          scripts = `    UP:\n${indent(outcome.candidate.up)}\n    DOWN:\n${indent(outcome.candidate.down ?? "")}`
       }
       counts[outcome.kind]++
       if (outcome.kind === "fail") {

@@ -1,9 +1,10 @@
 /**
  * conformance: measure aim on sqldef's declarative test cases (../shared/corpus, see its README).
- * Each case becomes a throwaway project whose only migration is the case's `current` and whose
- * schema.sql is its `desired`; aim generates a migration without an LLM (dry run, so nothing is
- * written) and the case passes when there was nothing to do or the migration was verified. Input
- * the engine cannot load is "not applicable"; sqldef options aim cannot honour are "skipped".
+ * Each case goes through the steps `aim generate` takes (test/engines/_steps-case.ts, shared with the
+ * contract suite): its `current` is the history's only migration and its `desired` is schema.sql;
+ * the built-in planner writes the migration (no LLM) and the case passes when there was nothing to
+ * do or the migration was verified. Input the engine cannot load is "not applicable"; sqldef
+ * options aim cannot honour are "skipped".
  * This is a measurement tool: it exits 0 whatever the results, unless --strict is given.
  *
  *   bun run conformance --engine sqlite [--filter <substring>] [--verbose] [--strict] [--corpus <dir>]
@@ -11,15 +12,10 @@
  *   bun run conformance --engine mariadb|mysql [--filter <substring>]                       (test/conformance/mysql.ts)
  */
 import { Database } from "bun:sqlite"
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
-import { Cause, Effect, Exit, type Layer } from "effect"
-import type { Config } from "../../config.ts"
-import type { Engine } from "../../engines/engine.ts"
-import { findEngine } from "../../engines/registry.ts"
-import { plan } from "../../steps/plan.ts"
-import { diffProject, type GenerateResult, generateMigration } from "../../workflow.ts"
+import { ManagedRuntime } from "effect"
+import { layer as sqliteLayer } from "../../engines/sqlite/engine.ts"
+import { type CaseOutcome, caseOutcome, runThroughSteps } from "../engines/_steps-case.ts"
 import { compareVersions, loadSqldefCases, type SqldefCase } from "./_corpus.ts"
 
 /** Where each engine's cases live in the corpus, and how to ask the engine for its version. */
@@ -42,11 +38,7 @@ class UsageError extends Error {}
 
 type Case = SqldefCase
 
-type Outcome =
-  | { readonly kind: "pass" }
-  | { readonly kind: "fail"; readonly reason: string; readonly detail: string }
-  | { readonly kind: "not-applicable"; readonly reason: string }
-  | { readonly kind: "skipped"; readonly reason: string }
+type Outcome = CaseOutcome | { readonly kind: "skipped"; readonly reason: string }
 
 function parseArgs(argv: ReadonlyArray<string>) {
   const options = {
@@ -97,102 +89,15 @@ function skipReason(c: Case, engineVersion: string): string | undefined {
   return undefined
 }
 
-function makeConfig(root: string, engine: string): Config {
-  return {
-    root,
-    file: undefined,
-    engine,
-    format: "migrate",
-    schema: "schema.sql",
-    migrations: "migrations",
-    maxRetries: 3,
-    maxTokens: 16384,
-    noDown: false,
-    env: {},
-    validation: { disabled: [], rules: [] },
-    engines: {},
-  }
-}
-
-const MIGRATION = "migrations/000001_current.up.sql"
-
 /** sqldef's rename hint (`-- @renamed from=old`), which aim has no equivalent for. */
 const renames = (c: Case) => /@renamed\b/.test(c.desired ?? "")
 
-const firstLine = (text: string) => text.split("\n")[0] ?? ""
-
-/**
- * Run `work` on a throwaway project for the case: its only migration is `current` (none when
- * `current` is empty), its schema.sql is `desired`. The folder is removed afterwards.
- */
-async function withProject<A>(
-  c: Case,
-  engine: string,
-  work: (config: Config, layer: Layer.Layer<Engine, unknown>) => Promise<A>,
-): Promise<A> {
-  const entry = findEngine(engine)
-  if (!entry) throw new UsageError(`unknown engine "${engine}"`)
-  const root = mkdtempSync(join(tmpdir(), "aim-conformance-"))
-  try {
-    if ((c.current ?? "").trim() !== "") {
-      mkdirSync(join(root, "migrations"))
-      writeFileSync(join(root, MIGRATION), c.current ?? "")
-    }
-    writeFileSync(join(root, "schema.sql"), c.desired ?? "")
-    const config = makeConfig(root, engine)
-    return await work(config, entry.layer(engine, config))
-  } finally {
-    rmSync(root, { recursive: true, force: true })
-  }
-}
-
-async function runCase(c: Case, engine: string): Promise<{ outcome: Outcome; result?: GenerateResult }> {
-  return withProject(c, engine, async (config, layer) => {
-    const exit = await Effect.runPromiseExit(
-      generateMigration(config, { dryRun: true }).pipe(Effect.provide(layer)),
-    )
-    if (Exit.isSuccess(exit)) return { outcome: { kind: "pass" }, result: exit.value }
-    const failure = Cause.findErrorOption(exit.cause)
-    if (failure._tag === "None") {
-      const defect = Cause.squash(exit.cause)
-      const text = defect instanceof Error ? (defect.stack ?? defect.message) : String(defect)
-      return { outcome: { kind: "fail", reason: `defect: ${firstLine(String(defect))}`, detail: text } }
-    }
-    const error = failure.value as { _tag?: string; message?: string; source?: string }
-    const message = error.message ?? String(error)
-    // The case's own SQL does not load on this engine: not aim's doing.
-    if (
-      (error._tag === "StatementFailed" || error._tag === "SqlSyntaxError") &&
-      (error.source === "schema.sql" || error.source === MIGRATION)
-    ) {
-      const which = error.source === "schema.sql" ? "desired" : "current"
-      return { outcome: { kind: "not-applicable", reason: `${which} does not load: ${firstLine(message)}` } }
-    }
-    return {
-      outcome: { kind: "fail", reason: `${error._tag ?? "Error"}: ${firstLine(message)}`, detail: message },
-    }
-  })
-}
-
-/** UP and DOWN of a failing case, planned again without verification, for --verbose. */
-async function plannedScripts(c: Case, engine: string): Promise<string> {
-  return withProject(c, engine, async (config, layer) => {
-    const exit = await Effect.runPromiseExit(
-      Effect.gen(function* () {
-        const d = yield* diffProject(config)
-        return yield* plan(d.current, d.desired, true)
-      }).pipe(Effect.provide(layer)),
-    )
-    if (!Exit.isSuccess(exit)) return "    (no plan)"
-    const indent = (s: string | undefined) =>
-      (s ?? "")
-        .trimEnd()
-        .split("\n")
-        .map((l) => `      ${l}`)
-        .join("\n")
-    return `    UP:\n${indent(exit.value.up)}\n    DOWN:\n${indent(exit.value.down)}`
-  })
-}
+const indent = (s: string | undefined) =>
+  (s ?? "")
+    .trimEnd()
+    .split("\n")
+    .map((l) => `      ${l}`)
+    .join("\n")
 
 /**
  * The server engines have runners of their own (they reuse one server database across cases and run
@@ -230,35 +135,39 @@ async function main(): Promise<number> {
   const version = suite.version()
   const counts = { pass: 0, fail: 0, "not-applicable": 0, skipped: 0 }
   const quiet: string[] = []
-  for (const c of cases) {
-    const skip = skipReason(c, version)
-    if (skip) {
-      counts.skipped++
-      quiet.push(`  skipped  ${c.name}: ${skip}`)
-      continue
-    }
-    const { outcome, result } = await runCase(c, options.engine)
-    counts[outcome.kind]++
-    if (outcome.kind === "fail") {
-      console.log(`FAIL ${c.name} (${c.file}): ${outcome.reason}`)
-      if (options.verbose) {
-        console.log(
-          outcome.detail
-            .split("\n")
-            .map((l) => `    ${l}`)
-            .join("\n"),
-        )
-        console.log(await plannedScripts(c, options.engine))
+  const runtime = ManagedRuntime.make(sqliteLayer)
+  try {
+    for (const c of cases) {
+      const skip = skipReason(c, version)
+      if (skip) {
+        counts.skipped++
+        quiet.push(`  skipped  ${c.name}: ${skip}`)
+        continue
       }
-    } else if (outcome.kind === "not-applicable") {
-      quiet.push(`  n/a      ${c.name}: ${outcome.reason}`)
-    } else if (renames(c) && /\bDROP\s+(TABLE|COLUMN)\b/i.test(result?.up ?? "")) {
-      // Verified, but not what sqldef does: without the hint a renamed table or column reads as a
-      // drop and a create, and its rows are not carried over (an index loses nothing that way).
-      quiet.push(
-        `  note     ${c.name}: passes by drop and re-create, losing the renamed data; aim reads no @renamed hints`,
+      const outcome: Outcome = caseOutcome(
+        await runtime.runPromiseExit(runThroughSteps({ current: c.current ?? "", desired: c.desired ?? "" })),
       )
+      counts[outcome.kind]++
+      if (outcome.kind === "fail") {
+        console.log(`FAIL ${c.name} (${c.file}): ${outcome.reason}`)
+        if (options.verbose) {
+          console.log(indent(outcome.detail).replace(/^ {2}/gm, ""))
+          console.log(
+            `    UP:\n${indent(outcome.candidate?.up)}\n    DOWN:\n${indent(outcome.candidate?.down)}`,
+          )
+        }
+      } else if (outcome.kind === "not-applicable") {
+        quiet.push(`  n/a      ${c.name}: ${outcome.reason}`)
+      } else if (renames(c) && /\bDROP\s+(TABLE|COLUMN)\b/i.test(outcome.candidate?.up ?? "")) {
+        // Verified, but not what sqldef does: without the hint a renamed table or column reads as a
+        // drop and a create, and its rows are not carried over (an index loses nothing that way).
+        quiet.push(
+          `  note     ${c.name}: passes by drop and re-create, losing the renamed data; aim reads no @renamed hints`,
+        )
+      }
     }
+  } finally {
+    await runtime.dispose()
   }
   for (const line of quiet) console.log(line)
   const of = options.filter ? `${cases.length} matching, ${all.length} in all` : `${all.length}`

@@ -10,7 +10,7 @@ import {
 } from "bun:test"
 import { existsSync, readFileSync, rmSync } from "node:fs"
 import { join } from "node:path"
-import { compareSchemas } from "../../model/compare.ts"
+import { diffSchemas } from "../../model/diff.ts"
 import {
   aim,
   downFiles,
@@ -140,8 +140,8 @@ describe("the foundation journey: edit schema.sql, generate, repeat", () => {
     for (const file of upFiles(dir)) sqlite3ok(db, read(dir, `migrations/${file}`))
     const built = schemaOfFile(db)
     const wanted = schemaOfSql(read(dir, "schema.sql"))
-    expect(compareSchemas(built, wanted)).toHaveLength(0)
-    expect(compareSchemas(wanted, built)).toHaveLength(0)
+    expect(diffSchemas(built, wanted)).toHaveLength(0)
+    expect(diffSchemas(wanted, built)).toHaveLength(0)
     expect(built.tables.map((t) => t.name).sort()).toEqual(["settings", "users"])
     expect(built.objects.map((o) => `${o.kind} ${o.name}`).sort()).toEqual([
       "index users_email",

@@ -174,7 +174,7 @@ const postgresExpectations = async (config: Config) => {
         const database = yield* db.snapshot
         return { broken, objects: database.objects.length }
       }),
-    ).pipe(Effect.provide(postgresLayer(config.engine, config))),
+    ).pipe(Effect.provide(postgresLayer(config.engine, { settings: config.engines.postgres }))),
   )
   expect(names(seen.broken)).toEqual([
     "function gone()",
@@ -223,7 +223,7 @@ describe("PostgreSQL", () => {
           )
           return yield* db.readRows("public.settings", ["bodies", "path"])
         }),
-      ).pipe(Effect.provide(postgresLayer(config.engine, config))),
+      ).pipe(Effect.provide(postgresLayer(config.engine, { settings: config.engines.postgres }))),
     )
     expect(settings).toEqual([JSON.stringify(["off", "elsewhere, public"])])
   })
@@ -242,7 +242,7 @@ describe.skipIf(!hasMariadb)("MariaDB", () => {
          ALTER TABLE orders DROP COLUMN status;
          DROP TABLE gone;`,
         brokenOf,
-      ).pipe(Effect.provide(mysqlLayer(config.engine, config))),
+      ).pipe(Effect.provide(mysqlLayer(config.engine, { settings: config.engines.mariadb }))),
     )
     expect(names(broken)).toEqual(["view by_status", "view on_gone"])
     expect(broken[0]?.reason).toContain("references invalid table(s) or column(s)")

@@ -40,7 +40,12 @@ test("posts the pending changes to the service it starts", async () => {
   expect(doc.received).toHaveLength(1)
   const [payload] = doc.received
   expect(payload?.engine).toBe("sqlite")
-  expect(payload?.changes.map((c) => c.kind)).toEqual(["create-table", "alter-table", "create-object"])
+  expect(payload?.changes.map((c) => c.kind)).toEqual([
+    "create-table",
+    "add-column",
+    "add-constraint",
+    "add-index",
+  ])
   expect(payload?.diff).toContain("+ CREATE TABLE projects")
 })
 

@@ -46,7 +46,7 @@ function copyExample(name: string, extraToml = ""): string {
 interface DiffDocument {
   readonly different: boolean
   readonly migrations: number
-  readonly changes: ReadonlyArray<{ kind: string; object: string; name: string }>
+  readonly changes: ReadonlyArray<{ kind: string; object: string; name: string; table?: string }>
   readonly engine: { id: string; description: string }
 }
 interface GenerateDocument {
@@ -77,7 +77,9 @@ async function checkExample(
   const diffDoc = JSON.parse(diff.stdout) as DiffDocument
   expect(diffDoc.different).toBe(true)
   expect(diffDoc.migrations).toBe(1)
-  for (const change of expectedChanges) expect(diffDoc.changes.map((c) => c.name)).toContain(change)
+  // Tables and objects are a change's `name`; a column, constraint or index names its table as `table`.
+  const named = diffDoc.changes.flatMap((c) => [c.name, ...(c.table === undefined ? [] : [c.table])])
+  for (const change of expectedChanges) expect(named).toContain(change)
 
   const dry = await aim(["generate", "--dry-run"], { cwd: dir, env })
   expect(dry.code).toBe(0)

@@ -15,7 +15,8 @@ import {
   replaceablePaths,
 } from "../../formats/format.ts"
 import { formats } from "../../formats/registry.ts"
-import { parsePlan, sqitchEngineKey, sqitchProjectName } from "../../formats/sqitch.ts"
+import { findEngine } from "../../engines/registry.ts"
+import { parsePlan, sqitchProjectName } from "../../formats/sqitch.ts"
 import { write } from "../../steps/write.ts"
 
 const migration: NewMigration = {
@@ -27,7 +28,7 @@ const migration: NewMigration = {
 }
 
 const context = {
-  engine: "sqlite",
+  sqitchEngine: "sqlite",
   project: "shop",
   env: { SQITCH_FULLNAME: "Ada Planner", SQITCH_EMAIL: "ada@example.com", HOME: "/nonexistent" },
 }
@@ -76,11 +77,13 @@ describe("forProject", () => {
   })
 
   test("engine keys and project names as Sqitch takes them", () => {
-    expect(sqitchEngineKey("sqlite")).toBe("sqlite")
-    expect(sqitchEngineKey("postgres-17")).toBe("pg")
-    expect(sqitchEngineKey("postgres")).toBe("pg")
-    expect(sqitchEngineKey("mariadb-11")).toBe("mysql")
-    expect(sqitchEngineKey("oracle-23")).toBeUndefined()
+    // Each engine's capabilities name its Sqitch engine (lib/App/Sqitch/Engine/*.pm; MariaDB runs on mysql).
+    const key = (id: string) => findEngine(id)?.capabilities(id).sqitchEngine
+    expect(key("sqlite")).toBe("sqlite")
+    expect(key("postgres-17")).toBe("pg")
+    expect(key("postgres")).toBe("pg")
+    expect(key("mariadb-11")).toBe("mysql")
+    expect(key("oracle-23")).toBeUndefined()
     expect(sqitchProjectName("my-app")).toBe("my-app")
     // A name Sqitch refuses (ends in punctuation) falls back to the default project name.
     expect(sqitchProjectName("app-")).toBeUndefined()

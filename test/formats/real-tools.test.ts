@@ -11,7 +11,8 @@ import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test"
 import { existsSync, mkdirSync, writeFileSync } from "node:fs"
 import { dirname, join, resolve } from "node:path"
 import postgres from "postgres"
-import { compareSchemas, renderChanges } from "../../model/compare.ts"
+import { diffSchemas } from "../../model/diff.ts"
+import { renderChanges } from "../../model/changes.ts"
 import { findEngine } from "../../engines/registry.ts"
 import { renderTable as renderSqliteTable } from "../../engines/sqlite/render.ts"
 import type { Schema, Table } from "../../model.ts"
@@ -156,8 +157,10 @@ function withoutToolTables(schema: Schema): Schema {
 }
 
 /** The differences between two schemas as text; "" when they are equal. */
-const drift = (actual: Schema, expected: Schema, render: (t: Table) => string) =>
-  renderChanges(compareSchemas(withoutToolTables(actual), expected), render)
+const drift = (actual: Schema, expected: Schema, render: (t: Table) => string) => {
+  const from = withoutToolTables(actual)
+  return renderChanges(diffSchemas(from, expected), { from, to: expected, renderTable: render })
+}
 
 /** A database the tools and aim's readers can reach, per engine. */
 interface Target {

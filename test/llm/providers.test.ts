@@ -3,7 +3,7 @@ import { Effect, Layer } from "effect"
 import { parseModelSpec } from "../../llm/model-spec.ts"
 import { Provider, type ToolRequest } from "../../llm/provider.ts"
 import { providerLayer } from "../../llm/registry.ts"
-import { submitMigrationTool } from "../../steps/generate.ts"
+import { submitMigrationTool } from "../../llm/prompt.ts"
 import { FAKE_KEY, type ProviderCase, providerCases, setEnv } from "./_env.ts"
 import { type FakeServer, type Reply, startFakeServer } from "./fake-server.ts"
 

@@ -1,11 +1,11 @@
 import { describe, expect, test } from "bun:test"
-import { findAmbiguities, isWidening } from "../../model/ambiguity.ts"
-import { compareSchemas } from "../../model/compare.ts"
+import { findAmbiguities } from "../../model/ambiguity.ts"
+import { isWidening } from "../../model/types.ts"
+import { diffSchemas } from "../../model/diff.ts"
 import type { Schema } from "../../model.ts"
 import { schemaOfSql } from "../e2e/_cli.ts"
 
-const kinds = (from: string, to: string) =>
-  findAmbiguities(compareSchemas(schemaOfSql(from), schemaOfSql(to)))
+const kinds = (from: string, to: string) => findAmbiguities(diffSchemas(schemaOfSql(from), schemaOfSql(to)))
 
 describe("ambiguity", () => {
   test("a dropped and an added column of a compatible type may be a rename", () => {
@@ -57,9 +57,9 @@ describe("ambiguity", () => {
       ],
       objects: [],
     })
-    const column = findAmbiguities(compareSchemas(table("ENUM('a','b')"), table("ENUM('a')")))
+    const column = findAmbiguities(diffSchemas(table("ENUM('a','b')"), table("ENUM('a')")))
     expect(column).toEqual([{ kind: "enum-value-removed", detail: "t.s loses the value(s) 'b'" }])
-    expect(findAmbiguities(compareSchemas(table("ENUM('a')"), table("ENUM('a','b')")))).toEqual([])
+    expect(findAmbiguities(diffSchemas(table("ENUM('a')"), table("ENUM('a','b')")))).toEqual([])
     const enumObject = (labels: string): Schema => ({
       engine: "postgres",
       version: "18",
@@ -75,7 +75,7 @@ describe("ambiguity", () => {
       ],
     })
     const found = findAmbiguities(
-      compareSchemas(enumObject("'sad', 'ok', 'happy'"), enumObject("'sad', 'happy'")),
+      diffSchemas(enumObject("'sad', 'ok', 'happy'"), enumObject("'sad', 'happy'")),
     )
     expect(found).toEqual([{ kind: "enum-value-removed", detail: "enum mood loses the value(s) 'ok'" }])
   })

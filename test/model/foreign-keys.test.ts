@@ -110,7 +110,7 @@ describe("servers", () => {
         CREATE UNIQUE INDEX parent_tag ON app.parent (tag DESC NULLS LAST);
         CREATE TABLE child (id int, code text REFERENCES app.parent (code), tag text REFERENCES app.parent (tag),
           a int, b int, FOREIGN KEY (b, a) REFERENCES app.parent (b, a), pid int REFERENCES app.parent);`).pipe(
-          Effect.provide(postgresLayer(config.engine, config)),
+          Effect.provide(postgresLayer(config.engine, { settings: config.engines.postgres })),
         ),
       )
       expect(schema.tables.find((t) => t.name === "child")?.foreignKeys).toHaveLength(4)
@@ -128,7 +128,7 @@ describe("servers", () => {
         CREATE TABLE child (id INT PRIMARY KEY, code VARCHAR(10), tag VARCHAR(10), pid INT,
           FOREIGN KEY (code) REFERENCES parent (code), FOREIGN KEY (tag) REFERENCES parent (tag),
           FOREIGN KEY (pid) REFERENCES parent (id));`).pipe(
-          Effect.provide(mysqlLayer(config.engine, config)),
+          Effect.provide(mysqlLayer(config.engine, { settings: config.engines.mariadb })),
         ),
       )
       expect(found(schema)).toEqual([

@@ -2,16 +2,20 @@
  * _schemas: hand-made schemas and UP scripts for the rule tests: tables from `name: type` lists,
  * statements split on `;` and parsed in the named grammar, as the validate step does.
  */
-import type { SqlGrammar } from "../../engines/engine.ts"
-import type { Column, Schema, SchemaObject, Statement, Table } from "../../model.ts"
+import type { Capabilities } from "../../engines/engine.ts"
+import { mysqlCapabilities } from "../../engines/mysql/capabilities.ts"
+import { postgresCapabilities } from "../../engines/postgres/capabilities.ts"
+import { sqliteCapabilities } from "../../engines/sqlite/capabilities.ts"
+import type { Column, ForeignKey, Schema, SchemaObject, Statement, Table } from "../../model.ts"
 import { parseStatements } from "../../rules/_parse.ts"
-import type { UpStatement } from "../../rules/rule.ts"
+import type { BuiltinRule, UpStatement } from "../../rules/rule.ts"
+import { diffSchemas } from "../../model/diff.ts"
 
 export function column(name: string, type: string, extra: Partial<Column> = {}): Column {
   return { name, type, notNull: false, ...extra }
 }
 
-export function table(name: string, columns: ReadonlyArray<Column>): Table {
+export function table(name: string, columns: ReadonlyArray<Column>, more: Partial<Table> = {}): Table {
   return {
     name,
     columns,
@@ -20,6 +24,26 @@ export function table(name: string, columns: ReadonlyArray<Column>): Table {
     foreignKeys: [],
     options: [],
     definition: `CREATE TABLE ${name} (...)`,
+    ...more,
+  }
+}
+
+/** A foreign key with the default actions (NO ACTION, not deferrable), named. */
+export function foreignKey(
+  name: string,
+  columns: ReadonlyArray<string>,
+  table: string,
+  referencedColumns: ReadonlyArray<string>,
+): ForeignKey {
+  return {
+    name,
+    columns,
+    table,
+    referencedColumns,
+    onDelete: "NO ACTION",
+    onUpdate: "NO ACTION",
+    deferrable: false,
+    initiallyDeferred: false,
   }
 }
 
@@ -74,5 +98,26 @@ export function split(sql: string): Statement[] {
   return out
 }
 
-export const up = (sql: string, grammar: SqlGrammar | undefined): Promise<UpStatement[]> =>
-  parseStatements(split(sql), grammar)
+/** The capabilities of the engine a test names (by a schema's `engine`, or a grammar's name). */
+const capabilitiesOf = (name: string): Capabilities =>
+  name.startsWith("postgres")
+    ? postgresCapabilities
+    : name === "mariadb"
+      ? mysqlCapabilities("mariadb")
+      : name === "mysql"
+        ? mysqlCapabilities("mysql")
+        : sqliteCapabilities
+
+/** UP's statements as the validate step reads them with `engine`'s parser; none with `undefined`. */
+export const up = (sql: string, engine: string | undefined): Promise<UpStatement[]> =>
+  parseStatements(split(sql), engine === undefined ? undefined : capabilitiesOf(engine).dml)
+
+/** What the validate step hands a rule: both schemas, the change list between them, and UP. */
+export const judge = (rule: BuiltinRule, before: Schema, after: Schema, up: ReadonlyArray<UpStatement>) =>
+  rule.check({
+    before,
+    after,
+    changes: diffSchemas(before, after),
+    up,
+    types: capabilitiesOf(before.engine).types,
+  })

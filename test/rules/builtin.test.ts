@@ -6,7 +6,7 @@ import { dropIndex } from "../../rules/drop-index.ts"
 import { dropTable } from "../../rules/drop-table.ts"
 import { narrowingTypeChange } from "../../rules/narrowing-type-change.ts"
 import { removeEnumValue } from "../../rules/remove-enum-value.ts"
-import { column, index, pgEnum, schema, table, up } from "./_schemas.ts"
+import { column, index, judge, pgEnum, schema, table, up } from "./_schemas.ts"
 
 const users = (engine: string, ...extra: ReturnType<typeof column>[]) =>
   table("users", [column("id", engine === "postgres" ? "INTEGER" : "INTEGER"), ...extra])
@@ -15,7 +15,7 @@ describe("drop-table", () => {
   test("a dropped table is flagged at its DROP statement, with the line", async () => {
     const before = schema("sqlite", [users("sqlite"), table("posts", [column("id", "INTEGER")])])
     const after = schema("sqlite", [users("sqlite")])
-    const found = dropTable.check(before, after, await up("\n\nDROP TABLE posts;", "sqlite"))
+    const found = judge(dropTable, before, after, await up("\n\nDROP TABLE posts;", "sqlite"))
     expect(found).toEqual([
       {
         rule: "drop-table",
@@ -30,23 +30,25 @@ describe("drop-table", () => {
     const before = schema("sqlite", [table("posts", [column("id", "INTEGER")])])
     const after = schema("sqlite", [table("articles", [column("id", "INTEGER")])])
     expect(
-      dropTable.check(before, after, await up("ALTER TABLE posts RENAME TO articles", "sqlite")),
+      judge(dropTable, before, after, await up("ALTER TABLE posts RENAME TO articles", "sqlite")),
     ).toEqual([])
     expect(
-      dropTable.check(
+      judge(
+        dropTable,
         before,
         after,
         await up('ALTER TABLE IF EXISTS ONLY "posts" RENAME TO articles', "postgresql"),
       ),
     ).toEqual([])
-    expect(dropTable.check(before, after, await up("RENAME TABLE `posts` TO `articles`", "mysql"))).toEqual(
+    expect(judge(dropTable, before, after, await up("RENAME TABLE `posts` TO `articles`", "mysql"))).toEqual(
       [],
     )
   })
   test("renamed then dropped is still a drop", async () => {
     const before = schema("sqlite", [table("posts", [column("id", "INTEGER")])])
     const after = schema("sqlite", [])
-    const found = dropTable.check(
+    const found = judge(
+      dropTable,
       before,
       after,
       await up("ALTER TABLE posts RENAME TO old_posts; DROP TABLE old_posts", "sqlite"),
@@ -62,7 +64,8 @@ describe("drop-column", () => {
       table("t", [column("a", "TEXT")]),
     ])
     const after = schema("postgres", [users("postgres")])
-    const found = dropColumn.check(
+    const found = judge(
+      dropColumn,
       before,
       after,
       await up("ALTER TABLE users DROP COLUMN bio; DROP TABLE t", "postgresql"),
@@ -79,12 +82,13 @@ describe("drop-column", () => {
       ["ALTER TABLE users RENAME bio TO about", "postgresql"],
       ["ALTER TABLE `users` CHANGE `bio` `about` text", "mysql"],
     ] as const)
-      expect(dropColumn.check(before, after, await up(sql, g))).toEqual([])
+      expect(judge(dropColumn, before, after, await up(sql, g))).toEqual([])
   })
   test("a column kept through a table rename is not dropped", async () => {
     const before = schema("sqlite", [table("a", [column("x", "TEXT"), column("y", "TEXT")])])
     const after = schema("sqlite", [table("b", [column("x", "TEXT"), column("z", "TEXT")])])
-    const found = dropColumn.check(
+    const found = judge(
+      dropColumn,
       before,
       after,
       await up("ALTER TABLE a RENAME TO b; ALTER TABLE b RENAME COLUMN y TO z", "sqlite"),
@@ -102,7 +106,8 @@ describe("narrowing-type-change", () => {
   ) => {
     const before = schema(engine, [users(engine, column("c", from))])
     const after = schema(engine, [users(engine, column("c", to))])
-    return narrowingTypeChange.check(
+    return judge(
+      narrowingTypeChange,
       before,
       after,
       await up("ALTER TABLE users ALTER COLUMN c TYPE x", grammar),
@@ -169,7 +174,7 @@ describe("remove-enum-value", () => {
 CREATE TYPE status AS ENUM ('new', 'paid');
 ALTER TABLE orders ALTER COLUMN status TYPE status USING status::text::status;
 DROP TYPE status_old`
-    const found = removeEnumValue.check(before, after, await up(sql, "postgresql"))
+    const found = judge(removeEnumValue, before, after, await up(sql, "postgresql"))
     expect(found.map((f) => [f.rule, f.line])).toEqual([["remove-enum-value", 1]])
     expect(found[0]?.message).toContain("'void'")
   })
@@ -186,7 +191,7 @@ DROP TYPE status_old`
     )
     const sql =
       "CREATE TYPE status_v2 AS ENUM ('a'); ALTER TABLE orders ALTER COLUMN s TYPE status_v2 USING s::text::status_v2; DROP TYPE status"
-    const found = removeEnumValue.check(before, after, await up(sql, "postgresql"))
+    const found = judge(removeEnumValue, before, after, await up(sql, "postgresql"))
     expect(found.map((f) => [f.rule, f.line, f.message.includes("'b'")])).toEqual([
       ["remove-enum-value", 1, true],
     ])
@@ -196,21 +201,23 @@ DROP TYPE status_old`
     const renamed = schema("postgres", [], [pgEnum("status", ["a", "c"])])
     const added = schema("postgres", [], [pgEnum("status", ["a", "b", "c"])])
     expect(
-      removeEnumValue.check(
+      judge(
+        removeEnumValue,
         before,
         renamed,
         await up("ALTER TYPE status RENAME VALUE 'b' TO 'c'", "postgresql"),
       ),
     ).toEqual([])
     expect(
-      removeEnumValue.check(before, added, await up("ALTER TYPE status ADD VALUE 'c'", "postgresql")),
+      judge(removeEnumValue, before, added, await up("ALTER TYPE status ADD VALUE 'c'", "postgresql")),
     ).toEqual([])
   })
   test("MySQL: ENUM and SET column types that lose labels", async () => {
     const t = (e: string, s: string) => table("t", [column("e", e), column("s", s)])
     const before = schema("mysql", [t("enum('a','b','c')", "set('x','y')")])
     const after = schema("mysql", [t("enum('a','b')", "set('x','y','z')")])
-    const found = removeEnumValue.check(
+    const found = judge(
+      removeEnumValue,
       before,
       after,
       await up("ALTER TABLE t MODIFY e enum('a','b')", "mysql"),
@@ -225,7 +232,8 @@ describe("add-not-null-without-default", () => {
   const before = schema("postgres", [users("postgres")])
   test("a NOT NULL column without default on an existing table", async () => {
     const after = schema("postgres", [users("postgres", column("email", "TEXT", { notNull: true }))])
-    const found = addNotNullWithoutDefault.check(
+    const found = judge(
+      addNotNullWithoutDefault,
       before,
       after,
       await up("ALTER TABLE users ADD COLUMN email text NOT NULL", "postgresql"),
@@ -240,19 +248,19 @@ describe("add-not-null-without-default", () => {
       column("n", "INTEGER", { notNull: true, generated: { expression: "id * 2", stored: true } }),
       column("seq", "BIGINT", { notNull: true, extra: { identity: "ALWAYS" } }),
     ])
-      expect(addNotNullWithoutDefault.check(before, schema("postgres", [users("postgres", c)]), [])).toEqual(
+      expect(judge(addNotNullWithoutDefault, before, schema("postgres", [users("postgres", c)]), [])).toEqual(
         [],
       )
     const created = schema("postgres", [
       users("postgres"),
       table("t", [column("a", "TEXT", { notNull: true })]),
     ])
-    expect(addNotNullWithoutDefault.check(before, created, [])).toEqual([])
+    expect(judge(addNotNullWithoutDefault, before, created, [])).toEqual([])
   })
   test("an existing column made NOT NULL without a default", async () => {
     const b = schema("sqlite", [users("sqlite", column("name", "TEXT"))])
     const a = schema("sqlite", [users("sqlite", column("name", "TEXT", { notNull: true }))])
-    expect(addNotNullWithoutDefault.check(b, a, []).map((f) => f.rule)).toEqual([
+    expect(judge(addNotNullWithoutDefault, b, a, []).map((f) => f.rule)).toEqual([
       "add-not-null-without-default",
     ])
   })
@@ -266,7 +274,8 @@ describe("drop-index", () => {
       [index("users_name", "users"), index("t_a", "t")],
     )
     const after = schema("postgres", [users("postgres")])
-    const found = dropIndex.check(
+    const found = judge(
+      dropIndex,
       before,
       after,
       await up("DROP INDEX CONCURRENTLY IF EXISTS users_name; DROP TABLE t", "postgresql"),
@@ -280,7 +289,8 @@ describe("drop-index", () => {
       [index("users_by_name", "users"), index("t_a", "t")],
     )
     expect(
-      dropIndex.check(
+      judge(
+        dropIndex,
         before,
         renamed,
         await up("ALTER INDEX users_name RENAME TO users_by_name", "postgresql"),
@@ -290,7 +300,8 @@ describe("drop-index", () => {
   test("MySQL: ALTER TABLE ... DROP INDEX", async () => {
     const before = schema("mysql", [users("mysql")], [index("name_idx", "users")])
     const after = schema("mysql", [users("mysql")])
-    const found = dropIndex.check(
+    const found = judge(
+      dropIndex,
       before,
       after,
       await up("ALTER TABLE `users` DROP INDEX `name_idx`", "mysql"),
@@ -302,7 +313,7 @@ describe("drop-index", () => {
 describe("destructive-dml", () => {
   const s = schema("sqlite", [])
   const flagged = async (sql: string, g: "sqlite" | "postgresql" | "mysql" | "mariadb" | undefined) =>
-    destructiveDml.check(s, s, await up(sql, g)).map((f) => f.statement)
+    judge(destructiveDml, s, s, await up(sql, g)).map((f) => f.statement)
   test("PostgreSQL: TRUNCATE, DELETE/UPDATE without WHERE, DML in a CTE and a DO block; not filtered ones, nor rule bodies", async () => {
     const sql = `TRUNCATE a CASCADE;
 DELETE FROM b;
@@ -338,7 +349,8 @@ CREATE TRIGGER trg AFTER INSERT ON a BEGIN DELETE FROM b; END`
     }
   })
   test("a statement the parser rejects falls back to tokens and says so", async () => {
-    const found = destructiveDml.check(
+    const found = judge(
+      destructiveDml,
       s,
       s,
       await up(
@@ -347,7 +359,7 @@ CREATE TRIGGER trg AFTER INSERT ON a BEGIN DELETE FROM b; END`
       ),
     )
     expect(found.map((f) => [f.line, f.message.includes("checked by tokens")])).toEqual([[1, true]])
-    const noGrammar = destructiveDml.check(s, s, await up("DELETE FROM t", undefined))
+    const noGrammar = judge(destructiveDml, s, s, await up("DELETE FROM t", undefined))
     expect(noGrammar.map((f) => f.message.includes("checked by tokens"))).toEqual([true])
   })
 })

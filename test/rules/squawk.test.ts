@@ -17,6 +17,7 @@ import { findEngine } from "../../engines/registry.ts"
 import type { Finding } from "../../model.ts"
 import { parseStatements } from "../../rules/_parse.ts"
 import { builtinRules } from "../../rules/registry.ts"
+import { judge } from "./_schemas.ts"
 
 const corpus = resolve(import.meta.dir, "squawk-corpus")
 const root = resolve(import.meta.dir, "../..")
@@ -125,8 +126,8 @@ const aimFindings = (cases: ReadonlyArray<Case>) =>
           // One statement at a time, outside a transaction: DROP INDEX CONCURRENTLY refuses one.
           yield* db.apply(statements, { transaction: false, trusted: true })
           const after = yield* db.snapshot
-          const up = yield* Effect.promise(() => parseStatements(statements, "postgresql"))
-          return builtinRules.flatMap((r) => r.check(before, after, up))
+          const up = yield* Effect.promise(() => parseStatements(statements, engine.capabilities.dml))
+          return builtinRules.flatMap((r) => judge(r, before, after, up))
         }),
       )
       results.set(c.file, [...findings])

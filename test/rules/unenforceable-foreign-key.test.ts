@@ -7,14 +7,15 @@
 import { describe, expect, test } from "bun:test"
 import { unenforceableForeignKey } from "../../rules/unenforceable-foreign-key.ts"
 import { schemaOfSql } from "../e2e/_cli.ts"
-import { up } from "./_schemas.ts"
+import { judge, up } from "./_schemas.ts"
 
 const parent = "CREATE TABLE parent (id INTEGER PRIMARY KEY, code TEXT);\n"
 const child = "CREATE TABLE child (id INTEGER PRIMARY KEY, code TEXT REFERENCES parent (code));"
 
 describe("unenforceable-foreign-key", () => {
   test("made by the migration: flagged at the CREATE TABLE, with its line", async () => {
-    const found = unenforceableForeignKey.check(
+    const found = judge(
+      unenforceableForeignKey,
       schemaOfSql(parent),
       schemaOfSql(parent + child),
       await up(`\n${child}`, "sqlite"),
@@ -35,7 +36,8 @@ describe("unenforceable-foreign-key", () => {
   test("held by the history: flagged without a statement; fixed by the migration: not flagged", async () => {
     const held = schemaOfSql(parent + child)
     const other = "CREATE TABLE other (id INTEGER PRIMARY KEY);"
-    const kept = unenforceableForeignKey.check(
+    const kept = judge(
+      unenforceableForeignKey,
       held,
       schemaOfSql(parent + child + other),
       await up(other, "sqlite"),
@@ -43,7 +45,7 @@ describe("unenforceable-foreign-key", () => {
     expect(kept.map((f) => [f.rule, f.statement])).toEqual([["unenforceable-foreign-key", undefined]])
     const unique = "CREATE UNIQUE INDEX parent_code ON parent (code);"
     expect(
-      unenforceableForeignKey.check(held, schemaOfSql(parent + child + unique), await up(unique, "sqlite")),
+      judge(unenforceableForeignKey, held, schemaOfSql(parent + child + unique), await up(unique, "sqlite")),
     ).toEqual([])
   })
 })

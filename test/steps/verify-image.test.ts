@@ -15,7 +15,6 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { randomBytes } from "node:crypto"
 import { Effect, Exit, ManagedRuntime } from "effect"
 import postgres from "postgres"
-import type { Config } from "../../config.ts"
 import { type Database, type DatabaseImage, Engine } from "../../engines/engine.ts"
 import { layer as mysqlLayer } from "../../engines/mysql/engine.ts"
 import { layer as postgresLayer } from "../../engines/postgres/engine.ts"
@@ -38,21 +37,6 @@ if (!hasPg) console.warn(`skipped: PostgreSQL image tests, no server answers at 
 
 const hasMariadb = /mariadb/i.test((await mysqlVersion(MARIADB_URL)) ?? "")
 if (!hasMariadb) console.warn(`skipped: MariaDB equality test, no MariaDB answers at ${MARIADB_URL}`)
-
-const configFor = (engine: string, engines: Config["engines"]): Config => ({
-  root: "/tmp",
-  file: "/tmp/aim.toml",
-  engine,
-  format: "migrate",
-  schema: "schema.sql",
-  migrations: "migrations",
-  maxRetries: 3,
-  maxTokens: 16384,
-  noDown: false,
-  env: {},
-  validation: { disabled: [], rules: [] },
-  engines,
-})
 
 const migration = (version: string, up: string, transaction = true): Migration => ({
   version,
@@ -306,10 +290,10 @@ describe("the schema read after UP equals a fresh replay of the new history", ()
   test.skipIf(!hasMariadb)("MariaDB url (AUTO_INCREMENT counters moved by sample rows)", async () => {
     delete process.env.AIM_MARIADB_URL
     const runtime = ManagedRuntime.make(
-      mysqlLayer(
-        "mariadb-10.11",
-        configFor("mariadb-10.11", { mariadb: { backend: "url", url: MARIADB_URL } }),
-      ),
+      mysqlLayer("mariadb-10.11", {
+        settings: { backend: "url", url: MARIADB_URL },
+        source: "/tmp/aim.toml",
+      }),
     )
     try {
       const { engine, report, fresh, copied } = await runtime.runPromise(
@@ -376,12 +360,10 @@ for (const mode of pgModes)
     if (mode.attributes) url.username = roleName
     const adminUser = decodeURIComponent(url.username) || "postgres"
     const runtime = ManagedRuntime.make(
-      postgresLayer(
-        "postgres-15",
-        configFor("postgres-15", {
-          postgres: "local" in mode ? { backend: "local" } : { backend: "url", url: url.toString() },
-        }),
-      ),
+      postgresLayer("postgres-15", {
+        settings: "local" in mode ? { backend: "local" } : { backend: "url", url: url.toString() },
+        source: "/tmp/aim.toml",
+      }),
     )
     beforeAll(async () => {
       if (mode.attributes && hasPg) await admin.unsafe(`CREATE ROLE ${roleName} ${mode.attributes}`)

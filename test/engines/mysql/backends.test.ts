@@ -81,13 +81,13 @@ describe("mysql backend choice", () => {
 
   test("an engine with no server describes itself and fails on first use, not when built", async () => {
     const engine = await Effect.runPromise(
-      Effect.scoped(make("mariadb-11", { engines: { mariadb: { backend: "url" } } })),
+      Effect.scoped(make("mariadb-11", { settings: { backend: "url" } })),
     )
     expect(engine.description).toContain("unavailable")
     expect(engine.capabilities.transactionalDdl).toBe(false)
     const error = await Effect.runPromise(
       Effect.scoped(
-        make("mariadb-11", { engines: { mariadb: { backend: "url" } } }).pipe(
+        make("mariadb-11", { settings: { backend: "url" } }).pipe(
           Effect.flatMap((e) => e.ephemeral),
           Effect.flip,
         ),

@@ -10,7 +10,7 @@ import { readdirSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { Effect, Exit, Fiber, ManagedRuntime } from "effect"
 import mysql from "mysql2/promise"
-import { compareSchemas } from "../../../model/compare.ts"
+import { diffSchemas } from "../../../model/diff.ts"
 import { Engine } from "../../../engines/engine.ts"
 import { chooseBackend, findLocalServer } from "../../../engines/mysql/backends.ts"
 import { layer } from "../../../engines/mysql/engine.ts"
@@ -118,7 +118,7 @@ END;
 interface Backend {
   readonly name: string
   readonly skip?: string | undefined
-  readonly config: { engines: Record<string, { backend: string; url?: string }> }
+  readonly options: { settings: { backend: string; url?: string } }
 }
 
 const urlUp = await urlAnswers()
@@ -128,17 +128,17 @@ const backends: Backend[] = [
   {
     name: "url",
     skip: urlUp ? undefined : `no MariaDB answers at ${URL.replace(/:[^:@/]*@/, ":***@")}`,
-    config: { engines: { mariadb: { backend: "url", url: URL } } },
+    options: { settings: { backend: "url", url: URL } },
   },
   {
     name: "local",
     skip: local ? undefined : "no mariadbd and mariadb-install-db on this machine",
-    config: { engines: { mariadb: { backend: "local" } } },
+    options: { settings: { backend: "local" } },
   },
   {
     name: "docker",
     skip: docker.kind === "docker" ? undefined : docker.why,
-    config: { engines: { mariadb: { backend: "docker" } } },
+    options: { settings: { backend: "docker" } },
   },
 ]
 
@@ -150,7 +150,7 @@ for (const backend of backends) {
     beforeAll(() => {
       // The url backend is chosen from the config, not from a variable a developer may have set.
       delete process.env.AIM_MARIADB_URL
-      runtime = ManagedRuntime.make(layer("mariadb-10.11", backend.config))
+      runtime = ManagedRuntime.make(layer("mariadb-10.11", backend.options))
     })
     afterAll(async () => {
       await runtime.dispose()
@@ -208,7 +208,7 @@ for (const backend of backends) {
               (await conn.query(sql, params as unknown[]))[0] as Array<Record<string, unknown>>
             const reached = normalizeCatalog(await readCatalog(query, flavor), flavor)
             await conn.end()
-            expect(compareSchemas(result.target, reached)).toEqual([])
+            expect(diffSchemas(result.target, reached)).toEqual([])
           } finally {
             await admin.query(`DROP DATABASE ${name}`)
             await admin.end()

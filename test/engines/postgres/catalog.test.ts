@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
-import { compareSchemas } from "../../../model/compare.ts"
+import { diffSchemas } from "../../../model/diff.ts"
 import { readSchema } from "../../../engines/postgres/catalog.ts"
 import type { Schema } from "../../../model.ts"
 import { createDatabase, type TestDatabase } from "./_server.ts"
@@ -43,7 +43,7 @@ describe("readSchema", () => {
         CONSTRAINT posts_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users (id)
       );
     `)
-    expect(compareSchemas(short, long)).toEqual([])
+    expect(diffSchemas(short, long)).toEqual([])
     const users = long.tables.find((t) => t.name === "users")
     expect(users?.columns.find((c) => c.name === "id")).toMatchObject({
       type: "integer",

@@ -5,7 +5,6 @@
  */
 import { describe, expect, setDefaultTimeout, test } from "bun:test"
 import { Cause, Effect, Exit } from "effect"
-import type { Config } from "../../../config.ts"
 import { Engine, type EngineShape } from "../../../engines/engine.ts"
 import { controlsTransaction } from "../../../engines/postgres/database.ts"
 import { layer, versionWarning } from "../../../engines/postgres/engine.ts"
@@ -22,27 +21,15 @@ const serverUrl = PG_TEST_URL
 const hasServer = await pgAnswers(serverUrl)
 if (!hasServer) console.warn("skipped: PostgreSQL engine tests on a server, none answers at 127.0.0.1:5432")
 
-const configFor = (engine: string, settings: Record<string, string>): Config => ({
-  root: "/tmp",
-  file: "/tmp/aim.toml",
-  engine,
-  format: "migrate",
-  schema: "schema.sql",
-  migrations: "migrations",
-  maxRetries: 3,
-  maxTokens: 16384,
-  noDown: false,
-  env: {},
-  validation: { disabled: [], rules: [] },
-  engines: { postgres: settings },
-})
+/** The engine's options as aim.toml gives them: its [engines.postgres] table and the file. */
+const optionsFor = (settings: Record<string, string>) => ({ settings, source: "/tmp/aim.toml" })
 
 /** Run `body` with the engine for `id`, the URL in aim.toml's place (AIM_POSTGRES_URL, when set, wins). */
 const withEngine = <A, E>(id: string, body: (engine: EngineShape) => Effect.Effect<A, E>) =>
   Effect.runPromiseExit(
     Effect.gen(function* () {
       return yield* body(yield* Engine)
-    }).pipe(Effect.provide(layer(id, configFor(id, { backend: "url", url: serverUrl })))),
+    }).pipe(Effect.provide(layer(id, optionsFor({ backend: "url", url: serverUrl })))),
   )
 
 const statements = (engine: EngineShape, sql: string, source = "0001_test.up.sql") =>
@@ -93,7 +80,7 @@ describe("configuration errors", () => {
       await Effect.runPromiseExit(
         Effect.gen(function* () {
           yield* Engine
-        }).pipe(Effect.provide(layer(id, configFor(id, settings)))),
+        }).pipe(Effect.provide(layer(id, optionsFor(settings)))),
       ),
     )?._tag
 

@@ -1,6 +1,6 @@
 import { Database } from "bun:sqlite"
 import { describe, expect, test } from "bun:test"
-import { compareSchemas } from "../../../model/compare.ts"
+import { diffSchemas } from "../../../model/diff.ts"
 import { readSchema } from "../../../engines/sqlite/catalog.ts"
 
 const schemaOf = (sql: string) => {
@@ -67,17 +67,25 @@ describe("readSchema", () => {
         name VARCHAR(10) DEFAULT ('x'), id INTEGER PRIMARY KEY, -- order differs
         ref INT, FOREIGN KEY (ref) REFERENCES u);
       CREATE TABLE u (id INTEGER, PRIMARY KEY (id)); CREATE INDEX i ON T(name);`)
-    expect(compareSchemas(a, b)).toEqual([])
+    expect(diffSchemas(a, b)).toEqual([])
   })
 
   test("a changed default, check or collation is a difference", () => {
     const base = schemaOf("CREATE TABLE t (a TEXT DEFAULT 'x' CHECK (a <> ''))")
-    for (const variant of [
-      "CREATE TABLE t (a TEXT DEFAULT 'y' CHECK (a <> ''))",
-      "CREATE TABLE t (a TEXT DEFAULT 'x' CHECK (a <> 'z'))",
-      "CREATE TABLE t (a TEXT COLLATE NOCASE DEFAULT 'x' CHECK (a <> ''))",
-    ]) {
-      expect(compareSchemas(base, schemaOf(variant))).toHaveLength(1)
+    for (const [variant, kinds] of [
+      ["CREATE TABLE t (a TEXT DEFAULT 'y' CHECK (a <> ''))", ["alter-column:default"]],
+      [
+        "CREATE TABLE t (a TEXT DEFAULT 'x' CHECK (a <> 'z'))",
+        ["drop-constraint:check", "add-constraint:check"],
+      ],
+      ["CREATE TABLE t (a TEXT COLLATE NOCASE DEFAULT 'x' CHECK (a <> ''))", ["alter-column:collation"]],
+    ] as const) {
+      const found = diffSchemas(base, schemaOf(variant)).map((c) =>
+        c.kind === "alter-column"
+          ? `${c.kind}:${c.aspects.join()}`
+          : `${c.kind}:${"constraint" in c ? c.constraint.type : ""}`,
+      )
+      expect(found).toEqual([...kinds])
     }
   })
 

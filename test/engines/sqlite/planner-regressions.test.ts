@@ -7,9 +7,10 @@
 import { Database } from "bun:sqlite"
 import { describe, expect, test } from "bun:test"
 import { Effect } from "effect"
-import { compareSchemas } from "../../../model/compare.ts"
+import { diffSchemas } from "../../../model/diff.ts"
 import { layer } from "../../../engines/sqlite/engine.ts"
 import { planSqlite } from "../../../engines/sqlite/planner.ts"
+import { planBothWays } from "../../../engines/order.ts"
 import { readSchema } from "../../../engines/sqlite/catalog.ts"
 import type { Migration, Schema } from "../../../model.ts"
 import { snapshotHistory, snapshotSchema } from "../../../steps/snapshot.ts"
@@ -36,7 +37,7 @@ const rows = (db: Database, sql: string) => db.query(sql).values()
 function roundTrip(current: string, desired: string, seed: string, probe: string) {
   const from = schemaOf(current)
   const to = schemaOf(desired)
-  const plan = planSqlite(from, to)
+  const plan = planBothWays(planSqlite, from, to)
   const db = new Database(":memory:")
   db.exec(current)
   db.exec(seed)
@@ -58,9 +59,9 @@ describe("names that differ only in case are one name in SQLite", () => {
       "SELECT id FROM users ORDER BY id",
     )
     expect(r.plan.up.some((s) => /DROP TABLE/i.test(s))).toBe(false)
-    expect(compareSchemas(r.afterUp.schema, r.to)).toHaveLength(0)
+    expect(diffSchemas(r.afterUp.schema, r.to)).toHaveLength(0)
     expect(r.afterUp.rows).toEqual(r.before)
-    expect(compareSchemas(r.afterDown.schema, r.from)).toHaveLength(0)
+    expect(diffSchemas(r.afterDown.schema, r.from)).toHaveLength(0)
     expect(r.afterDown.rows).toEqual(r.before)
   })
 
@@ -72,7 +73,7 @@ describe("names that differ only in case are one name in SQLite", () => {
       "SELECT id FROM users ORDER BY id",
     )
     expect(r.plan.up).toEqual(["ALTER TABLE USERS DROP COLUMN old_col"])
-    expect(compareSchemas(r.afterUp.schema, r.to)).toHaveLength(0)
+    expect(diffSchemas(r.afterUp.schema, r.to)).toHaveLength(0)
     expect(r.afterUp.rows).toEqual(r.before)
   })
 
@@ -84,7 +85,7 @@ describe("names that differ only in case are one name in SQLite", () => {
       "SELECT id, name FROM products ORDER BY id",
     )
     expect(r.plan.up).toEqual(["CREATE INDEX idx_name ON PRODUCTS (name)"])
-    expect(compareSchemas(r.afterUp.schema, r.to)).toHaveLength(0)
+    expect(diffSchemas(r.afterUp.schema, r.to)).toHaveLength(0)
     expect(r.afterUp.rows).toEqual(r.before)
     expect(r.plan.down).toEqual(["DROP INDEX idx_name"])
   })
@@ -92,7 +93,7 @@ describe("names that differ only in case are one name in SQLite", () => {
   test("column names in keys and constraints compare whatever their case", () => {
     const a = schemaOf("CREATE TABLE t (Email text UNIQUE, Id integer, PRIMARY KEY (Id));")
     const b = schemaOf("CREATE TABLE t (email text UNIQUE, id integer, PRIMARY KEY (id));")
-    expect(compareSchemas(a, b)).toHaveLength(0)
+    expect(diffSchemas(a, b)).toHaveLength(0)
   })
 
   test("REFERENCES Users (ID) and REFERENCES users (id) are the same foreign key, so nothing is rebuilt", () => {
@@ -103,8 +104,8 @@ describe("names that differ only in case are one name in SQLite", () => {
       table: "users",
       referencedColumns: ["id"],
     })
-    expect(compareSchemas(a, b)).toHaveLength(0)
-    expect(planSqlite(a, b).up).toEqual([])
+    expect(diffSchemas(a, b)).toHaveLength(0)
+    expect(planBothWays(planSqlite, a, b).up).toEqual([])
   })
 
   test("a foreign key spelled differently and a real change together: the child rows survive the rebuild", () => {
@@ -114,16 +115,16 @@ describe("names that differ only in case are one name in SQLite", () => {
       "INSERT INTO users VALUES (1, 'a'), (2, NULL); INSERT INTO orders VALUES (10, 1), (11, 2);",
       "SELECT o.id, o.user_id, u.id FROM orders o JOIN users u ON u.id = o.user_id ORDER BY o.id",
     )
-    expect(compareSchemas(r.afterUp.schema, r.to)).toHaveLength(0)
+    expect(diffSchemas(r.afterUp.schema, r.to)).toHaveLength(0)
     expect(r.afterUp.rows).toEqual(r.before)
-    expect(compareSchemas(r.afterDown.schema, r.from)).toHaveLength(0)
+    expect(diffSchemas(r.afterDown.schema, r.from)).toHaveLength(0)
     expect(r.afterDown.rows).toEqual(r.before)
   })
 
   test("names that differ beyond ASCII case stay different tables, as SQLite keeps them", () => {
     const a = schemaOf('CREATE TABLE "É" (x int);')
     const b = schemaOf('CREATE TABLE "é" (x int);')
-    expect(compareSchemas(a, b).map((c) => c.kind)).toEqual(["drop-table", "create-table"])
+    expect(diffSchemas(a, b).map((c) => c.kind)).toEqual(["drop-table", "create-table"])
   })
 
   test("verification checks the rows of a table whose name changed case, so a drop and re-create is caught", async () => {

@@ -1,14 +1,58 @@
 /**
- * _types: what a column type can hold, per engine family, and whether changing one type into
- * another can lose values. Type names are read the way each engine's catalog spells them
+ * types: what a column type can hold, and whether changing one type into another can lose values:
+ * one classification, which the rules (narrowing-type-change, remove-enum-value) and ambiguity
+ * detection both use, so they cannot disagree. Type names are read the way catalogs spell them
  * (PostgreSQL's format_type: "character varying(20)", "timestamp(3) with time zone"; MySQL's
- * COLUMN_TYPE: "int unsigned", "enum('a','b')"; SQLite: the declared name) and the limits are
- * those the engines document: PostgreSQL's numeric types chapter, MySQL's data type storage
- * requirements, SQLite's datatype page (every integer affinity column stores up to 8 bytes, and
- * declared lengths are not enforced).
+ * COLUMN_TYPE: "int unsigned", "enum('a','b')"; SQLite: the declared name). What differs between
+ * dialects is data, `TypeRules`, which each engine states in its capabilities (engines/engine.ts)
+ * from the limits its documentation gives: PostgreSQL's numeric types chapter, MySQL's data type
+ * storage requirements, SQLite's datatype page (every integer affinity column stores up to 8
+ * bytes, and declared lengths are not enforced). Pure.
  */
 
-export type Family = "sqlite" | "postgres" | "mysql"
+/** How a dialect's types differ from standard SQL as PostgreSQL reads it. */
+export interface TypeRules {
+  /** A column without a type keeps any value as given (SQLite). */
+  readonly untypedKeepsAnything: boolean
+  /** Bytes an integer of the named type stores; undefined: the type's own size (SQLite: 8 for all). */
+  readonly integerBytes: number | undefined
+  /** TINYINT(1) is a boolean (MySQL). */
+  readonly tinyint1IsBoolean: boolean
+  /** Precision of a bare DECIMAL/NUMERIC: MySQL's decimal(10,0); undefined: unbounded (PostgreSQL). */
+  readonly bareDecimalPrecision: number | undefined
+  /** Significant digits a REAL or FLOAT4 keeps: 6 when single precision (PostgreSQL), 15 when double. */
+  readonly realDigits: number
+  /** A bare FLOAT is single precision (MySQL); else double (PostgreSQL). */
+  readonly bareFloatIsSingle: boolean
+  /** FLOAT(p) with p <= 24 is single precision (PostgreSQL, MySQL; SQLite keeps every float in 8 bytes). */
+  readonly floatPrecisionCounts: boolean
+  /** Longest value, in bytes, of TINYTEXT..LONGTEXT and the BLOBs (MySQL); without: unbounded. */
+  readonly textBytes: Readonly<Record<string, number>> | undefined
+  /** Bytes a declared character may take (MySQL utf8mb4: 4); 1 where lengths count characters. */
+  readonly bytesPerCharacter: number
+  /** Fractional-second digits of TIME/TIMESTAMP/DATETIME without a precision: 6, or MySQL's 0. */
+  readonly defaultTimePrecision: number
+  /** TIMESTAMP only holds 1970 to 2038 (MySQL). */
+  readonly timestampIsNarrow: boolean
+  /** Declared lengths and precisions are enforced (not in SQLite, where they are documentation). */
+  readonly enforcesDeclaredSizes: boolean
+}
+
+/** Standard SQL as PostgreSQL reads it: what every dialect is unless it says otherwise. */
+export const standardTypeRules: TypeRules = {
+  untypedKeepsAnything: false,
+  integerBytes: undefined,
+  tinyint1IsBoolean: false,
+  bareDecimalPrecision: undefined,
+  realDigits: 6,
+  bareFloatIsSingle: false,
+  floatPrecisionCounts: true,
+  textBytes: undefined,
+  bytesPerCharacter: 1,
+  defaultTimePrecision: 6,
+  timestampIsNarrow: false,
+  enforcesDeclaredSizes: true,
+}
 
 export type TypeClass =
   | { readonly kind: "integer"; readonly bytes: number; readonly unsigned: boolean }
@@ -38,13 +82,6 @@ export type TypeClass =
   | { readonly kind: "any" }
   | { readonly kind: "other"; readonly name: string }
 
-export function familyOf(engine: string): Family {
-  const e = engine.toLowerCase()
-  if (e.startsWith("postgres") || e.startsWith("pg")) return "postgres"
-  if (e.startsWith("mysql") || e.startsWith("mariadb")) return "mysql"
-  return "sqlite"
-}
-
 /** The quoted labels of ENUM('a','b') / SET('a','b') or a CREATE TYPE ... AS ENUM (...) text. */
 export function enumLabels(text: string): string[] {
   const open = text.indexOf("(")
@@ -72,22 +109,11 @@ const intBytes: Record<string, number> = {
   BIGSERIAL: 8,
 }
 
-const mysqlTextBytes: Record<string, number> = {
-  TINYTEXT: 255,
-  TEXT: 65535,
-  MEDIUMTEXT: 16777215,
-  LONGTEXT: 4294967295,
-  TINYBLOB: 255,
-  BLOB: 65535,
-  MEDIUMBLOB: 16777215,
-  LONGBLOB: 4294967295,
-}
-
-/** The type as the engine's catalog reports it, read into what it can hold. */
-export function classify(type: string, family: Family): TypeClass {
+/** The type as the engine's catalog reports it, read into what it can hold under `rules`. */
+export function classify(type: string, rules: TypeRules = standardTypeRules): TypeClass {
   const t = type.trim().replace(/\s+/g, " ").toUpperCase()
-  if (t.endsWith("[]")) return { kind: "array", element: classify(t.slice(0, -2), family) }
-  if (t === "") return family === "sqlite" ? { kind: "any" } : { kind: "other", name: t }
+  if (t.endsWith("[]")) return { kind: "array", element: classify(t.slice(0, -2), rules) }
+  if (t === "") return rules.untypedKeepsAnything ? { kind: "any" } : { kind: "other", name: t }
   if (/^(ENUM|SET)\s*\(/.test(t)) {
     const labels = enumLabels(type)
     return t.startsWith("ENUM") ? { kind: "enum", labels } : { kind: "set", labels }
@@ -105,31 +131,30 @@ export function classify(type: string, family: Family): TypeClass {
   const withZone = /WITH TIME ZONE|^TIMESTAMPTZ|^TIMETZ/.test(base)
 
   if (word in intBytes || /^(TINY|SMALL|MEDIUM|BIG)?INT(EGER)?$/.test(word)) {
-    if (family === "mysql" && word === "TINYINT" && p === 1 && !unsigned) return { kind: "boolean" }
-    // SQLite stores every INTEGER-affinity value in up to 8 bytes, whatever the declared name.
-    const bytes = family === "sqlite" ? 8 : (intBytes[word] ?? 4)
-    return { kind: "integer", bytes, unsigned }
+    if (rules.tinyint1IsBoolean && word === "TINYINT" && p === 1 && !unsigned) return { kind: "boolean" }
+    return { kind: "integer", bytes: rules.integerBytes ?? intBytes[word] ?? 4, unsigned }
   }
   if (["BOOLEAN", "BOOL"].includes(word)) return { kind: "boolean" }
   if (["NUMERIC", "DECIMAL", "DEC", "FIXED", "NUMBER"].includes(word)) {
     if (p === undefined)
-      return family === "mysql" ? { kind: "decimal", precision: 10, scale: 0 } : { kind: "decimal", scale: 0 }
+      return rules.bareDecimalPrecision === undefined
+        ? { kind: "decimal", scale: 0 }
+        : { kind: "decimal", precision: rules.bareDecimalPrecision, scale: 0 }
     return { kind: "decimal", precision: p, scale: s ?? 0 }
   }
   if (word === "MONEY") return { kind: "decimal", precision: 19, scale: 2 }
-  if (["REAL", "FLOAT4"].includes(word)) return { kind: "float", digits: family === "postgres" ? 6 : 15 }
+  if (["REAL", "FLOAT4"].includes(word)) return { kind: "float", digits: rules.realDigits }
   if (word === "FLOAT") {
-    // FLOAT(p): p <= 24 is single precision in both PostgreSQL and MySQL; bare FLOAT is double in
-    // PostgreSQL, single in MySQL.
-    const single = p !== undefined ? p <= 24 : family === "mysql"
-    return { kind: "float", digits: single && family !== "sqlite" ? 6 : 15 }
+    // FLOAT(p): p <= 24 is single precision; a bare FLOAT is the dialect's.
+    const single = p !== undefined ? p <= 24 : rules.bareFloatIsSingle
+    return { kind: "float", digits: single && rules.floatPrecisionCounts ? 6 : 15 }
   }
   if (["DOUBLE", "FLOAT8"].includes(word)) return { kind: "float", digits: 15 }
   if (word === "TEXT" || word === "CLOB" || word === "CITEXT" || /^(TINY|MEDIUM|LONG)TEXT$/.test(word)) {
-    return { kind: "string", length: family === "mysql" ? mysqlTextBytes[word] : undefined }
+    return { kind: "string", length: rules.textBytes?.[word] }
   }
   if (/^(TINY|MEDIUM|LONG)?BLOB$/.test(word) || word === "BYTEA") {
-    return { kind: "binary", length: family === "mysql" ? mysqlTextBytes[word] : undefined }
+    return { kind: "binary", length: rules.textBytes?.[word] }
   }
   if (/^(VAR)?BINARY$/.test(word) || (word === "BIT" && /VARYING/.test(base)))
     return { kind: "binary", length: p ?? 1 }
@@ -137,21 +162,19 @@ export function classify(type: string, family: Family): TypeClass {
     const varying = /VARYING|VARCHAR/.test(base)
     // PostgreSQL: bare varchar is unbounded, bare char is char(1); name is 63 bytes.
     const chars = word === "NAME" ? 63 : (p ?? (varying || word === "STRING" ? undefined : 1))
-    const length = chars === undefined ? undefined : family === "mysql" ? chars * 4 : chars
-    return { kind: "string", length }
+    return { kind: "string", length: chars === undefined ? undefined : chars * rules.bytesPerCharacter }
   }
   if (word === "DATE") return { kind: "date" }
   if (word === "DATETIME" || word === "TIMESTAMP" || word === "TIMESTAMPTZ" || word === "SMALLDATETIME") {
-    const precision = p ?? (family === "mysql" ? 0 : 6)
     return {
       kind: "timestamp",
       zone: withZone,
-      precision,
-      narrowRange: family === "mysql" && word === "TIMESTAMP",
+      precision: p ?? rules.defaultTimePrecision,
+      narrowRange: rules.timestampIsNarrow && word === "TIMESTAMP",
     }
   }
   if (word === "TIME" || word === "TIMETZ")
-    return { kind: "time", precision: p ?? (family === "mysql" ? 0 : 6) }
+    return { kind: "time", precision: p ?? rules.defaultTimePrecision }
   if (word === "JSON" || word === "JSONB") return { kind: "json" }
   if (word === "UUID") return { kind: "uuid" }
   return { kind: "other", name: t }
@@ -307,4 +330,19 @@ export function narrowing(before: TypeClass, after: TypeClass): string | undefin
       // Types aim does not model (domains, geometry, ranges...): only a change of kind is judged.
       return after.kind === "other" ? undefined : `${before.name.toLowerCase()} becomes ${describe(after)}`
   }
+}
+
+/**
+ * Whether every value of `from` fits `to` unchanged: no narrowing, no lost enum label, and for types
+ * aim does not model, the same type. What ambiguity detection asks before letting the planner write
+ * a type change alone.
+ */
+export function isWidening(from: string, to: string, rules: TypeRules = standardTypeRules): boolean {
+  const a = classify(from, rules)
+  const b = classify(to, rules)
+  if ((a.kind === "enum" || a.kind === "set") && a.kind === b.kind)
+    return a.labels.every((l) => (b as typeof a).labels.includes(l))
+  if (a.kind === "other" || b.kind === "other")
+    return a.kind === "other" && b.kind === "other" && a.name === b.name
+  return narrowing(a, b) === undefined
 }

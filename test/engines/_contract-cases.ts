@@ -1,0 +1,143 @@
+/**
+ * _contract-cases: the change cases every engine runs (contract.test.ts): a schema before (the
+ * history's only migration) and after (schema.sql), optionally rename hints, and what the UP script
+ * must show. Each is planned by aim's built-in planner and verified as `aim generate` verifies it:
+ * UP on a copy of the history holding rows, the schema reached, the rows kept, DOWN back. Several
+ * pin an ordering mistake the planners once made: an index dropped while a foreign key still needs
+ * it, a foreign key created before the unique index it references, a CHECK or DEFAULT or generated
+ * column created before the function it calls, a view before the columns it reads, a trigger before
+ * its function, a partition before its parent, a sequence before or after its owner column.
+ */
+import type { RenameHints } from "../../model.ts"
+import type { EngineFamily } from "./_backends.ts"
+
+export interface ContractCase {
+  readonly name: string
+  /** The SQL of the schema before and after, per family; a family without SQL does not run the case. */
+  readonly from: Partial<Record<EngineFamily, string>>
+  readonly to: Partial<Record<EngineFamily, string>>
+  readonly renames?: RenameHints | undefined
+  /** Patterns the UP script must match, in this order (statement order is what the case pins). */
+  readonly upInOrder?: ReadonlyArray<RegExp> | undefined
+}
+
+/** The same SQL for every family. */
+const all = (sql: string): Record<EngineFamily, string> => ({ sqlite: sql, postgres: sql, mariadb: sql })
+
+export const contractCases: ReadonlyArray<ContractCase> = [
+  {
+    name: "a column added and a view that reads it",
+    from: all("CREATE TABLE t (id INT PRIMARY KEY, a INT);"),
+    to: all("CREATE TABLE t (id INT PRIMARY KEY, a INT, b INT); CREATE VIEW v AS SELECT id, a, b FROM t;"),
+    upInOrder: [/ADD COLUMN .*\bb\b|CREATE TABLE/i, /CREATE VIEW/i],
+  },
+  {
+    name: "a foreign key into a unique index created in the same migration",
+    from: all("CREATE TABLE p (id INT NOT NULL); CREATE TABLE c (id INT PRIMARY KEY, p INT);"),
+    to: all(
+      "CREATE TABLE p (id INT NOT NULL); CREATE UNIQUE INDEX p_id ON p (id); CREATE TABLE c (id INT PRIMARY KEY, p INT REFERENCES p (id));",
+    ),
+    upInOrder: [/CREATE UNIQUE INDEX/i, /FOREIGN KEY|REFERENCES/i],
+  },
+  {
+    name: "the unique index a foreign key relies on is replaced",
+    from: all(
+      "CREATE TABLE p (id INT NOT NULL); CREATE UNIQUE INDEX p_old ON p (id); CREATE TABLE c (id INT PRIMARY KEY, p INT REFERENCES p (id));",
+    ),
+    to: all(
+      "CREATE TABLE p (id INT NOT NULL); CREATE UNIQUE INDEX p_new ON p (id); CREATE TABLE c (id INT PRIMARY KEY, p INT REFERENCES p (id));",
+    ),
+  },
+  {
+    name: "two new tables whose foreign keys point at each other",
+    from: all("CREATE TABLE t0 (id INT PRIMARY KEY);"),
+    to: {
+      // SQLite takes a reference to a table not yet created; the servers need it added afterwards.
+      sqlite:
+        "CREATE TABLE t0 (id INT PRIMARY KEY); CREATE TABLE a (id INT PRIMARY KEY, b_id INT REFERENCES b (id)); CREATE TABLE b (id INT PRIMARY KEY, a_id INT REFERENCES a (id));",
+      ...Object.fromEntries(
+        (["postgres", "mariadb"] as const).map((f) => [
+          f,
+          "CREATE TABLE t0 (id INT PRIMARY KEY); CREATE TABLE a (id INT PRIMARY KEY, b_id INT); CREATE TABLE b (id INT PRIMARY KEY, a_id INT REFERENCES a (id)); ALTER TABLE a ADD FOREIGN KEY (b_id) REFERENCES b (id);",
+        ]),
+      ),
+    },
+  },
+  {
+    name: "a table renamed and a column renamed keep their rows",
+    from: all("CREATE TABLE users (id INT PRIMARY KEY, name VARCHAR(40));"),
+    to: all("CREATE TABLE people (id INT PRIMARY KEY, full_name VARCHAR(40));"),
+    renames: {
+      tables: [{ from: "users", to: "people" }],
+      columns: [{ table: "people", from: "name", to: "full_name" }],
+    },
+    upInOrder: [/RENAME/i],
+  },
+  {
+    name: "a column retyped under a view that reads it",
+    from: all("CREATE TABLE t (id INT PRIMARY KEY, a INT); CREATE VIEW v AS SELECT id, a FROM t;"),
+    to: all("CREATE TABLE t (id INT PRIMARY KEY, a BIGINT); CREATE VIEW v AS SELECT id, a FROM t;"),
+  },
+  {
+    name: "a CHECK that calls a SQL function created in the same migration",
+    from: { postgres: "CREATE TABLE t (a integer);" },
+    to: {
+      postgres:
+        "CREATE FUNCTION positive(x integer) RETURNS boolean LANGUAGE sql IMMUTABLE AS 'SELECT x > 0'; CREATE TABLE t (a integer CHECK (positive(a)));",
+    },
+    upInOrder: [/CREATE (OR REPLACE )?FUNCTION/i, /CHECK \(positive/i],
+  },
+  {
+    name: "a DEFAULT that calls a SQL function reading another table",
+    from: { postgres: "CREATE TABLE settings (v integer); CREATE TABLE t (a integer);" },
+    to: {
+      postgres:
+        "CREATE TABLE settings (v integer); CREATE FUNCTION current_v() RETURNS integer LANGUAGE sql AS 'SELECT max(v) FROM settings'; CREATE TABLE t (a integer DEFAULT current_v());",
+    },
+    upInOrder: [/CREATE (OR REPLACE )?FUNCTION/i, /SET DEFAULT current_v\(\)/i],
+  },
+  {
+    name: "a generated column over a SQL function created in the same migration",
+    from: { postgres: "CREATE TABLE t (a integer);" },
+    to: {
+      postgres:
+        "CREATE FUNCTION twice(x integer) RETURNS integer LANGUAGE sql IMMUTABLE AS 'SELECT x * 2'; CREATE TABLE t (a integer, b integer GENERATED ALWAYS AS (twice(a)) STORED);",
+    },
+    upInOrder: [/CREATE (OR REPLACE )?FUNCTION/i, /ADD COLUMN b/i],
+  },
+  {
+    name: "a trigger and the function it executes",
+    from: { postgres: "CREATE TABLE t (a integer, at timestamptz);" },
+    to: {
+      postgres:
+        "CREATE TABLE t (a integer, at timestamptz); CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.at := now(); RETURN NEW; END $$; CREATE TRIGGER t_touch BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch();",
+    },
+    upInOrder: [/CREATE (OR REPLACE )?FUNCTION/i, /CREATE TRIGGER/i],
+  },
+  {
+    name: "a partitioned table and its partitions",
+    from: { postgres: "CREATE TABLE keep (id integer);" },
+    to: {
+      postgres:
+        "CREATE TABLE keep (id integer); CREATE TABLE events (at date NOT NULL, v integer) PARTITION BY RANGE (at); CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01'); CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');",
+    },
+    upInOrder: [/CREATE TABLE events /i, /PARTITION OF/i],
+  },
+  {
+    name: "a sequence owned by the column whose default uses it",
+    from: { postgres: "CREATE TABLE keep (id integer);" },
+    to: {
+      postgres:
+        "CREATE TABLE keep (id integer); CREATE SEQUENCE ticket_no; CREATE TABLE tickets (no integer DEFAULT nextval('ticket_no'), title text); ALTER SEQUENCE ticket_no OWNED BY tickets.no;",
+    },
+    upInOrder: [/CREATE SEQUENCE/i, /CREATE TABLE tickets/i, /OWNED BY/i],
+  },
+  {
+    name: "an enum loses a value while a table using it goes",
+    from: {
+      postgres:
+        "CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy'); CREATE TABLE t (m mood); CREATE TABLE gone (m mood);",
+    },
+    to: { postgres: "CREATE TYPE mood AS ENUM ('sad', 'happy'); CREATE TABLE t (m mood);" },
+  },
+]
