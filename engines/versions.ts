@@ -11,6 +11,15 @@ const POSTGRES = { oldest: 10, newest: 19 }
 const MYSQL = ["5.7", "8", "9"]
 /** MariaDB's series; 10 from 10.2, whose information_schema quotes defaults as aim reads them. */
 const MARIADB = ["10", "11", "12"]
+/**
+ * The minors of each series that has ended, so `mariadb-10.99` is refused; a series still
+ * releasing (MySQL 9, MariaDB 12) takes any minor, since its next one may be newer than this list.
+ */
+const ENDED_SERIES_MINORS: Record<string, ReadonlyArray<number>> = {
+  "mysql-8": [0, 1, 2, 3, 4],
+  "mariadb-10": [2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
+  "mariadb-11": [0, 1, 2, 3, 4, 5, 6, 7, 8],
+}
 
 const postgresMajors = Array.from({ length: POSTGRES.newest - POSTGRES.oldest + 1 }, (_, i) =>
   String(POSTGRES.oldest + i),
@@ -33,6 +42,14 @@ export function unknownVersion(id: string): string | undefined {
       ? undefined
       : `unknown engine "${id}": aim takes postgres-${POSTGRES.oldest} to postgres-${POSTGRES.newest}`
   const known = family === "mysql" ? MYSQL : MARIADB
-  if (known.includes(major) || (minor !== undefined && known.includes(`${major}.${minor}`))) return undefined
+  if (minor !== undefined && known.includes(`${major}.${minor}`)) return undefined
+  const minors = ENDED_SERIES_MINORS[`${family}-${major}`]
+  if (
+    known.includes(major) &&
+    (minor === undefined || minors === undefined || minors.includes(Number(minor)))
+  )
+    return undefined
+  if (known.includes(major) && minors !== undefined)
+    return `unknown engine "${id}": ${family} ${major} has minors ${major}.${minors[0]} to ${major}.${minors.at(-1)}`
   return `unknown engine "${id}": aim takes ${known.map((v) => `${family}-${v}`).join(", ")} (a minor may follow: ${family === "mysql" ? "mysql-8.4" : "mariadb-10.11"})`
 }
