@@ -28,6 +28,16 @@ const noTransactionMark = "-- no-transaction"
 
 type Kind = "simple" | "up" | "down"
 
+/**
+ * Section markers of the single-file formats that keep UP and DOWN in one file. sqlx has no
+ * sections: it would run such a file whole, its DOWN right after its UP, so a simple migration
+ * holding one is a folder written for another tool, not a migration to replay.
+ */
+const foreignSections: ReadonlyArray<{ readonly tool: string; readonly marker: RegExp }> = [
+  { tool: "goose", marker: /^--\s*\+goose\s+down\b/im },
+  { tool: "dbmate", marker: /^--\s*migrate:down\b/im },
+]
+
 interface Entry {
   version: string
   name: string
@@ -66,6 +76,13 @@ export const sqlx: FormatShape = {
           mixed
             ? `version ${head} mixes a simple and a reversible migration with ${clash.path}`
             : `version ${head} is also used by ${clash.path}`,
+        )
+      }
+      const foreign = kind === "simple" ? foreignSections.find((f) => f.marker.test(file.content)) : undefined
+      if (foreign) {
+        return fail(
+          file.path,
+          `holds ${foreign.tool}'s down section marker; sqlx would run the whole file, its down section right after its up: check format in aim.toml`,
         )
       }
       entry[kind] = file

@@ -144,7 +144,7 @@ export const readHistory = Effect.fnUntraced(function* (
     return yield* new FormatError({
       format: history.format,
       file: history.file,
-      reason: `${history.reason}; the folder reads as ${others.join(" or ")} migrations: check format in aim.toml`,
+      reason: `${history.reason.replace(/: check format in aim\.toml$/, "")}; the folder reads as ${others.join(" or ")} migrations: check format in aim.toml`,
     })
   }
   // A runner skips files it does not recognise, and so does each format; but a folder of SQL files

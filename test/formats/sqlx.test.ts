@@ -89,6 +89,32 @@ describe("sqlx read", () => {
     expect(error.reason).toContain("no up file")
   })
 
+  test("a goose or dbmate file, whose down section sqlx would run after its up, is refused", () => {
+    const goose = failure(
+      sqlx.read(
+        folder({
+          "00001_init.sql": "-- +goose Up\nCREATE TABLE a (id int);\n-- +goose Down\nDROP TABLE a;\n",
+        }),
+        "m/",
+      ),
+    )
+    expect(goose.file).toBe("m/00001_init.sql")
+    expect(goose.reason).toContain("goose's down section")
+    expect(goose.reason).toContain("check format in aim.toml")
+    const dbmate = failure(
+      sqlx.read(
+        folder({
+          "20240101000000_init.sql":
+            "-- migrate:up\nCREATE TABLE a (id int);\n\n-- migrate:down\nDROP TABLE a;\n",
+        }),
+        "m/",
+      ),
+    )
+    expect(dbmate.reason).toContain("dbmate's down section")
+    // A comment that only mentions the words is not a marker.
+    ok(sqlx.read(folder({ "1_a.sql": "-- the goose down path is elsewhere\nSELECT 1;\n" }), "m/"))
+  })
+
   test("a `.sql` file with an `_` but no integer version fails the folder, as in sqlx", () => {
     const error = failure(sqlx.read(folder({ "seed_data.sql": "INSERT INTO a VALUES (1);" }), "m/"))
     expect(error.file).toBe("m/seed_data.sql")
