@@ -11,6 +11,7 @@ import mysql from "mysql2/promise"
 import type { Config } from "../../config.ts"
 import type { Statement } from "../../model.ts"
 import { type Database, Engine, EngineFailed, SqlSyntaxError, StatementFailed } from "../engine.ts"
+import { ignoreStraySocketRejections } from "../socket-rejections.ts"
 import {
   type BackendChoice,
   chooseBackend,
@@ -58,6 +59,7 @@ const connectionOptions = (address: ServerAddress) => ({
  * The next query on it fails as a lost connection, which is reported where it happens.
  */
 export const connect = async (address: ServerAddress) => {
+  ignoreStraySocketRejections()
   const conn = await mysql.createConnection(connectionOptions(address))
   // The promise wrapper's types leave out the core connection it wraps (an EventEmitter).
   ;(conn as unknown as { connection: NodeJS.EventEmitter }).connection.on("error", () => {})

@@ -385,7 +385,7 @@ export const throwawayServer = Effect.fnUntraced(function* (connector: ServerCon
       }
       const session = sessionOf(connect(login))
       await session.query("SELECT 1").catch((error) => {
-        throw fail(`connect to ${name}`)(login ? hide(login)(String(error)) : error)
+        throw fail(`connect to ${name}`)(login ? hide(login)(errorText(error)) : error)
       })
       // postgres.js connects on first use, so the admin session costs nothing until a statement needs it.
       const privileged = login ? sessionOf(connect(undefined)) : undefined
