@@ -11,6 +11,14 @@ import mysql from "mysql2/promise"
 import type { Config } from "../../config.ts"
 import type { Statement } from "../../model.ts"
 import { type Database, Engine, EngineFailed, SqlSyntaxError, StatementFailed } from "../engine.ts"
+import {
+  counted,
+  removedNote,
+  runIsGone,
+  throwawayName,
+  throwawayOwner,
+  throwawayRegex,
+} from "../run-mark.ts"
 import { ignoreStraySocketRejections } from "../socket-rejections.ts"
 import {
   type BackendChoice,
@@ -95,8 +103,34 @@ const controlsTransaction = (s: Statement) =>
 /** Only these can be rolled back: MySQL commits implicitly around DDL (https://dev.mysql.com/doc/refman/8.0/en/implicit-commit.html). */
 const isDml = (s: Statement) => /^(INSERT|UPDATE|DELETE|REPLACE)\b/i.test(s.sql)
 
-/** `aim_` and 16 random hex digits: unique per run, and recognizably aim's. */
-export const throwawayName = () => `aim_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`
+/**
+ * Drop the databases a dead aim run of this machine left on the server `conn` reaches (see
+ * run-mark.ts), and say so in one line; undefined when there were none. Never fails: a database
+ * that cannot be dropped stays.
+ */
+async function removeLeftovers(conn: mysql.Connection): Promise<string | undefined> {
+  const [rows] = await conn
+    .query("SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME REGEXP ?", [
+      throwawayRegex,
+    ])
+    .catch(() => [[]])
+  const gone = (rows as Array<{ name: string }>)
+    .map((r) => String(r.name))
+    .filter((name) => {
+      const owner = throwawayOwner(name)
+      return owner !== undefined && runIsGone(owner)
+    })
+  const dropped: string[] = []
+  for (const name of gone)
+    await conn.query(`DROP DATABASE IF EXISTS ${quoteName(name)}`).then(
+      () => dropped.push(name),
+      () => undefined,
+    )
+  return removedNote(
+    dropped.length > 0 ? [counted(dropped.length, "throwaway database")] : [],
+    dropped.map((name) => throwawayOwner(name)?.pid ?? 0),
+  )
+}
 
 /**
  * A throwaway database on the server at `address`, with one connection to it: `spare()` when it
@@ -302,6 +336,11 @@ function startServer(flavor: Flavor, choice: BackendChoice, knownVersion?: strin
         Effect.tryPromise({ try: start, catch: failed }),
         (server: RunningServer) => Effect.promise(() => server.stop().catch(() => undefined)),
       ).pipe(
+        Effect.tap((server) =>
+          server.removed
+            ? Effect.logInfo(`${flavor.name}-${flavor.requested}: ${server.removed}`)
+            : Effect.void,
+        ),
         Effect.flatMap((server) =>
           check(server.address, `the ${choice.kind} server`).pipe(Effect.as(server.address)),
         ),
@@ -337,6 +376,7 @@ export const make = Effect.fnUntraced(function* (id: string, config: Pick<Config
   const choice: BackendChoice = parsed
     ? yield* chooseBackend(flavor, config.engines[flavor.name], process.env)
     : { kind: "none", why: `"${id}" is not an engine id of the form mysql-<version> or mariadb-<version>` }
+  if (choice.kind === "local" && choice.notice) yield* Effect.logInfo(`${id}: ${choice.notice}`)
   // A url's server is asked its version now, for the description; the connection that asked is kept
   // for the first throwaway database (closed with the layer if none is made), and failing to reach
   // the server is reported when a database is first needed.
@@ -346,13 +386,15 @@ export const make = Effect.fnUntraced(function* (id: string, config: Pick<Config
     const reached = yield* Effect.tryPromise(async () => {
       const conn = await connect(parseServerUrl(choice.url))
       try {
-        return { conn, version: await versionOf(conn) }
+        const version = await versionOf(conn)
+        return { conn, version, removed: await removeLeftovers(conn) }
       } catch (error) {
         conn.destroy()
         throw error
       }
     }).pipe(Effect.catch(() => Effect.succeed(undefined)))
     urlVersion = reached?.version
+    if (reached?.removed) yield* Effect.logInfo(`${id}: ${reached.removed}`)
     spare = reached?.conn
     yield* Effect.addFinalizer(() =>
       Effect.promise(async () => {

@@ -27,6 +27,7 @@ import { plan } from "../../steps/plan.ts"
 import { snapshotSchema } from "../../steps/snapshot.ts"
 import { verify } from "../../steps/verify.ts"
 import { MARIADB_TEST_URL, mysqlVersion, PG_TEST_URL, pgAnswers } from "../_servers.ts"
+import { throwawayPattern } from "../../engines/run-mark.ts"
 
 setDefaultTimeout(120_000)
 
@@ -553,8 +554,8 @@ for (const mode of pgModes)
             }),
           ),
         )
-        expect(result.template).toMatch(/^aim_[0-9a-f]{16}$/)
-        expect(result.copy).toMatch(/^aim_[0-9a-f]{16}$/)
+        expect(result.template).toMatch(throwawayPattern)
+        expect(result.copy).toMatch(throwawayPattern)
         expect(result.copy).not.toBe(result.template)
         expect(result.refused).toEqual(result.refused.map(() => true))
         expect(result.owners.length).toBeGreaterThan(5)

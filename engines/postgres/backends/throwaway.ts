@@ -38,8 +38,17 @@
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from "node:crypto"
 import { Effect, type Scope } from "effect"
 import { EngineFailed } from "../../engine.ts"
+import {
+  counted,
+  removedNote,
+  runIsGone,
+  throwawayName,
+  throwawayOwner,
+  throwawayRegex,
+} from "../../run-mark.ts"
 import type { PgSession, PgTemplate } from "../session.ts"
 import { errorText, failWith, shortVersion } from "./backend.ts"
+import { lostConnection } from "../database.ts"
 import { type Driver, sessionOf } from "./postgres-js-session.ts"
 
 /** A role to log in as instead of the connector's own user. */
@@ -74,8 +83,8 @@ export interface ThrowawayServer {
 
 const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`
 
-/** `aim_` and 16 hex digits: unique enough that concurrent runs on one server never collide. */
-export const throwawayName = () => `aim_${randomBytes(8).toString("hex")}`
+/** `aim_<host>_<pid>_<random>` (run-mark.ts): unique per run, and traceable to it after a kill. */
+export { throwawayName } from "../../run-mark.ts"
 
 /** DROP DATABASE ... WITH (FORCE) exists from PostgreSQL 13; before that, end the sessions first. */
 export function dropStatements(name: string, serverVersionNum: number): ReadonlyArray<string> {
@@ -296,12 +305,15 @@ export const throwawayServer = Effect.fnUntraced(function* (connector: ServerCon
       })
       .catch(() => [])
     if (sent.length === statements.length && sent.every((r) => r.status === "fulfilled")) return
-    if (what.database)
-      await onAdmin(dropStatements(name, versionNum)).catch((error) =>
+    // A server that went away takes no warning: the run's one message says so, and the next run
+    // on a server that is back removes what is left (its names carry this run's pid).
+    const warn = (what: string) => (error: unknown) => {
+      if (!lostConnection(error))
         warnings.push(
-          `${connector.engine}: could not drop throwaway database ${name}: ${connector.clean(String(error))}`,
-        ),
-      )
+          `${connector.engine}: could not drop ${what} ${name}: ${connector.clean(errorText(error))}`,
+        )
+    }
+    if (what.database) await onAdmin(dropStatements(name, versionNum)).catch(warn("throwaway database"))
     if (what.role)
       await onAdmin([`DROP ROLE IF EXISTS ${role}`])
         .catch(() =>
@@ -310,11 +322,7 @@ export const throwawayServer = Effect.fnUntraced(function* (connector: ServerCon
             `DROP ROLE IF EXISTS ${role}`,
           ]),
         )
-        .catch((error) =>
-          warnings.push(
-            `${connector.engine}: could not drop sandbox role ${name}: ${connector.clean(String(error))}`,
-          ),
-        )
+        .catch(warn("sandbox role"))
   }
 
   /** `dropping`, remembered until done: the server's scope waits for drops still running. */
@@ -460,8 +468,49 @@ export const throwawayServer = Effect.fnUntraced(function* (connector: ServerCon
     spareTaken = true
     if (spare) void track(spare.then(retire, () => undefined))
   }, spareMillis).unref()
+  /**
+   * Drop the databases and roles a dead aim run of this machine left on this server (run-mark.ts),
+   * and say what went, in one line; undefined when nothing was left. Never fails: what cannot be
+   * read or dropped (another admin's, say) stays, and a failed drop becomes a warning.
+   */
+  const removeLeftovers = async (): Promise<string | undefined> => {
+    const list = () =>
+      admin.lend((session) =>
+        session.query<{ kind: "database" | "role"; name: string }>(
+          `SELECT 'database' AS kind, datname AS name FROM pg_database WHERE datname ~ $1
+           UNION ALL SELECT 'role', rolname FROM pg_roles WHERE rolname ~ $1`,
+          [throwawayRegex],
+        ),
+      )
+    const found = (await list().catch(() => [])).filter((r) => {
+      const owner = throwawayOwner(r.name)
+      return owner !== undefined && runIsGone(owner)
+    })
+    if (found.length === 0) return undefined
+    for (const r of found) {
+      const what = owned.get(r.name) ?? { database: false, role: false }
+      owned.set(r.name, { ...what, [r.kind]: true })
+    }
+    const names = [...new Set(found.map((r) => r.name))]
+    await Promise.all(names.map(drop))
+    const left = new Set((await list().catch(() => found)).map((r) => `${r.kind} ${r.name}`))
+    const removed = found.filter((r) => !left.has(`${r.kind} ${r.name}`))
+    const databases = removed.filter((r) => r.kind === "database").length
+    const roles = removed.length - databases
+    return removedNote(
+      [
+        ...(databases > 0 ? [counted(databases, "throwaway database")] : []),
+        ...(roles > 0 ? [counted(roles, "sandbox role")] : []),
+      ],
+      removed.map((r) => throwawayOwner(r.name)?.pid ?? 0),
+    )
+  }
+
   // Uninterruptible: its role is dropped before an interruption lets the server's scope close.
-  const why = yield* Effect.uninterruptible(Effect.promise(probe))
+  const [why, removed] = yield* Effect.uninterruptible(
+    Effect.promise(() => Promise.all([probe(), removeLeftovers()])),
+  )
+  if (removed) yield* Effect.logInfo(`${connector.engine}: ${removed}`)
   const sandboxNote =
     why === undefined ? undefined : `model-written SQL runs with ${connector.privileges}: ${why}`
   const sandboxed = sandboxNote === undefined

@@ -38,6 +38,7 @@ import { dropStatements } from "../../../engines/postgres/backends/throwaway.ts"
 import { urlBackend } from "../../../engines/postgres/backends/url.ts"
 import type { PgSession } from "../../../engines/postgres/session.ts"
 import { PG_TEST_URL, pgAnswers } from "../../_servers.ts"
+import { throwawayPattern } from "../../../engines/run-mark.ts"
 
 // Creating and dropping databases on a shared, busy server takes seconds; bunfig.toml has no
 // per-test timeout setting (only --timeout and this call change the 5 s default).
@@ -120,7 +121,7 @@ describe("url backend", () => {
         ),
       )
       console.log(`url backend: PostgreSQL ${version}, first throwaway database ready in ${firstReady}`)
-      expect(names[0]).toMatch(/^aim_[0-9a-f]{16}$/)
+      expect(names[0]).toMatch(throwawayPattern)
       expect(await remaining(names)).toEqual([])
     },
   )
