@@ -47,6 +47,31 @@ async function stopServer(folder: string, server: LeftoverServer): Promise<void>
 }
 
 /**
+ * Processes still running from `folder` once its server stopped (a wrapper such as runuser, a
+ * server child that outlived its parent): SIGKILL, then wait for them (5 s at most). Linux only
+ * (/proc); elsewhere the server's own stop is all there is.
+ */
+async function killProcessesNaming(folder: string): Promise<void> {
+  let pids: number[]
+  try {
+    pids = readdirSync("/proc")
+      .filter((entry) => /^\d+$/.test(entry))
+      .map(Number)
+      .filter((pid) => pid !== process.pid && commandLine(pid).includes(folder))
+  } catch {
+    return
+  }
+  for (const pid of pids)
+    try {
+      process.kill(pid, "SIGKILL")
+    } catch {
+      // Gone already, or not ours to signal.
+    }
+  const deadline = Date.now() + 5000
+  while (pids.some(processExists) && Date.now() < deadline) await Bun.sleep(20)
+}
+
+/**
  * Remove the `kind` folders in the temp folder whose run is gone, stopping `servers` found in them
  * first; one line on what went, or undefined when there was nothing.
  */
@@ -67,6 +92,7 @@ export async function removeLeftoverFolders(
     if (pid === undefined || pid === process.pid || processExists(pid)) continue
     const folder = join(root, name)
     for (const server of servers) await stopServer(folder, server)
+    await killProcessesNaming(folder)
     try {
       rmSync(folder, { recursive: true, force: true, maxRetries: 3 })
       pids.push(pid)

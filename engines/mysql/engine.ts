@@ -133,6 +133,33 @@ async function removeLeftovers(conn: mysql.Connection): Promise<string | undefin
 }
 
 /**
+ * A failure of the connection rather than of the statement: the socket's codes, mysql2's own, and
+ * the server's "gone away" / "lost connection" / "connection killed" / "shutdown in progress"
+ * (https://mariadb.com/kb/en/mariadb-error-code-reference/).
+ */
+export function lostConnection(error: unknown): boolean {
+  const { code, errno, fatal } = (error ?? {}) as { code?: unknown; errno?: unknown; fatal?: unknown }
+  return (
+    /^(PROTOCOL_CONNECTION_LOST|PROTOCOL_SEQUENCE_TIMEOUT|ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT)$/.test(
+      String(code ?? ""),
+    ) ||
+    [1053, 1927, 2006, 2013].includes(Number(errno)) ||
+    (fatal === true && /closed state/i.test(reason(error)))
+  )
+}
+
+/** "mariadb-10.11": the engine id as aim.toml names it, for messages. */
+const engineId = (flavor: Flavor) => `${flavor.name}-${flavor.requested}`
+
+/** The server went away while `at` ran: the engine's failure, not the statement's. */
+const connectionLost = (flavor: Flavor, at: string, error: unknown) =>
+  new EngineFailed({
+    engine: engineId(flavor),
+    action: `run ${at}`,
+    reason: `the connection to the server was lost (${reason(error)})`,
+  })
+
+/**
  * A throwaway database on the server at `address`, with one connection to it: `spare()` when it
  * hands over a connection already open to that server (the url backend's first), else a new one.
  */
@@ -142,7 +169,7 @@ function openDatabase(
   spare: () => mysql.Connection | undefined = () => undefined,
 ) {
   const failed = (action: string) => (error: unknown) =>
-    new EngineFailed({ engine: flavor.name, action, reason: reason(error) })
+    new EngineFailed({ engine: engineId(flavor), action, reason: reason(error) })
   const acquire = Effect.tryPromise({
     try: async () => {
       const name = throwawayName()
@@ -198,6 +225,7 @@ function openDatabase(
                 try {
                   await conn.query(s.sql)
                 } catch (error) {
+                  if (lostConnection(error)) throw connectionLost(flavor, `${s.source}:${s.line}`, error)
                   if (wrap) await conn.query("ROLLBACK").catch(() => undefined)
                   throw new StatementFailed({
                     source: s.source,
@@ -210,14 +238,16 @@ function openDatabase(
               if (wrap) await conn.query("COMMIT")
             },
             catch: (error) =>
-              error instanceof StatementFailed
+              error instanceof StatementFailed || error instanceof EngineFailed
                 ? error
-                : new StatementFailed({
-                    source: statements[0]?.source ?? "",
-                    line: 0,
-                    statement: "COMMIT",
-                    reason: reason(error),
-                  }),
+                : lostConnection(error)
+                  ? connectionLost(flavor, statements[0]?.source ?? "a script", error)
+                  : new StatementFailed({
+                      source: statements[0]?.source ?? "",
+                      line: 0,
+                      statement: "COMMIT",
+                      reason: reason(error),
+                    }),
           }),
         snapshot: Effect.tryPromise({
           try: async () => normalizeCatalog(await readCatalog(query, flavor), flavor),
@@ -294,7 +324,11 @@ async function foreignKeyViolations(
  */
 function startServer(flavor: Flavor, choice: BackendChoice, knownVersion?: string) {
   const failed = (error: unknown) =>
-    new EngineFailed({ engine: flavor.name, action: `start ${choice.kind} backend`, reason: reason(error) })
+    new EngineFailed({
+      engine: engineId(flavor),
+      action: `start ${choice.kind} backend`,
+      reason: reason(error),
+    })
   const check = (address: ServerAddress, where: string, known?: string) =>
     Effect.tryPromise({
       try: async () => {
@@ -310,7 +344,7 @@ function startServer(flavor: Flavor, choice: BackendChoice, knownVersion?: strin
   switch (choice.kind) {
     case "none":
       return Effect.fail(
-        new EngineFailed({ engine: flavor.name, action: "find a server", reason: choice.why }),
+        new EngineFailed({ engine: engineId(flavor), action: "find a server", reason: choice.why }),
       )
     case "url":
       return Effect.gen(function* () {

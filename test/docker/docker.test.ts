@@ -19,6 +19,7 @@ import {
   expectOneMessage,
   longHistory,
   makeSandbox,
+  messages,
   runAim,
   type Sandbox,
   sandboxEnv,
@@ -170,7 +171,7 @@ describe.skipIf(skip !== undefined)("docker backend on a real daemon", () => {
       pgProject(box, "postgres-13", undefined)
       const r = await runAim(box, ["generate", "--dry-run"], env)
       expect(r.code, r.stderr).toBe(0)
-      const lines = r.stderr.split("\n").filter((l) => l.startsWith("aim: "))
+      const lines = messages(r.stderr)
       expect(lines).toHaveLength(1)
       expect(lines[0]).toContain(
         "postgres-13: Docker passed over: the Docker image postgres:13 is not present",

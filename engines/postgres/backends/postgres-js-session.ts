@@ -24,6 +24,8 @@ let nextHost = 0
  *   where Node's emits 'error'; postgres.js expects Node's way, and a throw from its write escapes
  *   it as an unhandled rejection that ends the process ("error: write EPIPE"). Here such a write
  *   destroys the socket with the error, which postgres.js handles as it would in Node.
+ * - A connection the server closes before sending a byte, without an error, is reported as an
+ *   error (ECONNRESET) first; postgres.js would otherwise reconnect at once, for ever.
  * - It reports every close as a plain one ('close' with hadError false). postgres.js rejects the
  *   queries in flight on 'error', but a query its caller sends in reply to that rejection, before
  *   'close' arrives, goes out on the dying connection; on a close "with error" postgres.js leaves
@@ -44,9 +46,22 @@ function guardedSocket(options: SocketOptions): Socket {
   const write = socket.write.bind(socket) as (...args: unknown[]) => boolean
   const removeAllListeners = socket.removeAllListeners.bind(socket)
   const emit = socket.emit.bind(socket) as (event: string | symbol, ...args: unknown[]) => boolean
+  let failed = false
   Object.assign(socket, {
-    emit: (event: string | symbol, ...args: unknown[]) =>
-      event === "close" ? emit(event, false) : emit(event, ...args),
+    emit: (event: string | symbol, ...args: unknown[]) => {
+      if (event === "error") failed = true
+      if (event !== "close") return emit(event, ...args)
+      // Closed before the server said a word, and without an error: postgres.js would reconnect at
+      // once, for ever, while the query that asked for the connection waits.
+      if (!failed && socket.bytesRead === 0)
+        emit(
+          "error",
+          Object.assign(new Error("the server closed the connection before answering"), {
+            code: "ECONNRESET",
+          }),
+        )
+      return emit(event, false)
+    },
     write: (...args: unknown[]) => {
       try {
         return write(...args)

@@ -167,6 +167,13 @@ function adminPool(connect: () => Driver, first: Driver) {
     }
     return new Promise((resolve) => waiting.push(resolve))
   }
+  /** A new connection in place of `broken`, which is closed without waiting. */
+  const replace = (broken: Driver) => {
+    const fresh = connect()
+    all.splice(all.indexOf(broken), 1, fresh)
+    void broken.end({ timeout: 0 }).catch(() => undefined)
+    return fresh
+  }
   const give = (driver: Driver) => {
     const next = waiting.shift()
     if (next) next(driver)
@@ -181,12 +188,28 @@ function adminPool(connect: () => Driver, first: Driver) {
       idle.unshift(driver)
       driver`SELECT 1`.catch(() => undefined)
     },
+    /**
+     * Lend a connection to `work`. One whose connection broke meanwhile is not lent again: a new one
+     * takes its place. postgres.js does not recover every such connection (a write it had scheduled
+     * when the socket closed leaves the next connection's startup message unsent until its
+     * connect_timeout, on every later attempt).
+     */
     lend: async <T>(work: (session: PgSession) => Promise<T>): Promise<T> => {
       const driver = await take()
+      let broken = false
+      const noteLoss = (error: unknown): never => {
+        if (lostConnection(error)) broken = true
+        throw error
+      }
+      const session = sessionOf(driver)
       try {
-        return await work(sessionOf(driver))
+        return await work({
+          query: <R>(text: string, params?: ReadonlyArray<unknown>) =>
+            session.query<R>(text, params).catch(noteLoss),
+          exec: (script) => session.exec(script).catch(noteLoss),
+        })
       } finally {
-        give(driver)
+        give(broken ? replace(driver) : driver)
       }
     },
     end: () => Promise.all(all.map((sql) => sql.end({ timeout: 5 }).catch(() => undefined))),
@@ -249,9 +272,15 @@ export const throwawayServer = Effect.fnUntraced(function* (connector: ServerCon
   const [info] = yield* Effect.tryPromise({
     try: () =>
       admin.lend((session) =>
-        session.query<{ version: string; num: string; superuser: boolean; createrole: boolean }>(
+        session.query<{
+          version: string
+          num: string
+          superuser: boolean
+          createrole: boolean
+          login: string
+        }>(
           `SELECT current_setting('server_version') AS version, current_setting('server_version_num') AS num,
-                  r.rolsuper AS superuser, r.rolcreaterole AS createrole
+                  r.rolsuper AS superuser, r.rolcreaterole AS createrole, current_user AS login
              FROM pg_roles r WHERE r.rolname = current_user`,
         ),
       ),
@@ -260,6 +289,12 @@ export const throwawayServer = Effect.fnUntraced(function* (connector: ServerCon
   const versionNum = Number(info?.num ?? 0)
   const superuser = info?.superuser === true
   const mayCreateRoles = superuser || info?.createrole === true
+  /**
+   * What each sandbox role's comment says: made through this login. A run removes only leftovers
+   * made through its own login (databases it owns, or whose owner bears this mark), so runs that
+   * share a server under different logins never sweep each other's.
+   */
+  const sandboxMark = `aim sandbox role, made by ${info?.login ?? ""}`
 
   /**
    * Run `statements` on an admin connection, or on a fresh one when that fails (the server ended
@@ -344,6 +379,7 @@ export const throwawayServer = Effect.fnUntraced(function* (connector: ServerCon
   const roleScript = (name: string, password: string) =>
     [
       createRoleStatement(name, password),
+      `COMMENT ON ROLE ${quoteIdent(name)} IS '${sandboxMark.replace(/'/g, "''")}'`,
       ...(superuser ? [] : [`GRANT ${quoteIdent(name)} TO CURRENT_USER`]),
     ].join(";\n")
 
@@ -469,17 +505,22 @@ export const throwawayServer = Effect.fnUntraced(function* (connector: ServerCon
     if (spare) void track(spare.then(retire, () => undefined))
   }, spareMillis).unref()
   /**
-   * Drop the databases and roles a dead aim run of this machine left on this server (run-mark.ts),
-   * and say what went, in one line; undefined when nothing was left. Never fails: what cannot be
+   * Drop the databases and roles a dead aim run of this machine left on this server through this
+   * login (run-mark.ts, `sandboxMark`), and say what went, in one line; undefined when nothing was left. Never fails: what cannot be
    * read or dropped (another admin's, say) stays, and a failed drop becomes a warning.
    */
   const removeLeftovers = async (): Promise<string | undefined> => {
     const list = () =>
       admin.lend((session) =>
         session.query<{ kind: "database" | "role"; name: string }>(
-          `SELECT 'database' AS kind, datname AS name FROM pg_database WHERE datname ~ $1
-           UNION ALL SELECT 'role', rolname FROM pg_roles WHERE rolname ~ $1`,
-          [throwawayRegex],
+          `SELECT 'database' AS kind, d.datname AS name FROM pg_database d
+            WHERE d.datname ~ $1
+              AND (d.datdba = (SELECT oid FROM pg_roles WHERE rolname = current_user)
+                   OR shobj_description(d.datdba, 'pg_authid') = $2)
+           UNION ALL
+           SELECT 'role', r.rolname FROM pg_roles r
+            WHERE r.rolname ~ $1 AND shobj_description(r.oid, 'pg_authid') = $2`,
+          [throwawayRegex, sandboxMark],
         ),
       )
     const found = (await list().catch(() => [])).filter((r) => {
