@@ -1,7 +1,7 @@
 /**
  * backends: where a MySQL or MariaDB server for throwaway databases comes from, chosen once per run.
  * `url`: a server the user runs (AIM_MYSQL_URL / AIM_MARIADB_URL or `[engines.<flavor>] url`),
- * where aim only creates and drops its own `aim_<random>` databases. `docker`: one container of
+ * where aim only creates and drops its own `aim_<host>_<pid>_<random>` databases. `docker`: one container of
  * the official image, durability off. `local`: the machine's mysqld/mariadbd, started on a private
  * socket in a temporary folder from a copy of an initialized data folder kept in the user's cache
  * folder (initialized afresh, and cached, when there is none). `auto` tries them in that order.

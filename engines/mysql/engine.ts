@@ -1,10 +1,10 @@
 /**
  * MySQL and MariaDB engine (`mysql-<version>`, `mariadb-<version>`): one implementation, with what
- * differs between the two in a Flavor chosen once. Throwaway databases are `aim_<random>` schemas
+ * differs between the two in a Flavor chosen once. Throwaway databases are `aim_<host>_<pid>_<random>` schemas
  * created on a server from one of three backends (see backends.ts), reached with mysql2.
  * Resources: the server (a container or a local process and its folder; nothing for `url`) is
  * started on first use and held by the engine layer's scope; each `ephemeral` holds one connection
- * and one `aim_<random>` database, dropped when the caller's scope closes, interrupted or not.
+ * and one throwaway database, dropped when the caller's scope closes, interrupted or not.
  */
 import { Effect, Layer, Scope } from "effect"
 import mysql from "mysql2/promise"

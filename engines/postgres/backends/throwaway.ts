@@ -1,6 +1,6 @@
 /**
  * throwaway: throwaway databases on a server aim may share with others (a user's URL, a container,
- * a local cluster). Each `ephemeral` creates a database named `aim_<random>` from template0,
+ * a local cluster). Each `ephemeral` creates a database named `aim_<host>_<pid>_<random>` (run-mark.ts) from template0,
  * connects one session to it, and when its scope closes (success, failure or interruption) closes
  * the session and drops that database, forcing other connections off it. Nothing else on the server
  * is read or written.
@@ -8,7 +8,7 @@
  * The SQL run in a throwaway database is partly written by a model, so it must not run with the
  * admin's power: a superuser can drop the user's other databases or run shell commands (COPY ... TO
  * PROGRAM) as the server's OS user. When the admin may create roles, each throwaway database gets
- * its own sandbox role `aim_<same random>` (LOGIN, nothing else: no SUPERUSER, CREATEDB,
+ * its own sandbox role of the same name (LOGIN, nothing else: no SUPERUSER, CREATEDB,
  * CREATEROLE, REPLICATION or BYPASSRLS), owns the database, and is the role the session logs in as;
  * it can reach only what PUBLIC may reach elsewhere, and only owners and superusers drop databases.
  * The session also carries a lazily opened admin session on the same database (`privileged`), for
@@ -25,6 +25,9 @@
  * instead of template0, as its own new sandbox role's, and that role takes over everything inside
  * (REASSIGN OWNED): a copy is as isolated as a fresh database, and nothing run in it reaches the
  * template, which no sandbox role owns or may enter.
+ *
+ * When the server is reached, what a dead aim run of this machine left on it through the same login
+ * (a run killed with SIGKILL cannot drop its databases) is dropped, and said in one line.
  *
  * Resources: up to four admin connections for the life of the enclosing scope (the engine layer's),
  * so that databases are made and dropped side by side; per ephemeral one database, one sandbox
