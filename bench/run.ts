@@ -44,6 +44,7 @@ import {
   stopChildren,
 } from "./measure.ts"
 import { type AimForm, type Cell, type Report, type Row, renderReport, type ShapeName } from "./report.ts"
+import { throwawayPattern } from "../engines/run-mark.ts"
 import {
   type Client,
   dialectOf,
@@ -499,7 +500,7 @@ async function main() {
     // that appeared during the run and stays was left behind, by this run's aim or by someone
     // else's run on the same server; other aim_% names (aim_test_...) belong to other tools and
     // are only counted.
-    const throwaway = /^aim_[0-9a-f]{16}$/
+    const throwaway = throwawayPattern
     const fresh = async () => {
       const after = await listAimDatabases(options.servers, usesServers)
       const found: Record<string, { left: string[]; others: number; before: number } | undefined> = {}

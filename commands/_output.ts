@@ -12,6 +12,8 @@ export interface Output {
   readonly progress: boolean
   /** --json: the command prints one JSON document on stdout (see `json`). */
   readonly json: boolean
+  /** Notices on stderr (a leftover removed, a backend passed over), one `aim:` line each: without --quiet. */
+  readonly notices: boolean
   readonly out: (text: string) => void
   readonly err: (text: string) => void
   /** Print a value as the command's JSON document. */
@@ -43,6 +45,7 @@ export function makeOutput(options: {
     color,
     progress,
     json,
+    notices: !options.quiet,
     out: (text) => process.stdout.write(`${text}\n`),
     err: (text) => process.stderr.write(`${text}\n`),
     document: (value) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`),

@@ -6,7 +6,7 @@
  * failure is also a JSON document on stdout.
  */
 import { isAbsolute, relative } from "node:path"
-import { Cause, Effect, Layer } from "effect"
+import { Cause, Effect, Layer, Logger, LogLevel } from "effect"
 import { applyEnvironment, type Config, ConfigError, loadConfig } from "../config.ts"
 import { Engine, type EngineFailed } from "../engines/engine.ts"
 import { findEngine, knownEngines } from "../engines/registry.ts"
@@ -120,6 +120,20 @@ const waitingFor: Record<string, string> = {
 const showMillis = (millis: number) =>
   millis < 1000 ? `${Math.round(millis)} ms` : `${(millis / 1000).toFixed(1)} s`
 
+/**
+ * What the engines log at Info and above (a dead run's leftovers removed, a backend passed over and
+ * why, a throwaway database that could not be dropped) as one `aim: ...` line each on stderr, in
+ * place of Effect's default format; nothing with --quiet.
+ */
+export const noticeLogger = (output: Output) =>
+  Logger.layer([
+    Logger.make(({ message, logLevel }) => {
+      if (!output.notices || !LogLevel.isGreaterThanOrEqualTo(logLevel, "Info")) return
+      const parts = Array.isArray(message) ? message : [message]
+      output.err(`aim: ${parts.map((part) => (typeof part === "string" ? part : String(part))).join(" ")}`)
+    }),
+  ])
+
 /** Load the project and run `work` with its engine; the result is the process exit code. */
 export function projectCommand(
   context: CommandContext,
@@ -172,5 +186,7 @@ export function projectCommand(
       Effect.provideService(Progress, progress),
     )
   })
-  return reportFailures(program, output, context.args.debug === true)
+  return reportFailures(program, output, context.args.debug === true).pipe(
+    Effect.provide(noticeLogger(output)),
+  )
 }

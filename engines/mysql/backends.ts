@@ -1,7 +1,7 @@
 /**
  * backends: where a MySQL or MariaDB server for throwaway databases comes from, chosen once per run.
  * `url`: a server the user runs (AIM_MYSQL_URL / AIM_MARIADB_URL or `[engines.<flavor>] url`),
- * where aim only creates and drops its own `aim_<random>` databases. `docker`: one container of
+ * where aim only creates and drops its own `aim_<host>_<pid>_<random>` databases. `docker`: one container of
  * the official image, durability off. `local`: the machine's mysqld/mariadbd, started on a private
  * socket in a temporary folder from a copy of an initialized data folder kept in the user's cache
  * folder (initialized afresh, and cached, when there is none). `auto` tries them in that order.
@@ -26,6 +26,16 @@ import {
   storeEntry,
 } from "../data-folder-cache.ts"
 import { EngineFailed } from "../engine.ts"
+import {
+  ImageUnavailable,
+  imageHelp,
+  ensureImage,
+  prepareReaper,
+  removeLeftoverContainers,
+  runLabels,
+} from "../docker-runtime.ts"
+import { removeLeftoverFolders } from "../leftover-folders.ts"
+import { tempPrefix } from "../run-mark.ts"
 import { type Flavor, plainVersion } from "./flavor.ts"
 
 /** How mysql2 reaches a server, without a database selected. */
@@ -48,6 +58,8 @@ export type BackendChoice =
       readonly installer?: string | undefined
       readonly version: string
       readonly why: string
+      /** One line for the run's output when auto passed a daemon over that could not provide the image. */
+      readonly notice?: string | undefined
     }
   | { readonly kind: "none"; readonly why: string }
 
@@ -164,9 +176,20 @@ export const chooseBackend = Effect.fnUntraced(function* (
     return { kind: "url", ...url, why: `url from ${url.source}` } satisfies BackendChoice
   }
   const noUrl = `no ${variable} or [engines.${flavor.name}] url`
+  let noDocker = "no Docker daemon"
+  let notice: string | undefined
   if (wanted === "docker" || wanted === "auto") {
     const answer = yield* dockerAnswers
-    if (answer === true)
+    // A daemon that cannot provide the image is no dead end: auto takes the next backend.
+    const missing =
+      answer === true
+        ? yield* Effect.promise(() =>
+            ensureImage(flavor.dockerImage).catch(
+              (error) => new ImageUnavailable({ image: flavor.dockerImage, reason: String(error) }),
+            ),
+          )
+        : undefined
+    if (answer === true && missing === undefined)
       return {
         kind: "docker",
         why: wanted === "docker" ? "backend = docker" : `${noUrl}, Docker answers`,
@@ -174,13 +197,24 @@ export const chooseBackend = Effect.fnUntraced(function* (
     if (wanted === "docker")
       return {
         kind: "none",
-        why: `backend = "docker" but no Docker daemon answers (${answer})`,
+        why: missing
+          ? `backend = "docker" but ${missing.message}: ${imageHelp(missing.image)}: set ${variable} (or url in [engines.${flavor.name}]) to a server aim may create databases on, or set backend = "local" under [engines.${flavor.name}]`
+          : `backend = "docker" but no Docker daemon answers (${answer})`,
       } satisfies BackendChoice
+    if (missing) {
+      noDocker = `Docker found but ${missing.message}`
+      notice = `Docker passed over: ${missing.message}`
+    }
   }
   const local = findLocalServer(flavor)
   if (local) {
-    const why = wanted === "local" ? "backend = local" : `${noUrl}, no Docker daemon`
-    return { kind: "local", ...local, why } satisfies BackendChoice
+    const why = wanted === "local" ? "backend = local" : `${noUrl}, ${noDocker}`
+    return {
+      kind: "local",
+      ...local,
+      why,
+      ...(notice ? { notice: `${notice}; using the local backend` } : {}),
+    } satisfies BackendChoice
   }
   if (wanted === "local")
     return {
@@ -191,7 +225,7 @@ export const chooseBackend = Effect.fnUntraced(function* (
     kind: "none",
     why:
       `no ${flavor.title} server available: set ${variable} (or url in [engines.${flavor.name}]) to a server aim may create databases on, ` +
-      `or start a Docker daemon (image ${flavor.dockerImage}), ` +
+      `or start a Docker daemon (image ${flavor.dockerImage}${notice ? `; ${noDocker}` : ""}), ` +
       `or install ${flavor.title}'s server (${flavor.serverBinaries.join(" or ")}) for the local backend`,
   } satisfies BackendChoice
 })
@@ -259,6 +293,8 @@ export interface RunningServer {
   readonly stop: () => Promise<void>
   /** How the server got its data, for the engine's description: "started from cached data folder". */
   readonly note?: string | undefined
+  /** One line on what dead aim runs left that was removed before the server started, if anything. */
+  readonly removed?: string | undefined
 }
 
 /** Where a local server's data folder came from: a copy of the cached one, or the initializer. */
@@ -353,7 +389,9 @@ export async function startLocal(
   connects: (address: ServerAddress) => Promise<boolean>,
   options: LocalOptions = {},
 ): Promise<RunningServer & { readonly start: LocalStart }> {
-  const folder = mkdtempSync(join(tmpdir(), `aim-${flavor.name}-`))
+  // A run killed before it could stop its server left the server running in its folder.
+  const removed = await removeLeftoverFolders(flavor.name, [{ pidFile: "mysqld.pid", signal: "SIGKILL" }])
+  const folder = mkdtempSync(join(tmpdir(), tempPrefix(flavor.name)))
   const root = isRoot()
   const data = join(folder, "data")
   const live: { current?: LocalProcess | undefined } = {}
@@ -437,28 +475,37 @@ export async function startLocal(
       await server.kill()
       remove()
     }
-    return { address: server.address, stop, note: start.note, start }
+    return { address: server.address, stop, note: start.note, start, removed }
   } catch (error) {
     remove()
     throw error
   }
 }
 
-/** One container of the official image; testcontainers removes it on stop (and its reaper on exit). */
+/**
+ * One container of the official image, labelled with the run (run-mark.ts); Testcontainers removes
+ * it on stop, its reaper after a kill where the reaper runs, and the next aim run in any case.
+ */
 export async function startDocker(flavor: Flavor): Promise<RunningServer> {
+  const removed = await removeLeftoverContainers()
+  const reaper = await prepareReaper()
   const password = `aim${crypto.randomUUID().replaceAll("-", "")}`
   const container =
     flavor.name === "mariadb"
       ? new (await import("@testcontainers/mariadb")).MariaDbContainer(flavor.dockerImage)
           .withRootPassword(password)
           .withCommand(dockerCommand(flavor))
+          .withLabels(runLabels())
       : new (await import("@testcontainers/mysql")).MySqlContainer(flavor.dockerImage)
           .withRootPassword(password)
           .withCommand(dockerCommand(flavor))
+          .withLabels(runLabels())
   const started = await container.start()
   let stopped = false
   return {
     address: { host: started.getHost(), port: started.getPort(), user: "root", password },
+    removed,
+    note: reaper,
     stop: async () => {
       if (stopped) return
       stopped = true

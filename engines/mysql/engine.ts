@@ -1,10 +1,10 @@
 /**
  * MySQL and MariaDB engine (`mysql-<version>`, `mariadb-<version>`): one implementation, with what
- * differs between the two in a Flavor chosen once. Throwaway databases are `aim_<random>` schemas
+ * differs between the two in a Flavor chosen once. Throwaway databases are `aim_<host>_<pid>_<random>` schemas
  * created on a server from one of three backends (see backends.ts), reached with mysql2.
  * Resources: the server (a container or a local process and its folder; nothing for `url`) is
  * started on first use and held by the engine layer's scope; each `ephemeral` holds one connection
- * and one `aim_<random>` database, dropped when the caller's scope closes, interrupted or not.
+ * and one throwaway database, dropped when the caller's scope closes, interrupted or not.
  */
 import { Effect, Layer, Scope } from "effect"
 import { applyStatements, type StatementRunner } from "../apply.ts"
@@ -20,6 +20,15 @@ import {
   type EngineOptions,
   type Capabilities,
 } from "../engine.ts"
+import {
+  counted,
+  removedNote,
+  runIsGone,
+  throwawayName,
+  throwawayOwner,
+  throwawayRegex,
+} from "../run-mark.ts"
+import { ignoreStraySocketRejections } from "../socket-rejections.ts"
 import {
   type BackendChoice,
   chooseBackend,
@@ -71,6 +80,7 @@ const connectionOptions = (address: ServerAddress) => ({
  * The next query on it fails as a lost connection, which is reported where it happens.
  */
 export const connect = async (address: ServerAddress) => {
+  ignoreStraySocketRejections()
   const conn = await mysql.createConnection(connectionOptions(address))
   // The promise wrapper's types leave out the core connection it wraps (an EventEmitter).
   ;(conn as unknown as { connection: NodeJS.EventEmitter }).connection.on("error", () => {})
@@ -104,8 +114,61 @@ const connects = async (address: ServerAddress) => {
 const controlsTransaction = (s: Statement) =>
   /^(BEGIN|START\s+TRANSACTION|COMMIT|ROLLBACK|SET\s+autocommit)\b/i.test(s.sql)
 
-/** `aim_` and 16 random hex digits: unique per run, and recognizably aim's. */
-export const throwawayName = () => `aim_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`
+/**
+ * Drop the databases a dead aim run of this machine left on the server `conn` reaches (see
+ * run-mark.ts), and say so in one line; undefined when there were none. Never fails: a database
+ * that cannot be dropped stays.
+ */
+async function removeLeftovers(conn: mysql.Connection): Promise<string | undefined> {
+  const [rows] = await conn
+    .query("SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME REGEXP ?", [
+      throwawayRegex,
+    ])
+    .catch(() => [[]])
+  const gone = (rows as Array<{ name: string }>)
+    .map((r) => String(r.name))
+    .filter((name) => {
+      const owner = throwawayOwner(name)
+      return owner !== undefined && runIsGone(owner)
+    })
+  const dropped: string[] = []
+  for (const name of gone)
+    await conn.query(`DROP DATABASE IF EXISTS ${quoteName(name)}`).then(
+      () => dropped.push(name),
+      () => undefined,
+    )
+  return removedNote(
+    dropped.length > 0 ? [counted(dropped.length, "throwaway database")] : [],
+    dropped.map((name) => throwawayOwner(name)?.pid ?? 0),
+  )
+}
+
+/**
+ * A failure of the connection rather than of the statement: the socket's codes, mysql2's own, and
+ * the server's "gone away" / "lost connection" / "connection killed" / "shutdown in progress"
+ * (https://mariadb.com/kb/en/mariadb-error-code-reference/).
+ */
+export function lostConnection(error: unknown): boolean {
+  const { code, errno, fatal } = (error ?? {}) as { code?: unknown; errno?: unknown; fatal?: unknown }
+  return (
+    /^(PROTOCOL_CONNECTION_LOST|PROTOCOL_SEQUENCE_TIMEOUT|ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT)$/.test(
+      String(code ?? ""),
+    ) ||
+    [1053, 1927, 2006, 2013].includes(Number(errno)) ||
+    (fatal === true && /closed state/i.test(reason(error)))
+  )
+}
+
+/** "mariadb-10.11": the engine id as aim.toml names it, for messages. */
+const engineId = (flavor: Flavor) => `${flavor.name}-${flavor.requested}`
+
+/** The server went away while `at` ran: the engine's failure, not the statement's. */
+const connectionLost = (flavor: Flavor, at: string, error: unknown) =>
+  new EngineFailed({
+    engine: engineId(flavor),
+    action: `run ${at}`,
+    reason: `the connection to the server was lost (${reason(error)})`,
+  })
 
 /**
  * A throwaway database on the server at `address`, with one connection to it: `spare()` when it
@@ -118,7 +181,7 @@ function openDatabase(
   spare: () => mysql.Connection | undefined = () => undefined,
 ) {
   const failed = (action: string) => (error: unknown) =>
-    new EngineFailed({ engine: flavor.name, action, reason: reason(error) })
+    new EngineFailed({ engine: engineId(flavor), action, reason: reason(error) })
   const acquire = Effect.tryPromise({
     try: async () => {
       const name = throwawayName()
@@ -180,6 +243,7 @@ function openDatabase(
         controlsTransaction,
         message: (error) => shortReason(reason(error)),
         offset: (s, error) => errorOffset(s.sql, reason(error)),
+        lost: (error, at) => (lostConnection(error) ? connectionLost(flavor, at, error) : undefined),
       }
       const query = async (sql: string, params?: ReadonlyArray<unknown>) => {
         const [rows] = await conn.query(sql, params as unknown[] | undefined)
@@ -266,7 +330,11 @@ async function foreignKeyViolations(
  */
 function startServer(flavor: Flavor, choice: BackendChoice, knownVersion?: string) {
   const failed = (error: unknown) =>
-    new EngineFailed({ engine: flavor.name, action: `start ${choice.kind} backend`, reason: reason(error) })
+    new EngineFailed({
+      engine: engineId(flavor),
+      action: `start ${choice.kind} backend`,
+      reason: reason(error),
+    })
   const check = (address: ServerAddress, where: string, known?: string) =>
     Effect.tryPromise({
       try: async () => {
@@ -282,7 +350,7 @@ function startServer(flavor: Flavor, choice: BackendChoice, knownVersion?: strin
   switch (choice.kind) {
     case "none":
       return Effect.fail(
-        new EngineFailed({ engine: flavor.name, action: "find a server", reason: choice.why }),
+        new EngineFailed({ engine: engineId(flavor), action: "find a server", reason: choice.why }),
       )
     case "url":
       return Effect.gen(function* () {
@@ -314,6 +382,11 @@ function startServer(flavor: Flavor, choice: BackendChoice, knownVersion?: strin
             ),
           ),
       ).pipe(
+        Effect.tap((server) =>
+          server.removed
+            ? Effect.logInfo(`${flavor.name}-${flavor.requested}: ${server.removed}`)
+            : Effect.void,
+        ),
         Effect.flatMap((server) =>
           check(server.address, `the ${choice.kind} server`).pipe(Effect.as(server.address)),
         ),
@@ -369,6 +442,7 @@ export const make = Effect.fnUntraced(function* (id: string, options: EngineOpti
   const choice: BackendChoice = parsed
     ? yield* chooseBackend(flavor, options.settings, process.env)
     : { kind: "none", why: `"${id}" is not an engine id of the form mysql-<version> or mariadb-<version>` }
+  if (choice.kind === "local" && choice.notice) yield* Effect.logInfo(`${id}: ${choice.notice}`)
   // A url's server is asked its version now, for the description; the connection that asked is kept
   // for the first throwaway database (closed with the layer if none is made), and failing to reach
   // the server is reported when a database is first needed.
@@ -378,13 +452,15 @@ export const make = Effect.fnUntraced(function* (id: string, options: EngineOpti
     const reached = yield* Effect.tryPromise(async () => {
       const conn = await connect(parseServerUrl(choice.url))
       try {
-        return { conn, version: await versionOf(conn) }
+        const version = await versionOf(conn)
+        return { conn, version, removed: await removeLeftovers(conn) }
       } catch (error) {
         conn.destroy()
         throw error
       }
     }).pipe(Effect.catch(() => Effect.succeed(undefined)))
     urlVersion = reached?.version
+    if (reached?.removed) yield* Effect.logInfo(`${id}: ${reached.removed}`)
     spare = reached?.conn
     yield* Effect.addFinalizer(() =>
       Effect.promise(async () => {

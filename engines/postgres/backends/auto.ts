@@ -10,6 +10,7 @@ import { Effect, type Scope } from "effect"
 import { ConfigError } from "../../../config.ts"
 import { EngineFailed } from "../../engine.ts"
 import { type AskedMajor, backendNames, type ConcreteBackend, type PgBackend } from "./backend.ts"
+import { imageHelp, type ImageUnavailable } from "../../docker-runtime.ts"
 import { type DockerProbe, dockerBackend, probeDocker } from "./docker.ts"
 import { embeddedBackend, type PgliteAssets } from "./embedded.ts"
 import { localBackend } from "./local.ts"
@@ -125,7 +126,8 @@ export const acquireBackend = (
         reason: choice.reason,
       })
     }
-    const backend: PgBackend = yield* (() => {
+    const chosen = (backend: PgBackend) => ({ backend, reason: choice.reason })
+    return yield* (() => {
       switch (choice.backend) {
         case "url":
           // Name the setting at fault when the server cannot be reached: an environment variable or aim.toml.
@@ -138,14 +140,49 @@ export const acquireBackend = (
                   reason: `${e.reason} (url from ${url?.from ?? "aim.toml"})`,
                 }),
             ),
+            Effect.map(chosen),
           )
         case "docker":
-          return dockerBackend(request.engine, request.asked)
+          return dockerBackend(request.engine, request.asked).pipe(
+            Effect.map(chosen),
+            Effect.catchTag("ImageUnavailable", (missing) =>
+              request.settings.backend === "docker"
+                ? Effect.fail(
+                    new EngineFailed({
+                      engine: request.engine,
+                      action: "start PostgreSQL",
+                      reason: `backend = "docker", but ${missing.message}: ${imageHelp(missing.image)}: ${urlHelp}, or set backend = "embedded" (or "local") under [engines.postgres]`,
+                    }),
+                  )
+                : passDockerOver(request, missing),
+            ),
+          )
         case "local":
-          return localBackend(request.engine, request.asked, localInstalls)
+          return localBackend(request.engine, request.asked, localInstalls).pipe(Effect.map(chosen))
         case "embedded":
-          return embeddedBackend(request.engine, { assets: request.pglite ?? {}, cacheDir: request.cacheDir })
+          return embeddedBackend(request.engine, {
+            assets: request.pglite ?? {},
+            cacheDir: request.cacheDir,
+          }).pipe(Effect.map(chosen))
       }
     })()
-    return { backend, reason: choice.reason }
   })
+
+/**
+ * auto found a Docker daemon that cannot provide the image: the next backend instead, as if there
+ * were no daemon (the machine's initdb, else embedded PGlite), with one line on why.
+ */
+function passDockerOver(request: BackendRequest, missing: ImageUnavailable) {
+  return Effect.gen(function* () {
+    const localInstalls = findLocalInstalls(request.env.PATH)
+    const next = localInstalls.length > 0 ? "local" : "embedded"
+    const backend: PgBackend =
+      next === "local"
+        ? yield* localBackend(request.engine, request.asked, localInstalls)
+        : yield* embeddedBackend(request.engine, { assets: request.pglite ?? {}, cacheDir: request.cacheDir })
+    yield* Effect.logInfo(
+      `${request.engine}: Docker passed over: ${missing.message}; using the ${next} backend`,
+    )
+    return { backend, reason: `no url set, Docker found but ${missing.message}` }
+  })
+}

@@ -3,12 +3,16 @@
  * runtime it finds through DOCKER_HOST), with durability off since its data is thrown away, and
  * throwaway databases inside it as on any server. Resources: the container, for the life of the
  * scope the backend is acquired in (the engine layer's); it is stopped and removed when that scope
- * closes, on success, failure or Ctrl-C, and Testcontainers' reaper removes it if aim is killed.
+ * closes, on success, failure or Ctrl-C. The container carries labels naming the run
+ * (run-mark.ts): after a kill, Testcontainers' reaper removes it where it runs, and the next aim
+ * run does in any case. An image that is neither present nor pullable fails as ImageUnavailable
+ * before anything starts, so that `auto` can take the next backend.
  */
 import { existsSync, readFileSync } from "node:fs"
 import { homedir } from "node:os"
 import { join } from "node:path"
 import { Effect } from "effect"
+import { ensureImage, prepareReaper, removeLeftoverContainers, runLabels } from "../../docker-runtime.ts"
 import { type AskedMajor, failWith, type PgBackend } from "./backend.ts"
 import { throwawayServer } from "./throwaway.ts"
 import { urlConnector } from "./url.ts"
@@ -99,11 +103,23 @@ const askTestcontainers = (timeoutMs: number): Effect.Effect<DockerProbe> =>
 export const dockerBackend = Effect.fnUntraced(function* (engine: string, asked: AskedMajor) {
   const fail = (action: string) => failWith(engine, action)
   const image = dockerImage(asked)
+  // Before anything starts: what dead runs left, whether the image can be had (auto passes Docker
+  // over when not), and whether Testcontainers' reaper can run.
+  const ready = yield* Effect.tryPromise({
+    try: async () => {
+      const removed = await removeLeftoverContainers()
+      const missing = await ensureImage(image)
+      return { removed, missing, reaper: missing ? undefined : await prepareReaper() }
+    },
+    catch: fail("reach the Docker daemon"),
+  })
+  if (ready.removed) yield* Effect.logInfo(`${engine}: ${ready.removed}`)
+  if (ready.missing) return yield* ready.missing
   const container = yield* Effect.acquireRelease(
     Effect.tryPromise({
       try: async () => {
         const { PostgreSqlContainer } = await import("@testcontainers/postgresql")
-        return new PostgreSqlContainer(image).withCommand(dockerCommand()).start()
+        return new PostgreSqlContainer(image).withCommand(dockerCommand()).withLabels(runLabels()).start()
       },
       catch: fail(`start a ${image} container`),
     }),
@@ -121,7 +137,7 @@ export const dockerBackend = Effect.fnUntraced(function* (engine: string, asked:
   return {
     name: "docker",
     serverVersion: server.serverVersion,
-    detail: [`Docker container ${image}`, server.sandboxNote].filter(Boolean).join("; "),
+    detail: [`Docker container ${image}`, ready.reaper, server.sandboxNote].filter(Boolean).join("; "),
     ephemeral: server.ephemeral,
   } satisfies PgBackend
 })

@@ -39,6 +39,8 @@ import {
   storeEntry,
 } from "../../data-folder-cache.ts"
 import { EngineFailed } from "../../engine.ts"
+import { removeLeftoverFolders } from "../../leftover-folders.ts"
+import { tempPrefix } from "../../run-mark.ts"
 import { type AskedMajor, errorText, failWith, type PgBackend } from "./backend.ts"
 import { type LocalInstall, pickInstall } from "./local-install.ts"
 import { connectionDefaults } from "./postgres-js-session.ts"
@@ -214,10 +216,15 @@ export const localBackend = Effect.fnUntraced(function* (
   const owner: Owner | undefined =
     runAs.uid !== undefined && runAs.gid !== undefined ? { uid: runAs.uid, gid: runAs.gid } : undefined
 
+  // A run killed before it could stop its server left the server running in its folder.
+  const removed = yield* Effect.promise(() =>
+    removeLeftoverFolders("pg", [{ pidFile: join("data", "postmaster.pid"), signal: "SIGQUIT" }]),
+  )
+  if (removed) yield* Effect.logInfo(`${engine}: ${removed}`)
   const paths = yield* Effect.acquireRelease(
     Effect.try({
       try: () => {
-        const paths = clusterPaths(mkdtempSync(join(tmpdir(), "aim-pg-")))
+        const paths = clusterPaths(mkdtempSync(join(tmpdir(), tempPrefix("pg"))))
         if (owner) chownSync(paths.root, owner.uid, owner.gid)
         return paths
       },

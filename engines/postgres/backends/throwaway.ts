@@ -1,6 +1,6 @@
 /**
  * throwaway: throwaway databases on a server aim may share with others (a user's URL, a container,
- * a local cluster). Each `ephemeral` creates a database named `aim_<random>` from template0,
+ * a local cluster). Each `ephemeral` creates a database named `aim_<host>_<pid>_<random>` (run-mark.ts) from template0,
  * connects one session to it, and when its scope closes (success, failure or interruption) closes
  * the session and drops that database, forcing other connections off it. Nothing else on the server
  * is read or written.
@@ -8,7 +8,7 @@
  * The SQL run in a throwaway database is partly written by a model, so it must not run with the
  * admin's power: a superuser can drop the user's other databases or run shell commands (COPY ... TO
  * PROGRAM) as the server's OS user. When the admin may create roles, each throwaway database gets
- * its own sandbox role `aim_<same random>` (LOGIN, nothing else: no SUPERUSER, CREATEDB,
+ * its own sandbox role of the same name (LOGIN, nothing else: no SUPERUSER, CREATEDB,
  * CREATEROLE, REPLICATION or BYPASSRLS), owns the database, and is the role the session logs in as;
  * it can reach only what PUBLIC may reach elsewhere, and only owners and superusers drop databases.
  * The session also carries a lazily opened admin session on the same database (`privileged`), for
@@ -26,6 +26,9 @@
  * (REASSIGN OWNED): a copy is as isolated as a fresh database, and nothing run in it reaches the
  * template, which no sandbox role owns or may enter.
  *
+ * When the server is reached, what a dead aim run of this machine left on it through the same login
+ * (a run killed with SIGKILL cannot drop its databases) is dropped, and said in one line.
+ *
  * Resources: up to four admin connections for the life of the enclosing scope (the engine layer's),
  * so that databases are made and dropped side by side; per ephemeral one database, one sandbox
  * role, one sandbox connection and at most one admin connection to that database. Release closes
@@ -38,8 +41,17 @@
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from "node:crypto"
 import { Effect, type Scope } from "effect"
 import { EngineFailed } from "../../engine.ts"
+import {
+  counted,
+  removedNote,
+  runIsGone,
+  throwawayName,
+  throwawayOwner,
+  throwawayRegex,
+} from "../../run-mark.ts"
 import type { PgSession, PgTemplate } from "../session.ts"
 import { errorText, failWith, shortVersion } from "./backend.ts"
+import { lostConnection } from "../database.ts"
 import { type Driver, sessionOf } from "./postgres-js-session.ts"
 import { countRemoval } from "../../removals.ts"
 
@@ -75,8 +87,8 @@ export interface ThrowawayServer {
 
 const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`
 
-/** `aim_` and 16 hex digits: unique enough that concurrent runs on one server never collide. */
-export const throwawayName = () => `aim_${randomBytes(8).toString("hex")}`
+/** `aim_<host>_<pid>_<random>` (run-mark.ts): unique per run, and traceable to it after a kill. */
+export { throwawayName } from "../../run-mark.ts"
 
 /** DROP DATABASE ... WITH (FORCE) exists from PostgreSQL 13; before that, end the sessions first. */
 export function dropStatements(name: string, serverVersionNum: number): ReadonlyArray<string> {
@@ -159,6 +171,13 @@ function adminPool(connect: () => Driver, first: Driver) {
     }
     return new Promise((resolve) => waiting.push(resolve))
   }
+  /** A new connection in place of `broken`, which is closed without waiting. */
+  const replace = (broken: Driver) => {
+    const fresh = connect()
+    all.splice(all.indexOf(broken), 1, fresh)
+    void broken.end({ timeout: 0 }).catch(() => undefined)
+    return fresh
+  }
   const give = (driver: Driver) => {
     const next = waiting.shift()
     if (next) next(driver)
@@ -173,12 +192,28 @@ function adminPool(connect: () => Driver, first: Driver) {
       idle.unshift(driver)
       driver`SELECT 1`.catch(() => undefined)
     },
+    /**
+     * Lend a connection to `work`. One whose connection broke meanwhile is not lent again: a new one
+     * takes its place. postgres.js does not recover every such connection (a write it had scheduled
+     * when the socket closed leaves the next connection's startup message unsent until its
+     * connect_timeout, on every later attempt).
+     */
     lend: async <T>(work: (session: PgSession) => Promise<T>): Promise<T> => {
       const driver = await take()
+      let broken = false
+      const noteLoss = (error: unknown): never => {
+        if (lostConnection(error)) broken = true
+        throw error
+      }
+      const session = sessionOf(driver)
       try {
-        return await work(sessionOf(driver))
+        return await work({
+          query: <R>(text: string, params?: ReadonlyArray<unknown>) =>
+            session.query<R>(text, params).catch(noteLoss),
+          exec: (script) => session.exec(script).catch(noteLoss),
+        })
       } finally {
-        give(driver)
+        give(broken ? replace(driver) : driver)
       }
     },
     end: () => Promise.all(all.map((sql) => sql.end({ timeout: 5 }).catch(() => undefined))),
@@ -241,9 +276,15 @@ export const throwawayServer = Effect.fnUntraced(function* (connector: ServerCon
   const [info] = yield* Effect.tryPromise({
     try: () =>
       admin.lend((session) =>
-        session.query<{ version: string; num: string; superuser: boolean; createrole: boolean }>(
+        session.query<{
+          version: string
+          num: string
+          superuser: boolean
+          createrole: boolean
+          login: string
+        }>(
           `SELECT current_setting('server_version') AS version, current_setting('server_version_num') AS num,
-                  r.rolsuper AS superuser, r.rolcreaterole AS createrole
+                  r.rolsuper AS superuser, r.rolcreaterole AS createrole, current_user AS login
              FROM pg_roles r WHERE r.rolname = current_user`,
         ),
       ),
@@ -252,6 +293,12 @@ export const throwawayServer = Effect.fnUntraced(function* (connector: ServerCon
   const versionNum = Number(info?.num ?? 0)
   const superuser = info?.superuser === true
   const mayCreateRoles = superuser || info?.createrole === true
+  /**
+   * What each sandbox role's comment says: made through this login. A run removes only leftovers
+   * made through its own login (databases it owns, or whose owner bears this mark), so runs that
+   * share a server under different logins never sweep each other's.
+   */
+  const sandboxMark = `aim sandbox role, made by ${info?.login ?? ""}`
 
   /**
    * Run `statements` on an admin connection, or on a fresh one when that fails (the server ended
@@ -300,13 +347,18 @@ export const throwawayServer = Effect.fnUntraced(function* (connector: ServerCon
       if (what.database) countRemoval("database")
       return
     }
+    // A server that went away takes no warning: the run's one message says so, and the next run
+    // on a server that is back removes what is left (its names carry this run's pid).
+    const warn = (what: string) => (error: unknown) => {
+      if (!lostConnection(error))
+        warnings.push(
+          `${connector.engine}: could not drop ${what} ${name}: ${connector.clean(errorText(error))}`,
+        )
+    }
     if (what.database)
       await onAdmin(dropStatements(name, versionNum)).then(
         () => countRemoval("database"),
-        (error) =>
-          warnings.push(
-            `${connector.engine}: could not drop throwaway database ${name}: ${connector.clean(String(error))}`,
-          ),
+        warn("throwaway database"),
       )
     if (what.role)
       await onAdmin([`DROP ROLE IF EXISTS ${role}`])
@@ -316,11 +368,7 @@ export const throwawayServer = Effect.fnUntraced(function* (connector: ServerCon
             `DROP ROLE IF EXISTS ${role}`,
           ]),
         )
-        .catch((error) =>
-          warnings.push(
-            `${connector.engine}: could not drop sandbox role ${name}: ${connector.clean(String(error))}`,
-          ),
-        )
+        .catch(warn("sandbox role"))
   }
 
   /** `dropping`, remembered until done: the server's scope waits for drops still running. */
@@ -342,6 +390,7 @@ export const throwawayServer = Effect.fnUntraced(function* (connector: ServerCon
   const roleScript = (name: string, password: string) =>
     [
       createRoleStatement(name, password),
+      `COMMENT ON ROLE ${quoteIdent(name)} IS '${sandboxMark.replace(/'/g, "''")}'`,
       ...(superuser ? [] : [`GRANT ${quoteIdent(name)} TO CURRENT_USER`]),
     ].join(";\n")
 
@@ -391,7 +440,7 @@ export const throwawayServer = Effect.fnUntraced(function* (connector: ServerCon
       }
       const session = sessionOf(connect(login))
       await session.query("SELECT 1").catch((error) => {
-        throw fail(`connect to ${name}`)(login ? hide(login)(String(error)) : error)
+        throw fail(`connect to ${name}`)(login ? hide(login)(errorText(error)) : error)
       })
       // postgres.js connects on first use, so the admin session costs nothing until a statement needs it.
       const privileged = login ? sessionOf(connect(undefined)) : undefined
@@ -466,8 +515,54 @@ export const throwawayServer = Effect.fnUntraced(function* (connector: ServerCon
     spareTaken = true
     if (spare) void track(spare.then(retire, () => undefined))
   }, spareMillis).unref()
+  /**
+   * Drop the databases and roles a dead aim run of this machine left on this server through this
+   * login (run-mark.ts, `sandboxMark`), and say what went, in one line; undefined when nothing was left. Never fails: what cannot be
+   * read or dropped (another admin's, say) stays, and a failed drop becomes a warning.
+   */
+  const removeLeftovers = async (): Promise<string | undefined> => {
+    const list = () =>
+      admin.lend((session) =>
+        session.query<{ kind: "database" | "role"; name: string }>(
+          `SELECT 'database' AS kind, d.datname AS name FROM pg_database d
+            WHERE d.datname ~ $1
+              AND (d.datdba = (SELECT oid FROM pg_roles WHERE rolname = current_user)
+                   OR shobj_description(d.datdba, 'pg_authid') = $2)
+           UNION ALL
+           SELECT 'role', r.rolname FROM pg_roles r
+            WHERE r.rolname ~ $1 AND shobj_description(r.oid, 'pg_authid') = $2`,
+          [throwawayRegex, sandboxMark],
+        ),
+      )
+    const found = (await list().catch(() => [])).filter((r) => {
+      const owner = throwawayOwner(r.name)
+      return owner !== undefined && runIsGone(owner)
+    })
+    if (found.length === 0) return undefined
+    for (const r of found) {
+      const what = owned.get(r.name) ?? { database: false, role: false }
+      owned.set(r.name, { ...what, [r.kind]: true })
+    }
+    const names = [...new Set(found.map((r) => r.name))]
+    await Promise.all(names.map(drop))
+    const left = new Set((await list().catch(() => found)).map((r) => `${r.kind} ${r.name}`))
+    const removed = found.filter((r) => !left.has(`${r.kind} ${r.name}`))
+    const databases = removed.filter((r) => r.kind === "database").length
+    const roles = removed.length - databases
+    return removedNote(
+      [
+        ...(databases > 0 ? [counted(databases, "throwaway database")] : []),
+        ...(roles > 0 ? [counted(roles, "sandbox role")] : []),
+      ],
+      removed.map((r) => throwawayOwner(r.name)?.pid ?? 0),
+    )
+  }
+
   // Uninterruptible: its role is dropped before an interruption lets the server's scope close.
-  const why = yield* Effect.uninterruptible(Effect.promise(probe))
+  const [why, removed] = yield* Effect.uninterruptible(
+    Effect.promise(() => Promise.all([probe(), removeLeftovers()])),
+  )
+  if (removed) yield* Effect.logInfo(`${connector.engine}: ${removed}`)
   const sandboxNote =
     why === undefined ? undefined : `model-written SQL runs with ${connector.privileges}: ${why}`
   const sandboxed = sandboxNote === undefined

@@ -1,7 +1,7 @@
 /**
  * url backend: throwaway databases on a server the user already runs, given by
  * `[engines.postgres] url` in aim.toml or AIM_POSTGRES_URL. aim creates and drops only databases
- * and sandbox roles named `aim_<random>` there (see throwaway.ts), and never prints the URL's
+ * and sandbox roles named `aim_<host>_<pid>_<random>` there (see throwaway.ts), and never prints the URL's
  * password nor a sandbox role's. Resources: one admin connection
  * for the life of the engine layer's scope, plus one database and connection per ephemeral.
  */

@@ -21,6 +21,7 @@ import type { Migration } from "../../../model.ts"
 import { plan } from "../../../steps/plan.ts"
 import { snapshotHistory, snapshotSchema } from "../../../steps/snapshot.ts"
 import { verify } from "../../../steps/verify.ts"
+import { hostMark, tempPrefix, throwawayOwner } from "../../../engines/run-mark.ts"
 
 const URL = process.env.AIM_MARIADB_URL ?? "mysql://root@127.0.0.1:3306/"
 const flavor = flavorOf("mariadb", "10.11")
@@ -36,11 +37,20 @@ async function urlAnswers(): Promise<boolean> {
   }
 }
 
+/**
+ * The throwaway databases this test process made on the url server (their names carry its pid,
+ * run-mark.ts): other runs on the shared server make and drop their own all the time.
+ */
 async function aimDatabases(): Promise<string[]> {
   const conn = await mysql.createConnection({ uri: URL })
   try {
     const [rows] = await conn.query("SHOW DATABASES LIKE 'aim\\_%'")
-    return (rows as Array<Record<string, string>>).map((r) => Object.values(r)[0] as string)
+    return (rows as Array<Record<string, string>>)
+      .map((r) => Object.values(r)[0] as string)
+      .filter((name) => {
+        const owner = throwawayOwner(name)
+        return owner?.pid === process.pid && owner.host === hostMark()
+      })
   } finally {
     await conn.end()
   }
@@ -245,10 +255,9 @@ for (const backend of backends) {
 
 describe("mariadb engine, clean-up", () => {
   test.skipIf(!urlUp)("no aim_ database is left on the url server", async () => {
-    const left = (await aimDatabases()).filter((n) => !n.startsWith("aim_client_"))
-    expect(left).toEqual([])
+    expect(await aimDatabases()).toEqual([])
   })
   test.skipIf(!local)("no local server folder is left in the temp folder", () => {
-    expect(readdirSync(tmpdir()).filter((f) => f.startsWith("aim-mariadb-"))).toEqual([])
+    expect(readdirSync(tmpdir()).filter((f) => f.startsWith(tempPrefix("mariadb")))).toEqual([])
   })
 })

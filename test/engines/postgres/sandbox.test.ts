@@ -28,6 +28,7 @@ import type { PgSession } from "../../../engines/postgres/session.ts"
 import { splitStatements } from "../../../engines/postgres/split.ts"
 import type { Statement } from "../../../model.ts"
 import { startPrivatePostgres } from "../../bad-input/_harness.ts"
+import { throwawayPattern } from "../../../engines/run-mark.ts"
 
 setDefaultTimeout(60_000)
 
@@ -77,7 +78,7 @@ async function newAimRoles(before: ReadonlySet<string>): Promise<string[]> {
     (
       await admin<{ n: string }[]>`
         SELECT rolname AS n FROM pg_roles r
-         WHERE rolname ~ '^aim_[0-9a-f]{16}$' AND NOT EXISTS (SELECT FROM pg_database d WHERE d.datdba = r.oid)`
+         WHERE rolname ~ '^aim_[0-9a-f]{8}_[0-9]+_[0-9a-f]{8}$' AND NOT EXISTS (SELECT FROM pg_database d WHERE d.datdba = r.oid)`
     )
       .map((r) => r.n)
       .filter((n) => !before.has(n))
@@ -90,7 +91,9 @@ async function newAimRoles(before: ReadonlySet<string>): Promise<string[]> {
 const aimRoles = async () =>
   new Set(
     (
-      await admin<{ n: string }[]>`SELECT rolname AS n FROM pg_roles WHERE rolname ~ '^aim_[0-9a-f]{16}$'`
+      await admin<
+        { n: string }[]
+      >`SELECT rolname AS n FROM pg_roles WHERE rolname ~ '^aim_[0-9a-f]{8}_[0-9]+_[0-9a-f]{8}$'`
     ).map((r) => r.n),
   )
 
@@ -179,7 +182,7 @@ describe("url backend with a superuser URL", () => {
               names.push(me.database)
               expect(me.superuser).toBe(false)
               expect(me.user).toBe(me.database)
-              expect(me.user).toMatch(/^aim_[0-9a-f]{16}$/)
+              expect(me.user).toMatch(throwawayPattern)
               expect(me.owner).toBe(me.user)
               const flags = yield* Effect.promise(() =>
                 one<Record<string, boolean>>(

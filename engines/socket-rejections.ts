@@ -1,0 +1,33 @@
+/**
+ * socket-rejections: keep a dying database connection from ending the process under Bun. When a
+ * server resets a connection, Bun's `node:net` reports the error on the socket ('error', then
+ * 'close'), which the drivers (postgres.js, mysql2) turn into a failed query, and in some paths also
+ * rejects an internal promise of its own with the same error (stack: `at close (node:net)` or
+ * `at _write (node:net)`) that nobody can catch. Unhandled, that rejection ends the process with a
+ * runtime banner instead of aim's one message. This module installs, once, a listener that drops
+ * exactly those: connection errors (ECONNRESET, EPIPE, ECONNABORTED) raised by a socket read or
+ * write. Any other unhandled rejection is thrown again, so it still ends the process as before.
+ * Resources: one process listener, installed on first use and never removed.
+ */
+
+const socketFault = (reason: unknown): boolean => {
+  const error = reason as { code?: unknown; syscall?: unknown } | null
+  return (
+    typeof error === "object" &&
+    error !== null &&
+    (error.syscall === "read" || error.syscall === "write") &&
+    (error.code === "ECONNRESET" || error.code === "EPIPE" || error.code === "ECONNABORTED")
+  )
+}
+
+let installed = false
+
+/** Install the listener (idempotent); call before opening a connection to a database server. */
+export function ignoreStraySocketRejections(): void {
+  if (installed) return
+  installed = true
+  process.on("unhandledRejection", (reason) => {
+    if (socketFault(reason)) return
+    throw reason
+  })
+}
