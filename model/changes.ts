@@ -82,6 +82,8 @@ export function describeChange(change: Change): string {
       return `drop index ${change.index.name}`
     case "alter-index":
       return `replace index ${change.after.name}`
+    case "rename-index":
+      return `rename index ${change.before.name} to ${change.after.name}`
     case "alter-table":
       return `change options of table ${change.after.name}`
     case "create-object":
@@ -119,6 +121,8 @@ export function summarizeChanges(changes: ReadonlyArray<Change>): string {
       case "add-index":
       case "drop-index":
         return `${c.kind === "add-index" ? "create" : "drop"} ${c.index.name}`
+      case "rename-index":
+        return `rename ${c.before.name}`
       default:
         return c.kind.split("-")[0] as string
     }
@@ -214,6 +218,7 @@ function wholeObject(
     }
     case "replace-object":
     case "alter-index":
+    case "rename-index":
       return {
         removed: tidyDefinition(change.before.definition),
         added: tidyDefinition(change.after.definition),

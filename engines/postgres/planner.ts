@@ -441,6 +441,14 @@ export function planPostgres(changes: ReadonlyArray<Change>, from: Schema, to: S
     push(creationOf(stepFor([c], [index.definition], phase.createIndex)))
     recreated.add(index.name)
   }
+  for (const c of pick("rename-index"))
+    push(
+      stepFor(
+        [c],
+        [`ALTER INDEX ${quoteName(c.before.name)} RENAME TO ${quoteIdent(splitName(c.after.name).name)}`],
+        phase.createIndex,
+      ),
+    )
   for (const o of to.objects) {
     if (o.kind !== "index" || recreated.has(o.name)) continue
     if (createdViews.has(o.table ?? "") || droppedIndexes.has(o.name)) {

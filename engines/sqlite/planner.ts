@@ -270,7 +270,8 @@ export function planSqlite(changes: ReadonlyArray<Change>, from: Schema, to: Sch
     drafts.push({ step: oldObjects.drop(v, [], 2), write: () => [dropObject(v)] })
 
   const rebuiltNames = new Set(rebuilt.map((p) => lower(p.group.after.name)))
-  for (const c of pick("drop-index", "alter-index")) {
+  // SQLite cannot rename an index: a renamed one is dropped and created again.
+  for (const c of pick("drop-index", "alter-index", "rename-index")) {
     const index = c.kind === "drop-index" ? c.index : c.before
     const table = lower(index.table ?? "")
     if (droppedNames.has(table) || rebuiltNames.has(table)) continue
@@ -341,7 +342,7 @@ export function planSqlite(changes: ReadonlyArray<Change>, from: Schema, to: Sch
   }
 
   // Indexes that are new or changed, and every index of a rebuilt table.
-  const indexChanges = pick("add-index", "alter-index")
+  const indexChanges = pick("add-index", "alter-index", "rename-index")
   const indexesMade = new Set(indexChanges.map((c) => (c.kind === "add-index" ? c.index : c.after)))
   for (const c of indexChanges) {
     const index = c.kind === "add-index" ? c.index : c.after
