@@ -272,10 +272,21 @@ export function renderChanges(changes: ReadonlyArray<Change>, context: DiffTextC
     const name = changeTable(change) as string
     if (shown.has(key(name))) continue
     shown.add(key(name))
+    const rename = changes.find((c) => c.kind === "rename-table" && key(c.after.name) === key(name))
+    // Lines alone cannot tell a rename from a drop and an add: each rename says so under the block.
+    const renames = changes
+      .filter(
+        (c) =>
+          (c.kind === "rename-table" || c.kind === "rename-column") && key(changeTable(c) ?? "") === key(name),
+      )
+      .map((c) => `  -- ${describeChange(c)}`)
     blocks.push(
-      change.kind === "rename-table"
-        ? tableBlock(change.before, change.after)
-        : tableBlock(find(context.from, name), find(context.to, name)),
+      [
+        rename?.kind === "rename-table"
+          ? tableBlock(rename.before, rename.after)
+          : tableBlock(find(context.from, name), find(context.to, name)),
+        ...renames,
+      ].join("\n"),
     )
   }
   return blocks.join("\n\n")
