@@ -159,6 +159,22 @@ export const contractCases: ReadonlyArray<ContractCase> = [
     upInOrder: [/RENAME/i],
   },
   {
+    name: "renamed tables whose CHECK and foreign key change: each dropped under the name it has then",
+    from: all(
+      "CREATE TABLE p (id INT PRIMARY KEY, v INT CHECK (v > 0)); CREATE TABLE c (id INT PRIMARY KEY, p_id INT REFERENCES p (id));",
+    ),
+    to: all(
+      "CREATE TABLE q (id INT PRIMARY KEY, v INT CHECK (v >= 0)); CREATE TABLE d (id INT PRIMARY KEY, p_id INT REFERENCES q (id) ON DELETE CASCADE);",
+    ),
+    renames: {
+      tables: [
+        { from: "p", to: "q" },
+        { from: "c", to: "d" },
+      ],
+    },
+    upInOrder: [/RENAME/i],
+  },
+  {
     name: "a renamed serial column and table: the sequence follows, keeping its position",
     from: { postgres: "CREATE TABLE customers (id serial PRIMARY KEY, name text);" },
     to: { postgres: "CREATE TABLE clients (cid serial PRIMARY KEY, name text);" },
