@@ -4,14 +4,23 @@
  * exists in what the migrations build; once a migration made the rename, the comment is settled and
  * changes nothing, so it may stay. A comment that annotates nothing, names what neither side has,
  * keeps an old name that schema.sql still defines, or claims an old name another comment claims, is
- * an error naming schema.sql and its line. No resources.
+ * an error naming schema.sql and its line. A likely rename nobody declared is asked about on a
+ * terminal (`decideRenames`), or left open with the comment that would declare it. No resources.
  */
 import { Effect, Schema as S } from "effect"
 import { Engine } from "../engines/engine.ts"
 import type { RenameHints, Schema, Table } from "../model.ts"
+import { type RenameCandidate, renameCandidates, sameCandidate } from "../model/ambiguity.ts"
+import { diffSchemas } from "../model/diff.ts"
 import { nameKey } from "../model/names.ts"
 import type { SchemaSource } from "../project/read.ts"
-import { type Identifiers, storedName, storedTableName } from "../sql/identifiers.ts"
+import {
+  type Identifiers,
+  storedName,
+  storedTableName,
+  writtenName,
+  writtenTableName,
+} from "../sql/identifiers.ts"
 import { LexError } from "../sql/lexer.ts"
 import { findRenameComments, RENAMED_FROM, type RenameComment } from "../sql/rename-comments.ts"
 
@@ -212,4 +221,84 @@ export const declaredRenames = Effect.fn("aim/steps/renames")(function* (
   if ("reason" in resolved)
     return yield* new RenameCommentError({ file: source.path, line: resolved.line, reason: resolved.reason })
   return resolved
+})
+
+/** Who answers whether a likely rename is one: the user on a terminal, or nobody. */
+export interface RenameQuestions {
+  /** Asks one yes-or-no question (it ends in `[y/N]`); true for yes. */
+  readonly confirm: (question: string) => Effect.Effect<boolean>
+  /** Tells the user one line (what to add to schema.sql). */
+  readonly say: (line: string) => void
+}
+
+/** The renames a run makes and the likely ones it leaves open. */
+export interface RenameDecisions {
+  /** Declared in schema.sql and confirmed on the terminal: what the diff, the planner and verification take. */
+  readonly hints: RenameHints
+  readonly declared: ReadonlyArray<DeclaredRename>
+  /** Answered yes on the terminal, for this run. */
+  readonly confirmed: ReadonlyArray<RenameCandidate>
+  /** Answered no: dropped and added, as the diff reads them. */
+  readonly declined: ReadonlyArray<RenameCandidate>
+  /** Likely renames nobody decided: the migration carries a hint naming the comment to add. */
+  readonly open: ReadonlyArray<RenameCandidate>
+}
+
+const withCandidate = (hints: RenameHints, c: RenameCandidate): RenameHints =>
+  c.kind === "table"
+    ? { ...hints, tables: [...(hints.tables ?? []), { from: c.from, to: c.to }] }
+    : { ...hints, columns: [...(hints.columns ?? []), { table: c.table, from: c.from, to: c.to }] }
+
+/** The question a terminal is asked about a candidate. */
+export const renameQuestion = (c: RenameCandidate) =>
+  c.kind === "table"
+    ? `Was table ${c.from} renamed to ${c.to}? [y/N]`
+    : `Was ${c.table}.${c.from} renamed to ${c.to}? [y/N]`
+
+/** The comment that declares a candidate, with the old name written so that it reads back the same. */
+export const renameComment = (c: RenameCandidate, ids: Identifiers) =>
+  `-- ${RENAMED_FROM} ${c.kind === "table" ? writtenTableName(c.from, ids) : writtenName(c.from, ids)}`
+
+/** Where the comment goes, in words ("after the column", "after the column t.b", "at the end of ..."). */
+const place = (c: RenameCandidate, named: boolean) =>
+  c.kind === "table"
+    ? `at the end of the line of CREATE TABLE ${c.to}`
+    : `after the column${named ? ` ${c.table}.${c.to}` : ""}`
+
+/** What an open candidate's hint says (`schema` as the user is shown the file). */
+export const renameHint = (c: RenameCandidate, ids: Identifiers, schema: string) =>
+  `looks like ${c.kind === "table" ? `table ${c.from}` : `${c.table}.${c.from}`} was renamed to ${c.kind === "table" ? c.to : `${c.table}.${c.to}`}: add "${renameComment(c, ids)}" ${place(c, false)} in ${schema}`
+
+/**
+ * Step: the renames this run makes. The declared ones always; then, with `questions` (a terminal),
+ * each likely rename left is asked about, one at a time (an answer can settle others: a table
+ * renamed, its columns compare under the new name), and for each yes the comment to add is told.
+ * Without `questions` nothing is asked and the likely renames stay open.
+ */
+export const decideRenames = Effect.fn("aim/steps/renames/decide")(function* (
+  current: Schema,
+  desired: Schema,
+  declared: DeclaredRenames,
+  questions: RenameQuestions | undefined,
+  schema: string,
+) {
+  const engine = yield* Engine
+  const ids = engine.capabilities.identifiers
+  const declined: RenameCandidate[] = []
+  const confirmed: RenameCandidate[] = []
+  let hints = declared.hints
+  const open = () =>
+    renameCandidates(diffSchemas(current, desired, hints), engine.capabilities.types).filter(
+      (c) => !declined.some((d) => sameCandidate(c, d)),
+    )
+  for (let next = open()[0]; questions && next; next = open()[0]) {
+    if (yield* questions.confirm(renameQuestion(next))) {
+      confirmed.push(next)
+      hints = withCandidate(hints, next)
+      questions.say(
+        `Add "${renameComment(next, ids)}" ${place(next, true)} in ${schema}, so that the next run does not ask.`,
+      )
+    } else declined.push(next)
+  }
+  return { hints, declared: declared.applied, confirmed, declined, open: open() } satisfies RenameDecisions
 })
