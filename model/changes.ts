@@ -277,7 +277,8 @@ export function renderChanges(changes: ReadonlyArray<Change>, context: DiffTextC
     const renames = changes
       .filter(
         (c) =>
-          (c.kind === "rename-table" || c.kind === "rename-column") && key(changeTable(c) ?? "") === key(name),
+          (c.kind === "rename-table" || c.kind === "rename-column") &&
+          key(changeTable(c) ?? "") === key(name),
       )
       .map((c) => `  -- ${describeChange(c)}`)
     blocks.push(
