@@ -26,6 +26,7 @@ import {
   renameHint,
 } from "./steps/renames.ts"
 import type { RenameCandidate } from "./model/ambiguity.ts"
+import { RENAMED_FROM } from "./sql/rename-comments.ts"
 import { enforceRules, type MigrationUnderRules, validate as validateRules } from "./steps/validate.ts"
 import { resolveRules, type RuleSet } from "./rules/resolve.ts"
 import { type ModelSpec, parseModelSpec } from "./llm/model-spec.ts"
@@ -351,7 +352,14 @@ const produceCandidate = Effect.fnUntraced(function* (
   // The renames are facts: the rows check follows them, so a drop and an add never pass for one.
   const prove = (c: Candidate) => verify(c, result.history, result.current, result.desired, image, renames)
   if (spec === undefined || strategy === "builtin") {
-    const candidate = yield* phase("plan", planned, () => "built-in planner")
+    const built = yield* phase("plan", planned, () => "built-in planner")
+    // Words about a rename in --context reach only a model; the planner reads comments in schema.sql.
+    const unread = config.context?.trim()
+      ? [
+          `--context is read only by a model, and none writes this migration; declare a rename in ${config.schema} with "-- ${RENAMED_FROM} <old name>"`,
+        ]
+      : []
+    const candidate = { ...built, notes: [...unread, ...built.notes] }
     const verification = yield* phase("verify", prove(candidate), verifyDetail)
     return { candidate, verification, generation: undefined, description: undefined, modelSkipped: undefined }
   }

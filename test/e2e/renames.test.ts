@@ -242,6 +242,12 @@ describe("a likely rename nobody declared", () => {
     expect(generated.stderr).not.toContain("[y/N]")
     const diff = await aim(["diff"], { cwd: dir })
     expect(diff.stdout).toContain(`note: ${hint}`)
+    // Without a model, --context changes nothing, and aim says so.
+    const told = await aim(["generate", "--dry-run", "--context", "t.note was renamed to comment"], {
+      cwd: dir,
+    })
+    expect(told.stdout).toContain("note: --context is read only by a model")
+    expect(told.stdout).toContain(`note: ${hint}`)
   })
 
   test("--json puts the hint in notes, with the candidates", async () => {
