@@ -288,7 +288,8 @@ export const generateMigration = Effect.fn("aim/workflow/generate")(function* (
     diff: result,
     up: candidate.up,
     down: candidate.down,
-    notes: [...result.renameCandidates.map((c) => c.hint), ...candidate.notes],
+    // A model decided the likely renames it wrote; the planner, which cannot, says how to settle them.
+    notes: [...(generation ? [] : result.renameCandidates.map((c) => c.hint)), ...candidate.notes],
     verification,
     generation,
     modelSkipped,
