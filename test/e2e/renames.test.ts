@@ -320,12 +320,14 @@ describe("on a terminal, aim asks", () => {
     write(box.project, "schema.sql", schemaSql)
     return box
   }
+  // The test runner's own CI=true would keep aim from asking.
+  const interactive = { CI: undefined }
   const renamedTwice =
     "CREATE TABLE customers (\n  id INTEGER PRIMARY KEY,\n  full_name TEXT NOT NULL,\n  remark TEXT\n);\n"
 
   test("one question per likely rename; a yes is a rename for this run, with the comment to add", async () => {
     const box = project(renamedTwice)
-    const run = spawnOnTty(box, ["generate"], {})
+    const run = spawnOnTty(box, ["generate"], interactive)
     await run.waitFor(/Was customers\.name renamed to full_name\? \[y\/N\] $/m)
     run.type("y\n")
     await run.waitFor(/Was customers\.note renamed to remark\? \[y\/N\] $/m)
@@ -352,17 +354,28 @@ describe("on a terminal, aim asks", () => {
 
   test("with --json on a terminal nothing is asked", async () => {
     const box = project(renamedTwice)
-    const run = spawnOnTty(box, ["generate", "--json", "--dry-run"], {})
+    const run = spawnOnTty(box, ["generate", "--json", "--dry-run"], interactive)
     const code = await run.exited
     expect(run.output()).not.toContain("[y/N]")
     expect(code).toBe(1)
     expect(run.output()).toContain("hint: looks like customers.name was renamed to customers.full_name")
   })
 
+  test("in CI (the CI variable set) nothing is asked, even on a terminal", async () => {
+    const box = project(renamedTwice)
+    const run = spawnOnTty(box, ["generate", "--dry-run"], { CI: "true" })
+    const code = await run.exited
+    expect(run.output()).not.toContain("[y/N]")
+    expect(code).toBe(1)
+    expect(run.output()).toContain(
+      'hint: looks like customers.name was renamed to customers.full_name: add "-- aim:renamed-from name"',
+    )
+  })
+
   test("Ctrl-C at the question stops the run cleanly and writes nothing", async () => {
     const box = project(renamedTwice)
     const before = migrationFiles(box.project)
-    const run = spawnOnTty(box, ["generate"], {})
+    const run = spawnOnTty(box, ["generate"], interactive)
     await run.waitFor(/\[y\/N\] $/m)
     run.type("\u0003")
     expect(await run.exited).toBe(130)
