@@ -6,7 +6,7 @@
  * DELETE CASCADE (rebuilt on SQLite, whose children must survive it). Servers that do not answer
  * are skipped, saying so. Each server database is named aim_renames_<random> and dropped after.
  */
-import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test"
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test"
 import { mkdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { MARIADB_TEST_URL, mysqlVersion, PG_TEST_URL, pgAnswers } from "../_servers.ts"
@@ -149,7 +149,11 @@ const lines = (text: string) =>
     .map((l) => l.trim())
 
 describe("renames declared in schema.sql, applied by each engine's own client", () => {
-  const temp = makeTemp("aim-renames-")
+  // Made when the first test runs: a filtered run (-t) skips these tests and their afterAll alike.
+  let temp = ""
+  beforeAll(() => {
+    temp = makeTemp("aim-renames-")
+  })
   const cleanups: Array<() => void> = []
   afterAll(() => {
     for (const c of cleanups) c()
@@ -220,7 +224,10 @@ describe("renames declared in schema.sql, applied by each engine's own client", 
 })
 
 describe("a likely rename nobody declared", () => {
-  const temp = makeTemp("aim-renames-hint-")
+  let temp = ""
+  beforeAll(() => {
+    temp = makeTemp("aim-renames-hint-")
+  })
   afterAll(() => removeTemp(temp))
   const project = (name: string, schemaSql: string) => {
     const dir = join(temp, name)
