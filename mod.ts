@@ -111,7 +111,27 @@ export {
 export { providerLayer, keyVariableOf } from "./llm/registry.ts"
 export { parseModelSpec, knownProviders, type ModelSpec } from "./llm/model-spec.ts"
 export { MissingApiKey, CredentialsError, resolveKey, storeKey } from "./llm/credentials.ts"
-export { findAmbiguities, type Ambiguity } from "./model/ambiguity.ts"
+export {
+  findAmbiguities,
+  renameCandidates,
+  describeCandidate,
+  type Ambiguity,
+  type RenameCandidate,
+} from "./model/ambiguity.ts"
+export {
+  declaredRenames,
+  decideRenames,
+  resolveRenames,
+  renameComment,
+  renameHint,
+  RenameCommentError,
+  type DeclaredRename,
+  type DeclaredRenames,
+  type RenameDecisions,
+  type RenameQuestions,
+} from "./steps/renames.ts"
+export { findRenameComments, type RenameComment, type RenameTarget } from "./sql/rename-comments.ts"
+export type { Identifiers } from "./sql/identifiers.ts"
 export {
   systemPrompt,
   userPrompt,
@@ -140,6 +160,8 @@ export {
   describeChanges,
   formatOf,
   Progress,
+  Questions,
+  type OpenRename,
   type DiffResult,
   type GenerateOptions,
   type GenerateResult,

@@ -253,6 +253,13 @@ export type Change = ChangeRefs &
         readonly after: SchemaObject
       }
     | {
+        /** The same index under a new name: on a table or column the renames touch, named after it. */
+        readonly kind: "rename-index"
+        readonly table: string
+        readonly before: SchemaObject
+        readonly after: SchemaObject
+      }
+    | {
         /** Table-level options (engine, partitioning, comment, row security, WITHOUT ROWID...). */
         readonly kind: "alter-table"
         readonly before: Table

@@ -17,6 +17,16 @@ import { readFolder, readHistory, readSchemaSource } from "./project/read.ts"
 import { lockProject } from "./project/lock.ts"
 import { checkHistory } from "./steps/check-history.ts"
 import { diff } from "./steps/diff.ts"
+import {
+  declaredRenames,
+  decideRenames,
+  type RenameDecisions,
+  type RenameQuestions,
+  renameComment,
+  renameHint,
+} from "./steps/renames.ts"
+import type { RenameCandidate } from "./model/ambiguity.ts"
+import { RENAMED_FROM } from "./sql/rename-comments.ts"
 import { enforceRules, type MigrationUnderRules, validate as validateRules } from "./steps/validate.ts"
 import { resolveRules, type RuleSet } from "./rules/resolve.ts"
 import { type ModelSpec, parseModelSpec } from "./llm/model-spec.ts"
@@ -37,6 +47,16 @@ export const Progress = Context.Reference<{
   readonly phase: (name: string, millis: number, detail?: string) => void
   readonly begin?: (name: string) => () => void
 }>("aim/workflow/Progress", { defaultValue: () => ({ phase: () => {} }) })
+
+/**
+ * Who answers whether a likely rename is one. By default nobody is asked (library use, a pipe, CI,
+ * --json): the rename stays open, for a model under strategy "auto" or for a hint naming the
+ * comment to add. The CLI gives `ask` on a terminal.
+ */
+export const Questions = Context.Reference<{ readonly ask?: RenameQuestions | undefined }>(
+  "aim/workflow/Questions",
+  { defaultValue: () => ({}) },
+)
 
 /** Run `effect` as a named phase and report its duration. */
 const phase = <A, E, R>(name: string, effect: Effect.Effect<A, E, R>, detail?: (a: A) => string) =>
@@ -84,13 +104,21 @@ export interface DiffResult {
   readonly changes: ReadonlyArray<Change>
   /** The changes as text (`-` history only, `+` schema.sql only). */
   readonly text: string
+  /** The renames this run makes (declared in schema.sql, confirmed on a terminal) and those left open. */
+  readonly renames: RenameDecisions
+  /** The likely renames left open, each with the comment that would declare it and a hint saying so. */
+  readonly renameCandidates: ReadonlyArray<OpenRename>
 }
 
+/** A likely rename nobody decided, with the comment that declares it and the hint that says where. */
+export type OpenRename = RenameCandidate & { readonly comment: string; readonly hint: string }
+
 /**
- * Read the project, take both snapshots and compare. With `keepImage`, the database the history
- * was replayed into stays in the caller's scope as an image for verification to copy.
+ * Read the project, take both snapshots, settle the renames and compare. With `keepImage`, the
+ * database the history was replayed into stays in the caller's scope as an image for verification
+ * to copy; with `asking`, a likely rename is asked about where the context can ask (`Questions`).
  */
-const readProject = Effect.fnUntraced(function* (config: Config, keepImage: boolean) {
+const readProject = Effect.fnUntraced(function* (config: Config, keepImage: boolean, asking: boolean) {
   const engine = yield* Engine
   const format = yield* loadFormat(config)
   const folder = yield* readFolder(config)
@@ -103,7 +131,11 @@ const readProject = Effect.fnUntraced(function* (config: Config, keepImage: bool
     (s) =>
       `${s.fromCache ? `${migrations} from the snapshot cache` : `replayed ${migrations}`}, loaded ${config.schema}`,
   )
-  const changes = yield* diff(current, desired)
+  const declared = yield* declaredRenames(source, current, desired)
+  const questions = asking ? (yield* Questions).ask : undefined
+  const renames = yield* decideRenames(current, desired, declared, questions, source.path)
+  const changes = yield* diff(current, desired, renames.hints)
+  const ids = engine.capabilities.identifiers
   const result = {
     folder,
     history,
@@ -111,13 +143,19 @@ const readProject = Effect.fnUntraced(function* (config: Config, keepImage: bool
     desired,
     changes,
     text: renderChanges(changes, { from: current, to: desired, renderTable: engine.renderTable }),
+    renames,
+    renameCandidates: renames.open.map((c) => ({
+      ...c,
+      comment: renameComment(c, ids),
+      hint: renameHint(c, ids, source.path),
+    })),
   } satisfies DiffResult
   return { result, image }
 })
 
 /** Replay the history, load schema.sql, and compare. */
 export const diffProject = Effect.fn("aim/workflow/diff")(function* (config: Config) {
-  return (yield* readProject(config, false)).result
+  return (yield* readProject(config, false, false)).result
 }, Effect.scoped)
 
 /** Options of `generateMigration`: dry run, file description, clock and model backoff. */
@@ -195,9 +233,13 @@ export const generateMigration = Effect.fn("aim/workflow/generate")(function* (
   // verification starts from a copy of it; it is released as soon as the candidate is proven.
   const { result, produced } = yield* Effect.scoped(
     Effect.gen(function* () {
-      const { result, image } = yield* readProject(config, true)
+      const { result, image } = yield* readProject(config, true, true)
       if (result.changes.length === 0) return { result, produced: undefined }
-      return { result, produced: yield* produceCandidate(config, result, withDown, options, image) }
+      const produced = yield* Effect.mapError(
+        produceCandidate(config, result, withDown, options, image),
+        (e) => withRenameHints(e, result.renameCandidates),
+      )
+      return { result, produced }
     }),
   )
   if (produced === undefined) {
@@ -212,7 +254,7 @@ export const generateMigration = Effect.fn("aim/workflow/generate")(function* (
     source: "UP",
   }
   const checked = yield* phase("rules", checkRules(config, rules, migration), rulesDetail)
-  yield* enforceRules(checked, "UP")
+  yield* Effect.mapError(enforceRules(checked, "UP"), (e) => withRenameHints(e, result.renameCandidates))
   const now = options.now ?? new Date()
   const files = renderFiles(format, result, {
     description: options.name ?? description ?? describeChanges(result.changes),
@@ -246,7 +288,8 @@ export const generateMigration = Effect.fn("aim/workflow/generate")(function* (
     diff: result,
     up: candidate.up,
     down: candidate.down,
-    notes: candidate.notes,
+    // A model decided the likely renames it wrote; the planner, which cannot, says how to settle them.
+    notes: [...(generation ? [] : result.renameCandidates.map((c) => c.hint)), ...candidate.notes],
     verification,
     generation,
     modelSkipped,
@@ -257,6 +300,35 @@ export const generateMigration = Effect.fn("aim/workflow/generate")(function* (
     })),
   } satisfies GenerateResult
 }, Effect.scoped)
+
+/**
+ * A refusal (a migration that does not verify, a rule at level error) while a likely rename was
+ * left open: the message ends with the comments that would declare it, since a rename written as a
+ * drop and an add is the usual cause. The error keeps its tag and fields.
+ */
+function withRenameHints<E>(error: E, open: ReadonlyArray<OpenRename>): E {
+  if (open.length === 0 || !(error instanceof Error)) return error
+  const message = `${error.message}\n${open.map((c) => `hint: ${c.hint}`).join("\n")}`
+  return Object.defineProperty(error, "message", { value: message, configurable: true })
+}
+
+/** What the user settled about renames, as facts for a model's prompt. */
+function renameFacts(renames: RenameDecisions): string[] {
+  const name = (kind: "table" | "column", table: string, from: string) =>
+    kind === "table" ? `table ${from}` : `${table}.${from}`
+  return [
+    ...renames.declared.map(
+      (r) => `${name(r.kind, r.table, r.from)} was renamed to ${r.to} (schema.sql says so)`,
+    ),
+    ...renames.confirmed.map(
+      (c) => `${name(c.kind, "table" in c ? c.table : "", c.from)} was renamed to ${c.to} (the user said so)`,
+    ),
+    ...renames.declined.map(
+      (c) =>
+        `${name(c.kind, "table" in c ? c.table : "", c.from)} was not renamed to ${c.to}: the one is dropped, the other is new (the user said so)`,
+    ),
+  ]
+}
 
 const verifyDetail = (r: VerifyReport) =>
   `UP${r.downChecked ? " and DOWN" : ""} proven on a fresh database with rows in ${r.seed.seeded.length} table(s)`
@@ -276,10 +348,19 @@ const produceCandidate = Effect.fnUntraced(function* (
 ) {
   const spec = modelOf(config)
   const strategy = config.strategy ?? "auto"
-  const planned = plan(result.current, result.desired, withDown, { changes: result.changes })
-  const prove = (c: Candidate) => verify(c, result.history, result.current, result.desired, image)
+  const renames = result.renames.hints
+  const planned = plan(result.current, result.desired, withDown, { changes: result.changes, renames })
+  // The renames are facts: the rows check follows them, so a drop and an add never pass for one.
+  const prove = (c: Candidate) => verify(c, result.history, result.current, result.desired, image, renames)
   if (spec === undefined || strategy === "builtin") {
-    const candidate = yield* phase("plan", planned, () => "built-in planner")
+    const built = yield* phase("plan", planned, () => "built-in planner")
+    // Words about a rename in --context reach only a model; the planner reads comments in schema.sql.
+    const unread = config.context?.trim()
+      ? [
+          `--context is read only by a model, and none writes this migration; declare a rename in ${config.schema} with "-- ${RENAMED_FROM} <old name>"`,
+        ]
+      : []
+    const candidate = { ...built, notes: [...unread, ...built.notes] }
     const verification = yield* phase("verify", prove(candidate), verifyDetail)
     return { candidate, verification, generation: undefined, description: undefined, modelSkipped: undefined }
   }
@@ -301,7 +382,11 @@ const produceCandidate = Effect.fnUntraced(function* (
     planned.pipe(Effect.catchTag("PlanFailed", () => Effect.succeed(undefined))),
     (c) => (c ? "built-in planner (draft)" : "the built-in planner cannot write this change"),
   )
-  const ambiguities = findAmbiguities(result.changes, (yield* Engine).capabilities.types)
+  const ambiguities = findAmbiguities(
+    result.changes,
+    (yield* Engine).capabilities.types,
+    result.renames.declined,
+  )
   let rejected: string | undefined
   if (draft && strategy === "auto" && ambiguities.length === 0) {
     const verdict = yield* phase("verify", judge(draft), (v) =>
@@ -325,6 +410,8 @@ const produceCandidate = Effect.fnUntraced(function* (
     desired: result.desired,
     changes: result.changes,
     draft: draft ? { candidate: draft, rejected } : undefined,
+    renameFacts: renameFacts(result.renames),
+    decided: result.renames.declined,
     context: config.context,
     withDown,
     maxRetries: config.maxRetries,

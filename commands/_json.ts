@@ -6,6 +6,7 @@
 import { changeTable, constraintLabel, dataConditions, describeChange } from "../model/changes.ts"
 import type { EngineShape } from "../engines/engine.ts"
 import type { Change } from "../model.ts"
+import type { OpenRename } from "../workflow.ts"
 
 export const engineDocument = (engine: EngineShape) => ({
   id: engine.id,
@@ -52,6 +53,8 @@ function detail(change: Change) {
       return { from: change.before.name }
     case "rename-column":
       return { from: change.before.name, aspects: change.aspects }
+    case "rename-index":
+      return { from: change.before.name }
     case "alter-column":
       return { aspects: change.aspects }
     case "add-constraint":
@@ -82,3 +85,13 @@ export function changeDocument(change: Change) {
     dataConditions: dataConditions(change),
   }
 }
+
+/** A likely rename left open, as `{ kind, table?, from, to, comment, hint }`: `comment` declares it in schema.sql. */
+export const candidateDocument = (c: OpenRename) => ({
+  kind: c.kind,
+  ...(c.kind === "column" ? { table: c.table } : {}),
+  from: c.from,
+  to: c.to,
+  comment: c.comment,
+  hint: c.hint,
+})

@@ -9,7 +9,7 @@ import { Effect } from "effect"
 import { Engine } from "../engines/engine.ts"
 import { diffProject } from "../workflow.ts"
 import { projectArgs } from "./_args.ts"
-import { changeDocument, engineDocument } from "./_json.ts"
+import { candidateDocument, changeDocument, engineDocument } from "./_json.ts"
 import { colorDiff } from "./_output.ts"
 import { projectCommand } from "./_run.ts"
 
@@ -34,6 +34,8 @@ export const diff = defineCommand({
             different,
             changes: result.changes.map(changeDocument),
             diff: result.text,
+            notes: result.renameCandidates.map((c) => c.hint),
+            renameCandidates: result.renameCandidates.map(candidateDocument),
             phases,
             exitCode,
           })
@@ -47,6 +49,7 @@ export const diff = defineCommand({
         output.out(
           `\n${result.changes.length} change${result.changes.length === 1 ? "" : "s"} between the migrations and ${shownPath(config, config.schema)}.`,
         )
+        for (const c of result.renameCandidates) output.out(`note: ${c.hint}`)
         return exitCode
       }),
     ),

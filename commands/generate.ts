@@ -9,11 +9,12 @@ import { defineCommand } from "citty"
 import { shownPath } from "../config.ts"
 import { Effect } from "effect"
 import { Engine, type EngineShape } from "../engines/engine.ts"
-import { type GenerateResult, generateMigration } from "../workflow.ts"
+import { type GenerateResult, generateMigration, Questions } from "../workflow.ts"
+import { terminalQuestions } from "./_ask.ts"
 import { generatorArgs, projectArgs } from "./_args.ts"
 import { formatFinding } from "./_findings.ts"
 import { highlightSql } from "./_highlight.ts"
-import { changeDocument, engineDocument } from "./_json.ts"
+import { candidateDocument, changeDocument, engineDocument } from "./_json.ts"
 import { bold, colorDiff, dim } from "./_output.ts"
 import { projectCommand } from "./_run.ts"
 
@@ -36,6 +37,7 @@ function generateDocument(result: GenerateResult, schema: string, engine: Engine
     waitMillis: g ? g.waitMillis : null,
     modelSkipped: result.modelSkipped ?? null,
     notes: result.notes,
+    renameCandidates: result.diff.renameCandidates.map(candidateDocument),
     verification: v
       ? {
           downChecked: v.downChecked,
@@ -69,7 +71,7 @@ export const generate = defineCommand({
         const result = yield* generateMigration(config, {
           dryRun: context.args["dry-run"] === true,
           name: typeof context.args.name === "string" ? context.args.name : undefined,
-        })
+        }).pipe(Effect.provideService(Questions, { ask: terminalQuestions(output) }))
         if (output.json) {
           output.document(generateDocument(result, config.schema, yield* Engine, phases))
           return 0

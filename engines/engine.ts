@@ -7,7 +7,8 @@ import { Context, Effect, Schema as S, type Scope } from "effect"
 import type { EngineSettings } from "../config.ts"
 import { type TypeRules, standardTypeRules } from "../model/types.ts"
 import type { DmlReader } from "../sql/dml.ts"
-import { LexError } from "../sql/lexer.ts"
+import type { Identifiers } from "../sql/identifiers.ts"
+import { LexError, standardDialect } from "../sql/lexer.ts"
 import type { Change, Schema, Statement, Table } from "../model.ts"
 import type { Planner, PlanStep } from "./order.ts"
 
@@ -221,6 +222,8 @@ export interface Capabilities {
   readonly dml: DmlReader | undefined
   /** Sqitch's key for the engine (lib/App/Sqitch/Engine/*.pm), written in sqitch.conf and script headers. */
   readonly sqitchEngine: string | undefined
+  /** How names are written and folded, for what aim reads of schema.sql itself (its rename comments). */
+  readonly identifiers: Identifiers
 }
 
 /** An engine's capabilities: the defaults, with the differences it states. */
@@ -231,6 +234,7 @@ export function capabilities(
     transactionalDdl: true,
     dml: undefined,
     sqitchEngine: undefined,
+    identifiers: { dialect: standardDialect, unquoted: "lower", defaultSchema: "public" },
     ...differences,
     types: { ...standardTypeRules, ...differences.types },
   }

@@ -4,7 +4,7 @@
  * the column, constraint, option and rename changes of each table that exists on both sides; it
  * compares nothing itself. Pure.
  */
-import type { Change, Column, Schema, Table } from "../model.ts"
+import type { Change, Column, ForeignKey, Schema, Table } from "../model.ts"
 import { changeTable } from "../model/changes.ts"
 import { type NameKey, nameKey } from "../model/names.ts"
 
@@ -99,4 +99,31 @@ export function changedColumns(group: TableChanges): Array<{ before: Column; aft
       .filter((r) => r.aspects.length > 0)
       .map((r) => ({ before: { ...r.before, name: r.after.name }, after: r.after })),
   ]
+}
+
+/**
+ * Where the change list's renames take names of the schema before: a table's, and a column's of a
+ * table (named as before). A planner that re-adds a foreign key it dropped writes it with these.
+ */
+export function renamesIn(changes: ReadonlyArray<Change>, key: NameKey) {
+  const tables = new Map<string, string>()
+  for (const c of changes) if (c.kind === "rename-table") tables.set(key(c.before.name), c.after.name)
+  const oldName = new Map([...tables].map(([from, to]) => [key(to), from]))
+  const columns = new Map<string, string>()
+  for (const c of changes)
+    if (c.kind === "rename-column")
+      columns.set(`${oldName.get(key(c.table)) ?? key(c.table)}\u0000${key(c.before.name)}`, c.after.name)
+  const table = (name: string) => tables.get(key(name)) ?? name
+  const column = (table: string, name: string) => columns.get(`${key(table)}\u0000${key(name)}`) ?? name
+  return {
+    table,
+    column,
+    /** A foreign key of table `owner` (as named before), with every name as it reads after the renames. */
+    foreignKey: (owner: string, fk: ForeignKey): ForeignKey => ({
+      ...fk,
+      columns: fk.columns.map((c) => column(owner, c)),
+      table: table(fk.table),
+      referencedColumns: fk.referencedColumns.map((c) => column(fk.table, c)),
+    }),
+  }
 }

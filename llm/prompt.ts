@@ -28,6 +28,8 @@ export interface PromptRequest {
         readonly rejected?: string | undefined
       }
     | undefined
+  /** What the user settled about renames: facts, not guesses. */
+  readonly renameFacts?: ReadonlyArray<string> | undefined
   readonly context?: string | undefined
   readonly withDown: boolean
 }
@@ -105,6 +107,12 @@ export function userPrompt(
     `Desired schema (schema.sql):\n${renderSchema(request.desired, engine)}`,
     `Difference (- only in the current schema, + only in the desired one):\n${renderChanges(request.changes, { from: request.current, to: request.desired, renderTable: engine.renderTable })}`,
   ]
+  const facts = request.renameFacts ?? []
+  if (facts.length > 0) {
+    sections.push(
+      `Renames the user settled (facts: write each rename as a rename, keeping the values; aim checks that they arrive under the new name):\n${facts.map((f) => `- ${f}`).join("\n")}`,
+    )
+  }
   if (ambiguities.length > 0) {
     sections.push(
       `Decide these from the names and types, keeping the data:\n${ambiguities.map((a) => `- ${a.detail}`).join("\n")}`,

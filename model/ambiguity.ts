@@ -14,7 +14,24 @@ export interface Ambiguity {
   readonly kind: "renamed-column" | "renamed-table" | "lossy-type" | "enum-value-removed"
   /** One sentence naming the objects: "users.name may have been renamed to full_name". */
   readonly detail: string
+  /** For a possible rename: the rename it would be. */
+  readonly rename?: RenameCandidate | undefined
 }
+
+/**
+ * A rename the diff cannot see: a column dropped beside a compatible one added to the same table
+ * (`table` names the table as it is after), or a table dropped beside a new one with the same columns.
+ */
+export type RenameCandidate =
+  | { readonly kind: "column"; readonly table: string; readonly from: string; readonly to: string }
+  | { readonly kind: "table"; readonly from: string; readonly to: string }
+
+/** Two candidates for the same rename (an answer to one decides the other). */
+export const sameCandidate = (a: RenameCandidate, b: RenameCandidate) =>
+  a.kind === b.kind &&
+  a.from === b.from &&
+  a.to === b.to &&
+  ("table" in a ? a.table : "") === ("table" in b ? b.table : "")
 
 /** The type's name without its parameters: VARCHAR(20) and VARCHAR(40) share one. */
 const baseOf = (type: string) => type.trim().toUpperCase().replace(/\(.*$/s, "").replace(/\s+/g, " ")
@@ -36,34 +53,59 @@ const sortedTypes = (t: Table) =>
     .join(",")
 
 /**
+ * The renames a change list may hide, each side used once: a dropped table and the first new one
+ * that looks like it, a dropped column and the first compatible one added to its table.
+ */
+export function renameCandidates(
+  changes: ReadonlyArray<Change>,
+  types: TypeRules = standardTypeRules,
+): RenameCandidate[] {
+  const found: RenameCandidate[] = []
+  const created = changes.flatMap((c) => (c.kind === "create-table" ? [c.table] : []))
+  for (const change of changes) {
+    if (change.kind !== "drop-table") continue
+    const old = change.table
+    const twin = created.find((t) => similarity(old, t) >= 0.5 || sortedTypes(old) === sortedTypes(t))
+    if (!twin) continue
+    created.splice(created.indexOf(twin), 1)
+    found.push({ kind: "table", from: old.name, to: twin.name })
+  }
+  const added = changes.flatMap((c) => (c.kind === "add-column" ? [c] : []))
+  for (const change of changes) {
+    if (change.kind !== "drop-column") continue
+    const twin = added.find(
+      (a) => a.table === change.table && compatibleTypes(change.column, a.column, types),
+    )
+    if (!twin) continue
+    added.splice(added.indexOf(twin), 1)
+    found.push({ kind: "column", table: change.table, from: change.column.name, to: twin.column.name })
+  }
+  return found
+}
+
+/** A candidate in a few words: "users.name may have been renamed to full_name". */
+export const describeCandidate = (c: RenameCandidate) =>
+  c.kind === "table"
+    ? `table ${c.from} may have been renamed to ${c.to}`
+    : `${c.table}.${c.from} may have been renamed to ${c.to}`
+
+/**
  * What in a change a catalog diff cannot decide alone (possible renames, lossy type changes, removed enum
- * values).
+ * values). `decided` are rename candidates the user already answered: they are no longer open.
  */
 export function findAmbiguities(
   changes: ReadonlyArray<Change>,
   types: TypeRules = standardTypeRules,
+  decided: ReadonlyArray<RenameCandidate> = [],
 ): Ambiguity[] {
-  const found: Ambiguity[] = []
-  const dropped = changes.flatMap((c) => (c.kind === "drop-table" ? [c.table] : []))
-  const created = changes.flatMap((c) => (c.kind === "create-table" ? [c.table] : []))
-  for (const old of dropped) {
-    const twin = created.find((t) => similarity(old, t) >= 0.5 || sortedTypes(old) === sortedTypes(t))
-    if (twin)
-      found.push({ kind: "renamed-table", detail: `table ${old.name} may have been renamed to ${twin.name}` })
-  }
-  // A column dropped beside one added to the same table may be the same column, renamed.
-  const added = changes.flatMap((c) => (c.kind === "add-column" ? [c] : []))
+  const found: Ambiguity[] = renameCandidates(changes, types)
+    .filter((c) => !decided.some((d) => sameCandidate(c, d)))
+    .map((rename) => ({
+      kind: rename.kind === "table" ? ("renamed-table" as const) : ("renamed-column" as const),
+      detail: describeCandidate(rename),
+      rename,
+    }))
   for (const change of changes) {
-    if (change.kind === "drop-column") {
-      const twin = added.find(
-        (a) => a.table === change.table && compatibleTypes(change.column, a.column, types),
-      )
-      if (twin)
-        found.push({
-          kind: "renamed-column",
-          detail: `${change.table}.${change.column.name} may have been renamed to ${twin.column.name}`,
-        })
-    }
     if (
       (change.kind === "alter-column" || change.kind === "rename-column") &&
       change.aspects.includes("type")

@@ -82,6 +82,8 @@ export function describeChange(change: Change): string {
       return `drop index ${change.index.name}`
     case "alter-index":
       return `replace index ${change.after.name}`
+    case "rename-index":
+      return `rename index ${change.before.name} to ${change.after.name}`
     case "alter-table":
       return `change options of table ${change.after.name}`
     case "create-object":
@@ -119,6 +121,8 @@ export function summarizeChanges(changes: ReadonlyArray<Change>): string {
       case "add-index":
       case "drop-index":
         return `${c.kind === "add-index" ? "create" : "drop"} ${c.index.name}`
+      case "rename-index":
+        return `rename ${c.before.name}`
       default:
         return c.kind.split("-")[0] as string
     }
@@ -214,6 +218,7 @@ function wholeObject(
     }
     case "replace-object":
     case "alter-index":
+    case "rename-index":
       return {
         removed: tidyDefinition(change.before.definition),
         added: tidyDefinition(change.after.definition),
@@ -267,10 +272,22 @@ export function renderChanges(changes: ReadonlyArray<Change>, context: DiffTextC
     const name = changeTable(change) as string
     if (shown.has(key(name))) continue
     shown.add(key(name))
+    const rename = changes.find((c) => c.kind === "rename-table" && key(c.after.name) === key(name))
+    // Lines alone cannot tell a rename from a drop and an add: each rename says so under the block.
+    const renames = changes
+      .filter(
+        (c) =>
+          (c.kind === "rename-table" || c.kind === "rename-column") &&
+          key(changeTable(c) ?? "") === key(name),
+      )
+      .map((c) => `  -- ${describeChange(c)}`)
     blocks.push(
-      change.kind === "rename-table"
-        ? tableBlock(change.before, change.after)
-        : tableBlock(find(context.from, name), find(context.to, name)),
+      [
+        rename?.kind === "rename-table"
+          ? tableBlock(rename.before, rename.after)
+          : tableBlock(find(context.from, name), find(context.to, name)),
+        ...renames,
+      ].join("\n"),
     )
   }
   return blocks.join("\n\n")

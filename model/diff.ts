@@ -20,6 +20,7 @@ import type {
 } from "../model.ts"
 import { type NameKey, nameKey } from "./names.ts"
 import { attachRefs, type BareChange, constraintClause, constraintsOf } from "./refs.ts"
+import { comparableText } from "./renamed-text.ts"
 
 const json = (value: unknown) => JSON.stringify(value ?? null)
 
@@ -132,9 +133,65 @@ interface Renames {
   readonly table: (name: string) => string
   /** A column of the table named `table` before, under its new name. */
   readonly column: (table: string, column: string) => string
+  /** Whether the renames change the table named `table` before: its name or a column's. */
+  readonly touches: (table: string) => boolean
+  /**
+   * Text stored with the table named `table` before (a CHECK, a generation expression, an index),
+   * as it reads once the renames are made; `own` is an index's own name, left out of the comparison.
+   */
+  readonly before: (table: string, sql: string, own?: string) => string
+  /** Text stored with a table after, in the same form. */
+  readonly after: (sql: string, own?: string) => string
 }
 
-const noRenames: Renames = { table: (n) => n, column: (_, c) => c }
+const noRenames: Renames = {
+  table: (n) => n,
+  column: (_, c) => c,
+  touches: () => false,
+  before: (_, sql) => sql,
+  after: (sql) => sql,
+}
+
+/** A model name's schema prefix ("" in the default schema) and its last part. */
+const nameParts = (name: string) => {
+  const dot = name.indexOf(".")
+  return { schema: dot === -1 ? "" : name.slice(0, dot), bare: name.slice(dot + 1) }
+}
+
+/** The declared renames, as every part of the diff reads them. */
+function renamesOf(
+  key: NameKey,
+  tableMoves: ReadonlyMap<string, string>,
+  columnMoves: ReadonlyMap<string, ReadonlyMap<string, string>>,
+): Renames {
+  if (tableMoves.size === 0 && [...columnMoves.values()].every((m) => m.size === 0)) return noRenames
+  // Stored text names tables without their schema: a bare name follows a rename within its schema.
+  // Names here are keys: the comparison keys them anyway.
+  const bareTables = new Map<string, string>()
+  for (const [from, to] of tableMoves) {
+    const [a, b] = [nameParts(from), nameParts(to)]
+    if (a.schema === b.schema) bareTables.set(a.bare, b.bare)
+  }
+  const columnNew = (table: string, column: string) => columnMoves.get(key(table))?.get(key(column))
+  return {
+    table: (name) => tableMoves.get(key(name)) ?? name,
+    column: (table, column) => columnNew(table, column) ?? column,
+    touches: (table) => tableMoves.has(key(table)) || (columnMoves.get(key(table))?.size ?? 0) > 0,
+    before: (table, sql, own) =>
+      comparableText(sql, key, (name) => columnNew(table, name) ?? bareTables.get(name), own),
+    after: (sql, own) => comparableText(sql, key, undefined, own),
+  }
+}
+
+/** A column with the expressions stored with it (generation, an engine's column CHECK) as `text` reads them. */
+function comparableColumn(column: Column, text: (sql: string) => string): Column {
+  const check = column.extra?.check
+  return {
+    ...column,
+    generated: column.generated && { ...column.generated, expression: text(column.generated.expression) },
+    extra: check === undefined ? column.extra : { ...column.extra, check: text(check) },
+  }
+}
 
 /**
  * A constraint of a table as it reads once the declared renames are made: its columns, and for a
@@ -150,7 +207,9 @@ function renamedConstraint(table: string, c: TableConstraint, renames: Renames):
     case "unique":
       return { ...c, unique: { ...c.unique, columns: cols(table, c.unique.columns) } }
     case "check":
-      return c
+      return renames.touches(table)
+        ? { ...c, check: { ...c.check, expression: renames.before(table, c.check.expression) } }
+        : c
     case "foreign-key": {
       const fk = c.foreignKey
       return {
@@ -192,9 +251,14 @@ function diffColumns(
   after: Table,
   key: NameKey,
   hints: RenameHints | undefined,
+  renames: Renames,
 ): BareChange[] {
   const table = after.name
   const renamed = columnRenames(before, after, key, hints)
+  // Expressions stored with a column read the renamed names once the renames are made.
+  const touched = renames.touches(before.name)
+  const was = (c: Column) => (touched ? comparableColumn(c, (sql) => renames.before(before.name, sql)) : c)
+  const is = (c: Column) => (touched ? comparableColumn(c, (sql) => renames.after(sql)) : c)
   const target = (c: Column) => renamed.get(key(c.name)) ?? key(c.name)
   const afterByKey = new Map(after.columns.map((c) => [key(c.name), c]))
   const beforeTargets = new Set(before.columns.map(target))
@@ -214,7 +278,7 @@ function diffColumns(
   for (const old of before.columns) {
     const now = afterByKey.get(target(old))
     if (!now) continue
-    const aspects = columnAspects(old, now)
+    const aspects = columnAspects(was(old), is(now))
     if (aspects.length > 0 && beforeRanks.get(target(old)) !== afterRanks.get(key(now.name)))
       aspects.push("position")
     if (renamed.has(key(old.name)))
@@ -229,21 +293,29 @@ function diffConstraints(before: Table, after: Table, key: NameKey, renames: Ren
   const table = after.name
   // Compared as they read after the renames; reported as they are, so a drop names the real thing.
   const old = constraintsOf(before).map((c) => ({ c, as: renamedConstraint(before.name, c, renames) }))
+  const touched = renames.touches(before.name)
+  const now = constraintsOf(after).map((c) => ({
+    c,
+    as:
+      touched && "check" in c
+        ? { ...c, check: { ...c.check, expression: renames.after(c.check.expression) } }
+        : c,
+  }))
   const { pairs, added, removed } = pairUp(
     old,
-    constraintsOf(after),
+    now,
     (o) => identityOf(o.as, key),
-    (c) => identityOf(c, key),
+    (o) => identityOf(o.as, key),
   )
   const changes: BareChange[] = removed.map(
     (o) => ({ kind: "drop-constraint", table, constraint: o.c }) as const,
   )
   for (const p of pairs) {
-    const aspects = constraintAspects(p.before.as, p.after, key)
+    const aspects = constraintAspects(p.before.as, p.after.as, key)
     if (aspects.length > 0)
-      changes.push({ kind: "alter-constraint", table, before: p.before.c, after: p.after, aspects })
+      changes.push({ kind: "alter-constraint", table, before: p.before.c, after: p.after.c, aspects })
   }
-  for (const constraint of added) changes.push({ kind: "add-constraint", table, constraint })
+  for (const o of added) changes.push({ kind: "add-constraint", table, constraint: o.c })
   return changes
 }
 
@@ -254,7 +326,10 @@ function diffTable(
   hints: RenameHints | undefined,
   renames: Renames,
 ): BareChange[] {
-  const changes = [...diffColumns(before, after, key, hints), ...diffConstraints(before, after, key, renames)]
+  const changes = [
+    ...diffColumns(before, after, key, hints, renames),
+    ...diffConstraints(before, after, key, renames),
+  ]
   const was = plainOptions(before)
   const now = plainOptions(after)
   const removedOptions = was.filter((o) => !now.includes(o))
@@ -262,6 +337,35 @@ function diffTable(
   if (removedOptions.length + addedOptions.length > 0)
     changes.push({ kind: "alter-table", before, after, removedOptions, addedOptions })
   return changes
+}
+
+/** An index's name without the table prefix some engines give it (MySQL's `orders.p_id`). */
+function ownIndexName(index: SchemaObject): string {
+  const table = index.table ?? ""
+  if (table !== "" && index.name.startsWith(`${table}.`)) return index.name.slice(table.length + 1)
+  return nameParts(index.name).bare
+}
+
+/**
+ * The id an index of `from` has once its table is renamed, for an index named under its table;
+ * undefined for any other object (its own id holds).
+ */
+function indexId(index: SchemaObject, key: NameKey, renames: Renames): string | undefined {
+  const table = index.table
+  if (index.kind !== "index" || table === undefined || !index.name.startsWith(`${table}.`)) return undefined
+  return `index:${key(`${renames.table(table)}.${ownIndexName(index)}`)}`
+}
+
+/**
+ * An index's definition as the comparison reads it: as the catalog keys it, or, for an index of a
+ * table the renames touch (`before`: the index of `from`; `after`: the one compared with it), with
+ * the renames made and its own name left out.
+ */
+function indexForm(index: SchemaObject, renames: Renames, side: "before" | "after", touched: boolean) {
+  if (!touched) return index.key
+  return side === "before"
+    ? renames.before(index.table ?? "", index.key, ownIndexName(index))
+    : renames.after(index.key, ownIndexName(index))
 }
 
 /** Table renames the hints ask for that the two schemas bear out: old key -> new key. */
@@ -293,13 +397,7 @@ export function diffSchemas(from: Schema, to: Schema, renames?: RenameHints): Ch
     const now = toTables.get(tableMoves.get(key(table.name)) ?? key(table.name))
     if (now) columnMoves.set(key(table.name), columnRenames(table, now, key, renames))
   }
-  const renamer: Renames =
-    tableMoves.size === 0 && [...columnMoves.values()].every((m) => m.size === 0)
-      ? noRenames
-      : {
-          table: (name) => tableMoves.get(key(name)) ?? name,
-          column: (table, column) => columnMoves.get(key(table))?.get(key(column)) ?? column,
-        }
+  const renamer = renamesOf(key, tableMoves, columnMoves)
   const changes: BareChange[] = []
   for (const table of from.tables) {
     const k = key(table.name)
@@ -317,18 +415,37 @@ export function diffSchemas(from: Schema, to: Schema, renames?: RenameHints): Ch
     changes.push(...diffTable(old, table, key, renames, renamer))
   }
   const objectId = (o: SchemaObject) => `${o.kind}:${key(o.name)}`
-  const fromObjects = new Map(from.objects.map((o) => [objectId(o), o]))
+  const fromObjects = new Map(from.objects.map((o) => [indexId(o, key, renamer) ?? objectId(o), o]))
   const toObjects = new Map(to.objects.map((o) => [objectId(o), o]))
   const tableOf = (o: SchemaObject) => o.table ?? ""
-  for (const index of from.objects)
-    if (index.kind === "index" && !toObjects.has(objectId(index)))
+  const gone = from.objects.filter(
+    (o) => o.kind === "index" && !toObjects.has(indexId(o, key, renamer) ?? objectId(o)),
+  )
+  const fresh = to.objects.filter((o) => o.kind === "index" && !fromObjects.has(objectId(o)))
+  // An index of a renamed table or column that differs only in its name (one named after its
+  // column, say) is renamed, not made again.
+  const renamedIndexes = pairUp(
+    gone.filter((o) => renamer.touches(tableOf(o))),
+    fresh,
+    (o) => `${key(renamer.table(tableOf(o)))}\u0000${indexForm(o, renamer, "before", true)}`,
+    (o) => `${key(tableOf(o))}\u0000${indexForm(o, renamer, "after", true)}`,
+  ).pairs
+  for (const index of gone)
+    if (!renamedIndexes.some((p) => p.before === index))
       changes.push({ kind: "drop-index", table: tableOf(index), index })
+  for (const { before, after } of renamedIndexes)
+    changes.push({ kind: "rename-index", table: tableOf(after), before, after })
   for (const index of to.objects) {
     if (index.kind !== "index") continue
     const old = fromObjects.get(objectId(index))
-    if (!old) changes.push({ kind: "add-index", table: tableOf(index), index })
-    else if (old.key !== index.key)
-      changes.push({ kind: "alter-index", table: tableOf(index), before: old, after: index })
+    if (!old) {
+      if (!renamedIndexes.some((p) => p.after === index))
+        changes.push({ kind: "add-index", table: tableOf(index), index })
+    } else {
+      const touched = renamer.touches(tableOf(old))
+      if (indexForm(old, renamer, "before", touched) !== indexForm(index, renamer, "after", touched))
+        changes.push({ kind: "alter-index", table: tableOf(index), before: old, after: index })
+    }
   }
   for (const object of from.objects)
     if (object.kind !== "index" && !toObjects.has(objectId(object)))

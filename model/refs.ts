@@ -289,6 +289,13 @@ function refsOf(change: BareChange, from: SchemaRefs, to: SchemaRefs): ChangeRef
         [from.ref("index", change.before.name), from.ref("keys", change.table)],
         from.objectNeeds(change.before),
       )
+    case "rename-index":
+      // After the table and column renames it follows; the index itself never goes away.
+      return refs(
+        to.objectNeeds(change.after),
+        [to.ref("index", change.after.name)],
+        [from.ref("index", change.before.name)],
+      )
     case "alter-table": {
       const parents = (r: SchemaRefs, t: Table, options: ReadonlyArray<string>) =>
         r.parents({ ...t, options: [...options] }).flatMap((p) => r.table(p.replace(/^"|"$/g, "")))

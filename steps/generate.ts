@@ -9,7 +9,7 @@
  * key stops at once. Resources: none of its own; the checker and the provider hold theirs.
  */
 import { Duration, Effect, Schedule, Schema as S } from "effect"
-import { findAmbiguities } from "../model/ambiguity.ts"
+import { findAmbiguities, type RenameCandidate } from "../model/ambiguity.ts"
 import { Engine } from "../engines/engine.ts"
 import { submitMigrationTool, systemPrompt, userPrompt } from "../llm/prompt.ts"
 import { type ChatTurn, Provider, ProviderFailed, type ToolAnswer } from "../llm/provider.ts"
@@ -87,6 +87,10 @@ export interface GenerationRequest {
   readonly changes: ReadonlyArray<Change>
   /** The built-in planner's candidate, when it could write one, and why it was not used as is. */
   readonly draft?: { readonly candidate: Candidate; readonly rejected?: string | undefined } | undefined
+  /** What the user settled about renames (declared in schema.sql, answered on a terminal): facts. */
+  readonly renameFacts?: ReadonlyArray<string> | undefined
+  /** Likely renames the user answered no to: no longer open questions for the model. */
+  readonly decided?: ReadonlyArray<RenameCandidate> | undefined
   readonly context?: string | undefined
   readonly withDown: boolean
   readonly maxRetries: number
@@ -199,7 +203,11 @@ export const generate = <A, E, R>(
     const provider = yield* Provider
     const policy = request.transport ?? defaultTransport
     const system = systemPrompt(engine, request.withDown)
-    const first = userPrompt(request, engine, findAmbiguities(request.changes, engine.capabilities.types))
+    const first = userPrompt(
+      request,
+      engine,
+      findAmbiguities(request.changes, engine.capabilities.types, request.decided),
+    )
     const turns: ChatTurn[] = [{ role: "user", content: first }]
     const tool = submitMigrationTool(request.withDown)
     const failures: Array<{ attempt: number; problem: string; detail: string }> = []

@@ -132,6 +132,56 @@ export function survivingColumns(current: Schema, desired: Schema, renames?: Ren
   })
 }
 
+/** A renamed column whose definition changes too, as each side names it. */
+export interface RenamedColumn {
+  readonly before: { readonly table: string; readonly column: string }
+  readonly after: { readonly table: string; readonly column: string }
+}
+
+/**
+ * The declared column renames that also change the column's definition (type, NOT NULL...): their
+ * values may be converted, so they are not compared as they are, but they must arrive.
+ */
+export function renamedAndChanged(current: Schema, desired: Schema, renames?: RenameHints): RenamedColumn[] {
+  const key = nameKey(current, desired)
+  const tableFrom = new Map((renames?.tables ?? []).map((r) => [key(r.to), key(r.from)]))
+  return (renames?.columns ?? []).flatMap((r) => {
+    const after = desired.tables.find((t) => key(t.name) === key(r.table))
+    const before = current.tables.find((t) => key(t.name) === (tableFrom.get(key(r.table)) ?? key(r.table)))
+    const was = before?.columns.find((c) => key(c.name) === key(r.from))
+    const now = after?.columns.find((c) => key(c.name) === key(r.to))
+    if (!before || !after || !was || !now || sameColumn(was, now)) return []
+    return [
+      { before: { table: before.name, column: was.name }, after: { table: after.name, column: now.name } },
+    ]
+  })
+}
+
+/**
+ * Values of renamed and changed columns arrive under the new name (and come back under the old one):
+ * a conversion may respell them, but it keeps them apart, while a column dropped and added again
+ * holds one value (NULL or its default) in every row.
+ */
+const checkArrivals = Effect.fnUntraced(function* (
+  db: Database,
+  phase: "up" | "down",
+  expected: ReadonlyMap<string, RowImage>,
+  columns: ReadonlyArray<RenamedColumn>,
+) {
+  for (const c of columns) {
+    const before = expected.get(`${c.before.table}\u0000${c.before.column}`) ?? []
+    const { table, column } = phase === "up" ? c.after : c.before
+    const distinct = new Set(before).size
+    const now = new Set(yield* db.readRows(table, [column])).size
+    if (distinct >= 2 && now < distinct)
+      return yield* new RowsChanged({
+        phase,
+        table,
+        detail: `the values of ${c.before.table}.${c.before.column} did not arrive in ${table}.${column}: ${distinct} different values before, ${now} after`,
+      })
+  }
+})
+
 function describeRowChange(before: RowImage, after: RowImage): string {
   if (before.length !== after.length) return `${before.length} rows before, ${after.length} after`
   const missing = before.filter((row, i) => row !== after[i])
@@ -212,15 +262,20 @@ export const verify = Effect.fn("aim/steps/verify")(function* (
   const tables = survivingColumns(current, desired, renames)
   const before = new Map<string, RowImage>()
   for (const { before: b } of tables) before.set(b.table, yield* db.readRows(b.table, b.columns))
+  const arriving = renamedAndChanged(current, desired, renames)
+  for (const { before: b } of arriving)
+    before.set(`${b.table}\u0000${b.column}`, yield* db.readRows(b.table, [b.column]))
 
   const trusted = candidate.trusted === true
   // Objects the history already leaves broken are not the migration's doing.
   const brokenBefore = mayHoldBrokenObjects(current) && db.brokenObjects ? yield* db.brokenObjects : []
   const afterUp = yield* runPhase(db, "up", candidate.up, desired, engine.renderTable, trusted, brokenBefore)
   yield* checkRows(db, "up", before, tables)
+  yield* checkArrivals(db, "up", before, arriving)
   if (candidate.down !== undefined) {
     yield* runPhase(db, "down", candidate.down, current, engine.renderTable, trusted, brokenBefore)
     yield* checkRows(db, "down", before, tables)
+    yield* checkArrivals(db, "down", before, arriving)
   }
   return {
     seed,

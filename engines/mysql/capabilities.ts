@@ -10,6 +10,7 @@
 import { capabilities } from "../engine.ts"
 import { mysqlDml } from "./dml.ts"
 import type { FlavorName } from "./flavor.ts"
+import { mysqlDialect } from "./lexer.ts"
 
 const textBytes = {
   TINYTEXT: 255,
@@ -37,4 +38,5 @@ export const mysqlCapabilities = (flavor: FlavorName) =>
     },
     dml: () => mysqlDml(flavor === "mysql" ? "MySQL" : "MariaDB"),
     sqitchEngine: "mysql",
+    identifiers: { dialect: mysqlDialect, unquoted: "as-written", defaultSchema: undefined },
   })

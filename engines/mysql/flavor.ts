@@ -40,6 +40,14 @@ export interface Flavor {
   readonly dropCheck: "CHECK" | "CONSTRAINT"
   /** Default name patterns of unnamed CHECKs: MySQL `<table>_chk_<n>`, MariaDB `CONSTRAINT_<n>`. */
   readonly defaultCheckName: (table: string, name: string) => boolean
+  /**
+   * ALTER TABLE ... RENAME COLUMN exists (MySQL 8.0, MariaDB 10.5.2:
+   * https://dev.mysql.com/doc/refman/8.0/en/alter-table.html, https://mariadb.com/kb/en/alter-table/);
+   * before it a column is renamed with CHANGE, which restates its definition.
+   */
+  readonly renameColumn: boolean
+  /** ALTER TABLE ... RENAME INDEX exists (MySQL 5.7, MariaDB 10.5.2); before it an index is dropped and made again. */
+  readonly renameIndex: boolean
   /** Server binaries for the local backend, and how each initializes a data folder. */
   readonly serverBinaries: ReadonlyArray<string>
   readonly dockerImage: string
@@ -58,6 +66,20 @@ export function parseEngineId(id: string): { flavor: FlavorName; version: string
 
 const major = (version: string) => Number(version.split(".")[0])
 
+/**
+ * Whether every server the asked version stands for is at least `least`: `10` may be 10.0, so it
+ * is not 10.5; parts not asked count as 0.
+ */
+function atLeast(requested: string, least: ReadonlyArray<number>): boolean {
+  const have = requested.split(".").map(Number)
+  for (let i = 0; i < least.length; i++) {
+    const a = have[i] ?? 0
+    const b = least[i] as number
+    if (a !== b) return a > b
+  }
+  return true
+}
+
 export function flavorOf(name: FlavorName, requested: string): Flavor {
   const fast = ["--innodb-flush-log-at-trx-commit=0", "--sync-binlog=0"]
   if (name === "mariadb") {
@@ -71,6 +93,8 @@ export function flavorOf(name: FlavorName, requested: string): Flavor {
       checksHaveTable: true,
       dropCheck: "CONSTRAINT",
       defaultCheckName: (_table, n) => /^CONSTRAINT_\d+$/.test(n),
+      renameColumn: atLeast(requested, [10, 5, 2]),
+      renameIndex: atLeast(requested, [10, 5, 2]),
       serverBinaries: ["mariadbd", "mysqld"],
       dockerImage: `mariadb:${requested}`,
       fastServerArgs: [...fast, "--skip-log-bin"],
@@ -88,6 +112,8 @@ export function flavorOf(name: FlavorName, requested: string): Flavor {
     checksHaveTable: false,
     dropCheck: "CHECK",
     defaultCheckName: (table, n) => new RegExp(`^${escape(table)}_chk_\\d+$`).test(n),
+    renameColumn: atLeast(requested, [8]),
+    renameIndex: atLeast(requested, [5, 7]),
     serverBinaries: ["mysqld"],
     dockerImage: `mysql:${requested}`,
     fastServerArgs: old ? fast : [...fast, "--skip-log-bin"],

@@ -14,7 +14,7 @@ import type { Change, CheckConstraint, Column, ForeignKey, Schema, SchemaObject,
 import type { PlannedSteps } from "../engine.ts"
 import type { PlanStep } from "../order.ts"
 import { creationOf, removalOf, stepFor } from "../plan-steps.ts"
-import { groupByTable } from "../table-changes.ts"
+import { groupByTable, renamedBefore, renamesIn } from "../table-changes.ts"
 import type { Flavor } from "./flavor.ts"
 import { splitCreateTable } from "./catalog.ts"
 import { backtickedNames, matchingParen, normalizeExpression, quoteName, splitTopLevel } from "./lexer.ts"
@@ -196,6 +196,7 @@ export function planMysql(
   const pick = <K extends Change["kind"]>(...kinds: K[]) =>
     changes.filter((c): c is Of<K> => (kinds as string[]).includes(c.kind))
   const groups = groupByTable(changes, from, to)
+  const renames = renamesIn(changes, key)
   const dropped = pick("drop-table")
   const droppedNames = new Set(dropped.map((c) => c.table.name))
   const createdNames = new Set(pick("create-table").map((c) => c.table.name))
@@ -209,7 +210,11 @@ export function planMysql(
   // Columns whose definition changes (or that go away), per table: foreign keys through them must be re-made.
   const touchedColumns = new Map<string, Set<string>>()
   for (const g of groups) {
-    const set = new Set([...g.altered.map((c) => c.before.name), ...g.dropped.map((c) => c.name)])
+    const set = new Set([
+      ...g.altered.map((c) => c.before.name),
+      ...g.renamedColumns.filter((r) => r.aspects.length > 0).map((r) => r.before.name),
+      ...g.dropped.map((c) => c.name),
+    ])
     if (tableCharset(g.before) !== tableCharset(g.after))
       for (const c of g.after.columns) if (isText(c) && c.collation === undefined) set.add(c.name)
     touchedColumns.set(g.before.name, set)
@@ -228,7 +233,9 @@ export function planMysql(
   // 2. Indexes that go or change, on tables that stay. A foreign key that only that index serves is
   // dropped first and re-added after the new indexes: the server would refuse the DROP INDEX, and
   // creating the replacement first can make it drop an index it made for the key by itself.
-  const indexDrops = pick("drop-index", "alter-index").flatMap((c) => {
+  // Without RENAME INDEX, a renamed index is dropped and made again.
+  const remadeIndexes = flavor.renameIndex ? [] : pick("rename-index")
+  const indexDrops = [...pick("drop-index", "alter-index"), ...remadeIndexes].flatMap((c) => {
     const index = c.kind === "drop-index" ? c.index : c.before
     return droppedNames.has(index.table ?? "") ? [] : [{ change: c, index }]
   })
@@ -256,6 +263,7 @@ export function planMysql(
       (d) => d.index.table === parent.name && covers(indexColumns(d.index), fk.referencedColumns),
     )
   }
+  // An index goes before its table is renamed (the table's name then is the one before).
   for (const { change, index } of indexDrops)
     steps.push(
       removalOf(
@@ -296,7 +304,8 @@ export function planMysql(
         if (fkName) taken.add(fkName)
         continue
       }
-      const statements = fkName ? [`ALTER TABLE ${q(name)} DROP FOREIGN KEY ${q(fkName)}`] : []
+      // Dropped before the table's rename, under the name it has then; added back under the new one.
+      const statements = fkName ? [`ALTER TABLE ${q(before.name)} DROP FOREIGN KEY ${q(fkName)}`] : []
       steps.push(
         change
           ? removalOf(stepFor([change], statements, phase.dropForeignKey))
@@ -305,7 +314,8 @@ export function planMysql(
               removedNeeds: [...tableRefs(before.name), ...tableRefs(fk.table)],
             },
       )
-      if (!change && after) adds.push({ table: after, fk, change: undefined })
+      if (!change && after)
+        adds.push({ table: after, fk: renames.foreignKey(before.name, fk), change: undefined })
     }
   }
   for (const c of fkChanges) {
@@ -335,7 +345,9 @@ export function planMysql(
   // 5. Tables that stay: a rename, options (a new default charset applies to the columns modified
   // next), then one ALTER with every column, key and check change.
   for (const g of groups) {
-    const { before, after } = g
+    const { after } = g
+    // Compared after its renames: a key over a renamed column is the same key.
+    const before = renamedBefore(g, key)
     const out: string[] = []
     if (g.rename) out.push(`RENAME TABLE ${q(g.rename.before.name)} TO ${q(after.name)}`)
     const options = optionChanges(before, after)
@@ -358,25 +370,28 @@ export function planMysql(
         .filter(({ before: b, after: a }) => (b.generated?.stored ?? null) !== (a.generated?.stored ?? null))
         .map((c) => c.after.name),
     )
-    // CHANGE renames a column and gives it its new definition at once.
+    // RENAME COLUMN touches nothing else; CHANGE renames a column and gives it its new definition
+    // at once, for a rename that changes more, a server without RENAME COLUMN, or a column with a
+    // CHECK of its own (MariaDB names that CHECK after the column, and RENAME COLUMN keeps the old name).
     for (const r of g.renamedColumns)
-      ops.push(`CHANGE COLUMN ${q(r.before.name)} ${r.after.definition ?? q(r.after.name)}`)
+      ops.push(
+        flavor.renameColumn && r.aspects.length === 0 && r.before.extra?.check === undefined
+          ? `RENAME COLUMN ${q(r.before.name)} TO ${q(r.after.name)}`
+          : `CHANGE COLUMN ${q(r.before.name)} ${r.after.definition ?? q(r.after.name)}`,
+      )
     for (const c of g.dropped) ops.push(`DROP COLUMN ${q(c.name)}`)
     for (const name of regenerated) ops.push(`DROP COLUMN ${q(name)}`)
-    const existing = new Set(
-      [...before.columns.map((c) => c.name), ...g.renamedColumns.map((r) => r.after.name)].filter(
-        (n) => !regenerated.has(n),
-      ),
-    )
+    const existing = new Set(before.columns.map((c) => c.name).filter((n) => !regenerated.has(n)))
     after.columns.forEach((c, i) => {
       if (existing.has(c.name)) return
       const previous = after.columns[i - 1]
       ops.push(`ADD COLUMN ${c.definition ?? q(c.name)}${previous ? ` AFTER ${q(previous.name)}` : " FIRST"}`)
     })
-    const recharset = touchedColumns.get(before.name) ?? new Set()
+    const recharset = touchedColumns.get(g.before.name) ?? new Set()
+    const renamedNow = new Set(g.renamedColumns.map((r) => r.after.name))
     for (const c of after.columns) {
       const old = before.columns.find((b) => b.name === c.name)
-      if (!old || regenerated.has(c.name)) continue
+      if (!old || regenerated.has(c.name) || renamedNow.has(c.name)) continue
       if (!sameColumn(old, c) || recharset.has(c.name)) ops.push(`MODIFY COLUMN ${c.definition ?? q(c.name)}`)
     }
     if (pkChanged && after.primaryKey)
@@ -424,11 +439,20 @@ export function planMysql(
 
   // 7. Indexes of tables that stay (a new table's are in its CREATE TABLE), then foreign keys,
   // which then find the index they need.
-  for (const c of pick("add-index", "alter-index")) {
+  for (const c of [...pick("add-index", "alter-index"), ...remadeIndexes]) {
     const index = c.kind === "add-index" ? c.index : c.after
     if (!createdNames.has(index.table ?? ""))
       steps.push(creationOf(stepFor([c], [index.definition], phase.createIndex)))
   }
+  if (flavor.renameIndex)
+    for (const c of pick("rename-index"))
+      steps.push(
+        stepFor(
+          [c],
+          [`ALTER TABLE ${q(c.table)} RENAME INDEX ${q(indexName(c.before))} TO ${q(indexName(c.after))}`],
+          phase.createIndex,
+        ),
+      )
   for (const { table, fk, change } of adds) {
     const statement = addForeignKey(table, fk)
     steps.push(

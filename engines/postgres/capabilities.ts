@@ -5,5 +5,10 @@
  */
 import { capabilities } from "../engine.ts"
 import { postgresDml } from "./dml.ts"
+import { postgresDialect } from "./lexer.ts"
 
-export const postgresCapabilities = capabilities({ dml: postgresDml, sqitchEngine: "pg" })
+export const postgresCapabilities = capabilities({
+  dml: postgresDml,
+  sqitchEngine: "pg",
+  identifiers: { dialect: postgresDialect, unquoted: "lower", defaultSchema: "public" },
+})

@@ -256,17 +256,32 @@ function changeColumn(
   if (genBefore && !genAfter) out.push(alterColumn(t, c, "DROP EXPRESSION"))
   const serialBefore = serialOf(t, before)
   const serialAfter = serialOf(t, after)
+  // A serial sequence that only changes its name (its table or column was renamed, and PostgreSQL
+  // leaves the sequence's name as it was) is renamed, keeping its position; the default follows it.
+  const sequenceRenamed =
+    serialBefore !== undefined &&
+    serialAfter !== undefined &&
+    serialBefore.sequence !== serialAfter.sequence &&
+    serialBefore.clauses === serialAfter.clauses &&
+    splitName(serialBefore.sequence).schema === splitName(serialAfter.sequence).schema &&
+    !context.sequencesAfter.has(serialBefore.sequence) &&
+    !context.sequencesBefore.has(serialAfter.sequence)
+  if (sequenceRenamed)
+    out.push(
+      `ALTER SEQUENCE ${quoteName(serialBefore.sequence)} RENAME TO ${quoteIdent(splitName(serialAfter.sequence).name)}`,
+    )
+  const serialChanged = before.extra?.serial !== after.extra?.serial && !sequenceRenamed
   const identityBefore = before.extra?.identity
   const identityAfter = after.extra?.identity
   if (identityBefore !== undefined && identityBefore !== identityAfter)
     out.push(alterColumn(t, c, "DROP IDENTITY"))
   const typeChanged = before.type !== after.type || before.collation !== after.collation
-  const defaultBefore = serialBefore ? nextval(serialBefore.sequence) : before.default
+  const defaultBefore = serialBefore && !sequenceRenamed ? nextval(serialBefore.sequence) : before.default
   const defaultAfter = serialAfter ? nextval(serialAfter.sequence) : after.default
-  const defaultChanged = defaultBefore !== defaultAfter || before.extra?.serial !== after.extra?.serial
+  const defaultChanged = (defaultBefore !== defaultAfter && !sequenceRenamed) || serialChanged
   if (defaultBefore !== undefined && (defaultChanged || typeChanged))
     out.push(alterColumn(t, c, "DROP DEFAULT"))
-  if (serialBefore && before.extra?.serial !== after.extra?.serial) {
+  if (serialBefore && serialChanged) {
     // The sequence stays when the target keeps it as an object of its own; the planner then aligns its options.
     if (context.sequencesAfter.has(serialBefore.sequence))
       out.push(`ALTER SEQUENCE ${quoteName(serialBefore.sequence)} OWNED BY NONE`)
@@ -283,7 +298,7 @@ function changeColumn(
       : ""
     out.push(alterColumn(t, c, `TYPE ${after.type}${collate}${using}`))
   }
-  if (serialAfter && before.extra?.serial !== after.extra?.serial) {
+  if (serialAfter && serialChanged) {
     const as = after.type === "bigint" ? "" : ` AS ${after.type === "smallint" ? "smallint" : "integer"}`
     const owner = `OWNED BY ${quoteName(t)}.${quoteIdent(c)}`
     if (context.sequencesBefore.has(serialAfter.sequence))
@@ -297,7 +312,7 @@ function changeColumn(
   }
   if (defaultAfter !== undefined && (defaultChanged || typeChanged) && identityAfter === undefined)
     out.push(alterColumn(t, c, `SET DEFAULT ${defaultAfter}`))
-  if (serialAfter && before.extra?.serial !== after.extra?.serial) out.push(resync(t, c))
+  if (serialAfter && serialChanged) out.push(resync(t, c))
   if (after.notNull && !before.notNull) {
     // Rows that hold NULL take the default first, so SET NOT NULL does not fail on them.
     if (after.default !== undefined && !genAfter)

@@ -15,7 +15,13 @@ import type { PlannedSteps } from "../engine.ts"
 import type { PlanStep } from "../order.ts"
 import { constraintsOf } from "../../model/refs.ts"
 import { creationOf, dependents, objectSteps, removalOf, stepFor } from "../plan-steps.ts"
-import { changedColumns, groupByTable, renamedBefore, type TableChanges } from "../table-changes.ts"
+import {
+  changedColumns,
+  groupByTable,
+  renamedBefore,
+  renamesIn,
+  type TableChanges,
+} from "../table-changes.ts"
 import { quoteIdent, quoteName, splitName } from "./names.ts"
 import {
   alterConstraintInPlace,
@@ -135,6 +141,7 @@ export function planPostgres(changes: ReadonlyArray<Change>, from: Schema, to: S
   const droppedTables = pick("drop-table")
   const droppedNames = new Set(droppedTables.map((c) => c.table.name))
   const groups = groupByTable(changes, from, to)
+  const renames = renamesIn(changes, key)
 
   // Enums that must be swapped rewrite every column of their type.
   const swappedEnums = replaced.filter(
@@ -266,12 +273,13 @@ export function planPostgres(changes: ReadonlyArray<Change>, from: Schema, to: S
     for (const fk of before.foreignKeys) {
       if (fkChanges.has(`${key(after.name)}\u0000${JSON.stringify(fk)}`) || !keysChanged.has(fk.table))
         continue
-      const statement = `ALTER TABLE ${quoteName(after.name)} DROP CONSTRAINT ${quoteIdent(foreignKeyName(before.name, fk))}`
+      // Dropped before any rename and added back after, under the names each then has.
+      const statement = `ALTER TABLE ${quoteName(before.name)} DROP CONSTRAINT ${quoteIdent(foreignKeyName(before.name, fk))}`
       push({
         ...stepFor([], [statement], phase.dropForeignKey),
         removedNeeds: [...tableRefs(key(before.name)), ...tableRefs(key(fk.table))],
       })
-      readd.push({ table: after, fk })
+      readd.push({ table: after, fk: renames.foreignKey(before.name, fk) })
     }
   }
 
@@ -403,7 +411,7 @@ export function planPostgres(changes: ReadonlyArray<Change>, from: Schema, to: S
       continue
     }
     const old = c.kind === "alter-constraint" ? c.before : c.constraint
-    const drop = `ALTER TABLE ${quoteName(table.name)} DROP CONSTRAINT ${quoteIdent(constraintSql(before, old).name)}`
+    const drop = `ALTER TABLE ${quoteName(before.name)} DROP CONSTRAINT ${quoteIdent(constraintSql(before, old).name)}`
     push(removalOf(stepFor([c], [drop], phase.dropForeignKey)))
     if (c.kind === "alter-constraint") push(fkStep(table, fkOf(c.after) as ForeignKey, c))
   }
@@ -441,6 +449,14 @@ export function planPostgres(changes: ReadonlyArray<Change>, from: Schema, to: S
     push(creationOf(stepFor([c], [index.definition], phase.createIndex)))
     recreated.add(index.name)
   }
+  for (const c of pick("rename-index"))
+    push(
+      stepFor(
+        [c],
+        [`ALTER INDEX ${quoteName(c.before.name)} RENAME TO ${quoteIdent(splitName(c.after.name).name)}`],
+        phase.createIndex,
+      ),
+    )
   for (const o of to.objects) {
     if (o.kind !== "index" || recreated.has(o.name)) continue
     if (createdViews.has(o.table ?? "") || droppedIndexes.has(o.name)) {
@@ -521,11 +537,9 @@ function alterSteps(
         adds.push(stepFor([c], inPlace, at))
         continue
       }
-      drops.push(
-        removalOf(
-          stepFor([c], [`${alterTarget} DROP CONSTRAINT ${quoteIdent(constraintSql(before, old).name)}`], at),
-        ),
-      )
+      // Dropped before the table and its columns are renamed: named as they are then.
+      const drop = `ALTER TABLE ${quoteName(group.before.name)} DROP CONSTRAINT ${quoteIdent(constraintSql(group.before, old).name)}`
+      drops.push(removalOf(stepFor([c], [drop], at, { removedNeeds: tableRefs(key(group.before.name)) })))
     }
     if (c.kind === "add-constraint" || c.kind === "alter-constraint") {
       const now = c.kind === "add-constraint" ? c.constraint : c.after

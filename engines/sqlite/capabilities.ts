@@ -7,6 +7,7 @@
  */
 import { capabilities } from "../engine.ts"
 import { sqliteDml } from "./dml.ts"
+import { sqliteDialect } from "./lexer.ts"
 
 export const sqliteCapabilities = capabilities({
   types: {
@@ -18,4 +19,5 @@ export const sqliteCapabilities = capabilities({
   },
   dml: sqliteDml,
   sqitchEngine: "sqlite",
+  identifiers: { dialect: sqliteDialect, unquoted: "as-written", defaultSchema: undefined },
 })

@@ -162,6 +162,30 @@ function rebuild(before: Table, after: Table, state: Map<string, Table>): string
   return out
 }
 
+/**
+ * What SQLite's RENAME TO and RENAME COLUMN do to the tables that reference the renamed one: their
+ * REFERENCES clauses name the new table and columns. The tables a later rebuild parks are found by
+ * those clauses, so `state` must say what the database now says.
+ */
+function followRenames(state: Map<string, Table>, group: TableChanges) {
+  const from = lower(group.before.name)
+  const columns = new Map(group.renamedColumns.map((r) => [lower(r.before.name), r.after.name]))
+  if (!group.rename && columns.size === 0) return
+  for (const [name, t] of state) {
+    if (!t.foreignKeys.some((fk) => lower(fk.table) === from)) continue
+    const foreignKeys = t.foreignKeys.map((fk) =>
+      lower(fk.table) === from
+        ? {
+            ...fk,
+            table: group.after.name,
+            referencedColumns: fk.referencedColumns.map((c) => columns.get(lower(c)) ?? c),
+          }
+        : fk,
+    )
+    state.set(name, { ...t, foreignKeys })
+  }
+}
+
 const dropObject = (o: SchemaObject) => {
   const word = o.kind === "virtual-table" ? "TABLE" : o.kind.toUpperCase()
   return `DROP ${word} ${q(o.name)}`
@@ -270,7 +294,8 @@ export function planSqlite(changes: ReadonlyArray<Change>, from: Schema, to: Sch
     drafts.push({ step: oldObjects.drop(v, [], 2), write: () => [dropObject(v)] })
 
   const rebuiltNames = new Set(rebuilt.map((p) => lower(p.group.after.name)))
-  for (const c of pick("drop-index", "alter-index")) {
+  // SQLite cannot rename an index: a renamed one is dropped and created again.
+  for (const c of pick("drop-index", "alter-index", "rename-index")) {
     const index = c.kind === "drop-index" ? c.index : c.before
     const table = lower(index.table ?? "")
     if (droppedNames.has(table) || rebuiltNames.has(table)) continue
@@ -324,6 +349,7 @@ export function planSqlite(changes: ReadonlyArray<Change>, from: Schema, to: Sch
       write: (state) => {
         const out = [...renames]
         if (group.rename) state.delete(lower(group.rename.before.name))
+        followRenames(state, group)
         if (simple) {
           for (const c of simple.add) out.push(`ALTER TABLE ${q(after.name)} ADD COLUMN ${c.definition}`)
           for (const c of simple.drop) out.push(`ALTER TABLE ${q(after.name)} DROP COLUMN ${q(c.name)}`)
@@ -341,7 +367,7 @@ export function planSqlite(changes: ReadonlyArray<Change>, from: Schema, to: Sch
   }
 
   // Indexes that are new or changed, and every index of a rebuilt table.
-  const indexChanges = pick("add-index", "alter-index")
+  const indexChanges = pick("add-index", "alter-index", "rename-index")
   const indexesMade = new Set(indexChanges.map((c) => (c.kind === "add-index" ? c.index : c.after)))
   for (const c of indexChanges) {
     const index = c.kind === "add-index" ? c.index : c.after

@@ -19,7 +19,15 @@ import { plainVersion } from "../../engines/mysql/flavor.ts"
 import { snapshotSchema } from "../../steps/snapshot.ts"
 import { mysqlTestLayer } from "../engines/_backends.ts"
 import { type CaseOutcome, caseOutcome, runThroughSteps } from "../engines/_steps-case.ts"
-import { compareVersions, loadSqldefCases, type SqldefCase } from "./_corpus.ts"
+import { mysqlCapabilities } from "../../engines/mysql/capabilities.ts"
+import {
+  aimRenameComments,
+  compareVersions,
+  hasRenameHints,
+  loadSqldefCases,
+  RenameTally,
+  type SqldefCase,
+} from "./_corpus.ts"
 
 type Case = SqldefCase
 
@@ -108,6 +116,8 @@ async function main(): Promise<number> {
     const counts = { pass: 0, fail: 0, "not-applicable": 0, skipped: 0 }
     const reasons = new Map<string, number>()
     const quiet: string[] = []
+    const renames = new RenameTally()
+    const ids = mysqlCapabilities(options.engine as "mysql" | "mariadb").identifiers
     for (const c of cases) {
       const skip = skipReason(c)
       const na = skip ? undefined : notApplicable(c, options.engine as "mysql" | "mariadb", version)
@@ -116,14 +126,17 @@ async function main(): Promise<number> {
       if (skip) outcome = { kind: "skipped", reason: skip }
       else if (na) outcome = { kind: "not-applicable", reason: na }
       else {
+        // sqldef's rename hints, written as aim's comments: aim reads them as a user's schema.sql would say them.
+        const desired = aimRenameComments(unqualify(c.desired), ids).text
         const exit = await runtime.runPromiseExit(
-          runThroughSteps({ current: unqualify(c.current), desired: unqualify(c.desired) }),
+          runThroughSteps({ current: unqualify(c.current), desired, renameComments: true }),
         )
         outcome = caseOutcome(exit)
         if (outcome.kind === "fail" && outcome.candidate)
           scripts = `    UP:\n${indent(outcome.candidate.up)}\n    DOWN:\n${indent(outcome.candidate.down ?? "")}`
       }
       counts[outcome.kind]++
+      if (hasRenameHints(c.desired)) renames.add(outcome)
       if (outcome.kind === "fail") {
         console.log(`FAIL ${c.name} (${c.file}): ${outcome.reason}`)
         const key = `${outcome.reason.split(":")[0]}: ${outcome.reason
@@ -146,6 +159,7 @@ async function main(): Promise<number> {
     console.log(
       `${options.engine} ${version}: ${counts.pass} passed, ${counts.fail} failed, ${counts["not-applicable"]} not applicable, ${counts.skipped} skipped (of ${of})`,
     )
+    console.log(`${options.engine} ${version}: ${renames.line}`)
     return options.strict && counts.fail > 0 ? 1 : 0
   } finally {
     await runtime.dispose()

@@ -23,7 +23,8 @@ import { Engine } from "../../engines/engine.ts"
 import { postgresTestLayer } from "../engines/_backends.ts"
 import { PG_TEST_URL } from "../_servers.ts"
 import { type CaseOutcome, caseOutcome, runThroughSteps } from "../engines/_steps-case.ts"
-import { compareVersions } from "./_corpus.ts"
+import { postgresCapabilities } from "../../engines/postgres/capabilities.ts"
+import { aimRenameComments, compareVersions, hasRenameHints, RenameTally } from "./_corpus.ts"
 
 export interface PgCase {
   readonly suite: "psqldef" | "migra"
@@ -35,6 +36,8 @@ export interface PgCase {
   readonly skip?: string | undefined
   /** Why the case cannot apply at all (sqldef's own `error:` cases). */
   readonly notApplicable?: string | undefined
+  /** sqldef wrote rename hints into `desired` (now written as aim's comments). */
+  readonly renameHints?: boolean | undefined
 }
 
 /** How a case went: the steps' outcome, or skipped before it ran. */
@@ -89,7 +92,9 @@ export function loadPostgresCases(version: string, corpus = defaultCorpus): PgCa
         name,
         file,
         current: c.current ?? "",
-        desired: c.desired ?? "",
+        // sqldef's rename hints, written as aim's comments: aim reads them as a user's schema.sql would say them.
+        desired: aimRenameComments(c.desired ?? "", postgresCapabilities.identifiers).text,
+        renameHints: hasRenameHints(c.desired),
         skip: skipReason(c, version),
         notApplicable:
           c.error !== undefined ? `sqldef rejects this input: ${String(c.error).split("\n")[0]}` : undefined,
@@ -138,7 +143,9 @@ export async function engineRunner(backend: ConformanceBackend, engine = "postgr
       if (c.skip) return { kind: "skipped", reason: c.skip }
       if (c.notApplicable) return { kind: "not-applicable", reason: c.notApplicable }
       return caseOutcome(
-        await runtime.runPromiseExit(runThroughSteps({ current: c.current, desired: c.desired })),
+        await runtime.runPromiseExit(
+          runThroughSteps({ current: c.current, desired: c.desired, renameComments: true }),
+        ),
       )
     },
     close: () => runtime.dispose(),
@@ -184,7 +191,9 @@ async function main(argv: ReadonlyArray<string>) {
   const reasons = new Map<string, number>()
   const lines: string[] = []
   const started = Date.now()
+  const renames = new RenameTally()
   const report = (c: PgCase, outcome: PgOutcome) => {
+    if (c.renameHints) renames.add(outcome)
     const bucket = (counts[c.suite] ??= { pass: 0, fail: 0, "not-applicable": 0, skipped: 0 })
     bucket[outcome.kind]++
     lines.push(
@@ -233,6 +242,7 @@ async function main(argv: ReadonlyArray<string>) {
     console.log(
       `${name}: pass ${n.pass}, fail ${n.fail}, not applicable ${n["not-applicable"]}, skipped ${n.skipped}`,
     )
+  console.log(`psqldef ${renames.line}`)
   const top = [...reasons].sort((a, b) => b[1] - a[1]).slice(0, 15)
   if (top.length > 0)
     console.log(

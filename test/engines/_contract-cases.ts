@@ -19,7 +19,12 @@ export interface ContractCase {
   readonly renames?: RenameHints | undefined
   /** Patterns the UP script must match, in this order (statement order is what the case pins). */
   readonly upInOrder?: ReadonlyArray<RegExp> | undefined
+  /** Patterns neither UP nor DOWN may match (a declared rename is never a drop and an add). */
+  readonly neither?: ReadonlyArray<RegExp> | undefined
 }
+
+/** What a declared rename must never be written as. */
+const noDropAndAdd = [/\bDROP\s+(TABLE|COLUMN)\b/i, /\bADD\s+COLUMN\b/i]
 
 /** The same SQL for every family. */
 const all = (sql: string): Record<EngineFamily, string> => ({ sqlite: sql, postgres: sql, mariadb: sql })
@@ -72,6 +77,113 @@ export const contractCases: ReadonlyArray<ContractCase> = [
       columns: [{ table: "people", from: "name", to: "full_name" }],
     },
     upInOrder: [/RENAME/i],
+  },
+  {
+    name: "a renamed NOT NULL column with an index keeps its values both ways",
+    from: all(
+      "CREATE TABLE customers (id INT PRIMARY KEY, name VARCHAR(100) NOT NULL); CREATE INDEX customers_name ON customers (name);",
+    ),
+    to: all(
+      "CREATE TABLE customers (id INT PRIMARY KEY, full_name VARCHAR(100) NOT NULL); CREATE INDEX customers_name ON customers (full_name);",
+    ),
+    renames: { columns: [{ table: "customers", from: "name", to: "full_name" }] },
+    upInOrder: [/RENAME COLUMN|CHANGE COLUMN/i],
+    neither: [...noDropAndAdd, /DROP INDEX/i],
+  },
+  {
+    name: "a renamed nullable column keeps its values both ways",
+    from: all("CREATE TABLE t (id INT PRIMARY KEY, note VARCHAR(50));"),
+    to: all("CREATE TABLE t (id INT PRIMARY KEY, comment VARCHAR(50));"),
+    renames: { columns: [{ table: "t", from: "note", to: "comment" }] },
+    upInOrder: [/RENAME COLUMN|CHANGE COLUMN/i],
+    neither: noDropAndAdd,
+  },
+  {
+    name: "a column renamed and retyped at once is renamed and retyped",
+    from: all("CREATE TABLE t (id INT PRIMARY KEY, note VARCHAR(50));"),
+    to: all("CREATE TABLE t (id INT PRIMARY KEY, comment VARCHAR(80) NOT NULL DEFAULT 'none');"),
+    renames: { columns: [{ table: "t", from: "note", to: "comment" }] },
+    upInOrder: [/RENAME COLUMN|CHANGE COLUMN/i],
+    neither: [/\bDROP\s+COLUMN\b/i, /\bADD\s+COLUMN\b/i],
+  },
+  {
+    name: "a renamed column that a view reads: the view reads the new name",
+    from: all(
+      "CREATE TABLE t (id INT PRIMARY KEY, note VARCHAR(50)); CREATE VIEW v AS SELECT id, note FROM t;",
+    ),
+    to: all(
+      "CREATE TABLE t (id INT PRIMARY KEY, comment VARCHAR(50)); CREATE VIEW v AS SELECT id, comment FROM t;",
+    ),
+    renames: { columns: [{ table: "t", from: "note", to: "comment" }] },
+    upInOrder: [/DROP VIEW/i, /RENAME COLUMN|CHANGE COLUMN/i, /CREATE VIEW/i],
+    neither: noDropAndAdd,
+  },
+  {
+    name: "a renamed column under a foreign key, and the column it references renamed too",
+    from: all(
+      "CREATE TABLE p (id INT PRIMARY KEY); CREATE TABLE c (id INT PRIMARY KEY, p_id INT NOT NULL REFERENCES p (id));",
+    ),
+    to: all(
+      "CREATE TABLE p (pid INT PRIMARY KEY); CREATE TABLE c (id INT PRIMARY KEY, parent_id INT NOT NULL REFERENCES p (pid));",
+    ),
+    renames: {
+      columns: [
+        { table: "p", from: "id", to: "pid" },
+        { table: "c", from: "p_id", to: "parent_id" },
+      ],
+    },
+    upInOrder: [/RENAME COLUMN|CHANGE COLUMN/i],
+    neither: [...noDropAndAdd, /DROP (PRIMARY KEY|FOREIGN KEY|CONSTRAINT)/i],
+  },
+  {
+    name: "a renamed table that other tables reference with ON DELETE CASCADE keeps their rows",
+    from: all(
+      "CREATE TABLE customers (id INT PRIMARY KEY, name VARCHAR(20)); CREATE TABLE orders (id INT PRIMARY KEY, customer_id INT REFERENCES customers (id) ON DELETE CASCADE);",
+    ),
+    to: all(
+      "CREATE TABLE clients (id INT PRIMARY KEY, name VARCHAR(20)); CREATE TABLE orders (id INT PRIMARY KEY, customer_id INT REFERENCES clients (id) ON DELETE CASCADE);",
+    ),
+    renames: { tables: [{ from: "customers", to: "clients" }] },
+    upInOrder: [/RENAME/i],
+    neither: noDropAndAdd,
+  },
+  {
+    name: "a renamed and rebuilt table that other tables reference with ON DELETE CASCADE keeps their rows",
+    from: all(
+      "CREATE TABLE customers (id INT PRIMARY KEY, name VARCHAR(20)); CREATE TABLE orders (id INT PRIMARY KEY, customer_id INT REFERENCES customers (id) ON DELETE CASCADE);",
+    ),
+    to: all(
+      "CREATE TABLE clients (id INT PRIMARY KEY, name VARCHAR(20) NOT NULL DEFAULT 'x'); CREATE TABLE orders (id INT PRIMARY KEY, customer_id INT REFERENCES clients (id) ON DELETE CASCADE);",
+    ),
+    renames: { tables: [{ from: "customers", to: "clients" }] },
+    upInOrder: [/RENAME/i],
+  },
+  {
+    name: "renamed tables whose CHECK and foreign key change: each dropped under the name it has then",
+    from: all(
+      "CREATE TABLE p (id INT PRIMARY KEY, v INT CHECK (v > 0)); CREATE TABLE c (id INT PRIMARY KEY, p_id INT REFERENCES p (id));",
+    ),
+    to: all(
+      "CREATE TABLE q (id INT PRIMARY KEY, v INT CHECK (v >= 0)); CREATE TABLE d (id INT PRIMARY KEY, p_id INT REFERENCES q (id) ON DELETE CASCADE);",
+    ),
+    renames: {
+      tables: [
+        { from: "p", to: "q" },
+        { from: "c", to: "d" },
+      ],
+    },
+    upInOrder: [/RENAME/i],
+  },
+  {
+    name: "a renamed serial column and table: the sequence follows, keeping its position",
+    from: { postgres: "CREATE TABLE customers (id serial PRIMARY KEY, name text);" },
+    to: { postgres: "CREATE TABLE clients (cid serial PRIMARY KEY, name text);" },
+    renames: {
+      tables: [{ from: "customers", to: "clients" }],
+      columns: [{ table: "clients", from: "id", to: "cid" }],
+    },
+    upInOrder: [/RENAME TO clients/i, /ALTER SEQUENCE customers_id_seq RENAME TO clients_cid_seq/i],
+    neither: [...noDropAndAdd, /DROP SEQUENCE/i],
   },
   {
     name: "a column retyped under a view that reads it",

@@ -13,6 +13,7 @@ import { replayHistory } from "../../engines/replay.ts"
 import type { Migration, RenameHints } from "../../model.ts"
 import { diffSchemas } from "../../model/diff.ts"
 import { type Candidate, plan } from "../../steps/plan.ts"
+import { declaredRenames } from "../../steps/renames.ts"
 import { snapshotSchema } from "../../steps/snapshot.ts"
 import { verify } from "../../steps/verify.ts"
 
@@ -24,6 +25,8 @@ export interface StepsCase {
   readonly current: string
   readonly desired: string
   readonly renames?: RenameHints | undefined
+  /** Take the renames from `desired`'s `-- aim:renamed-from` comments, as `aim generate` does. */
+  readonly renameComments?: boolean | undefined
 }
 
 /** The planned candidate, undefined when the two schemas already agree (`aim generate` stops there). */
@@ -45,9 +48,12 @@ export const runThroughSteps = (c: StepsCase) =>
       [replayed, snapshotSchema({ path: SCHEMA, text: c.desired })],
       { concurrency: 2 },
     )
-    if (diffSchemas(current, desired, c.renames).length === 0) return undefined
-    const candidate = yield* plan(current, desired, true, { renames: c.renames })
-    yield* verify(candidate, history, current, desired, undefined, c.renames).pipe(
+    const renames = c.renameComments
+      ? (yield* declaredRenames({ path: SCHEMA, text: c.desired }, current, desired)).hints
+      : c.renames
+    if (diffSchemas(current, desired, renames).length === 0) return undefined
+    const candidate = yield* plan(current, desired, true, { renames })
+    yield* verify(candidate, history, current, desired, undefined, renames).pipe(
       Effect.mapError((error) => Object.assign(error, { candidate })),
     )
     return candidate

@@ -40,6 +40,10 @@ function contract(backend: TestBackend) {
         )
       const up = outcome.candidate?.up ?? ""
       expect(up).not.toBe("")
+      for (const pattern of c.neither ?? []) {
+        expect(up).not.toMatch(pattern)
+        expect(outcome.candidate?.down ?? "").not.toMatch(pattern)
+      }
       let at = 0
       for (const pattern of c.upInOrder ?? []) {
         const found = up.slice(at).search(pattern)

@@ -240,6 +240,50 @@ describe("strategy", () => {
   })
 })
 
+describe("renames the user declared", () => {
+  // Reaches schema.sql exactly, but every name is lost: only the declared rename tells verify to look.
+  const rebuildWithoutValues = {
+    up_sql:
+      "CREATE TABLE users_new (id INTEGER PRIMARY KEY, full_name TEXT NOT NULL);\nINSERT INTO users_new SELECT id, 'x' FROM users;\nDROP TABLE users;\nALTER TABLE users_new RENAME TO users;",
+    down_sql: rename.down_sql,
+    description: "rebuild users",
+  }
+
+  test("go into the prompt as facts, and an answer that loses the values under them is refused", async () => {
+    write(
+      dir,
+      "schema.sql",
+      "CREATE TABLE users (\n  id INTEGER PRIMARY KEY,\n  full_name TEXT NOT NULL -- aim:renamed-from name\n);\n",
+    )
+    const result = await run(await configOf({ strategy: "llm" }), [
+      { kind: "tool", args: rebuildWithoutValues },
+      { kind: "tool", args: rename },
+    ])
+    expect(result._tag).toBe("Success")
+    if (result._tag !== "Success") return
+    expect(result.success.generation?.attempts).toBe(2)
+    const first = JSON.stringify(server.requests[0]?.body)
+    expect(first).toContain("users.name was renamed to full_name (schema.sql says so)")
+    expect(first).not.toContain("may have been renamed")
+    const feedback = JSON.stringify(server.requests[1]?.body)
+    expect(feedback).toContain("RowsChanged")
+  })
+
+  test("under strategy auto a declared rename is not ambiguous: the planner writes it, the model is not asked", async () => {
+    write(
+      dir,
+      "schema.sql",
+      "CREATE TABLE users (\n  id INTEGER PRIMARY KEY,\n  full_name TEXT NOT NULL -- aim:renamed-from name\n);\n",
+    )
+    const result = await run(await configOf(), [{ kind: "status", status: 500 }], true)
+    expect(result._tag).toBe("Success")
+    if (result._tag !== "Success") return
+    expect(result.success.generation).toBeUndefined()
+    expect(result.success.up).toContain("RENAME COLUMN name TO full_name")
+    expect(server.requests).toHaveLength(0)
+  })
+})
+
 describe("every protocol drives the loop", () => {
   for (const c of providerCases) {
     test(`${c.spec}: wrong then right`, async () => {

@@ -14,7 +14,26 @@ describe("ambiguity", () => {
       "CREATE TABLE users (id INTEGER PRIMARY KEY, full_name TEXT NOT NULL);",
     )
     expect(found).toEqual([
-      { kind: "renamed-column", detail: "users.name may have been renamed to full_name" },
+      {
+        kind: "renamed-column",
+        detail: "users.name may have been renamed to full_name",
+        rename: { kind: "column", table: "users", from: "name", to: "full_name" },
+      },
+    ])
+  })
+
+  test("each side of a possible rename is used once; an answered one is no longer open", () => {
+    const changes = diffSchemas(
+      schemaOfSql("CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b TEXT);"),
+      schemaOfSql("CREATE TABLE t (id INTEGER PRIMARY KEY, c TEXT, d TEXT);"),
+    )
+    expect(findAmbiguities(changes).map((a) => a.detail)).toEqual([
+      "t.a may have been renamed to c",
+      "t.b may have been renamed to d",
+    ])
+    const answered = [{ kind: "column" as const, table: "t", from: "a", to: "c" }]
+    expect(findAmbiguities(changes, undefined, answered).map((a) => a.detail)).toEqual([
+      "t.b may have been renamed to d",
     ])
   })
 

@@ -180,6 +180,73 @@ describe("diffSchemas: renames the user declares", () => {
   })
 })
 
+describe("diffSchemas: what a declared rename carries with it", () => {
+  const columnRename = { columns: [{ table: "t", from: "a", to: "b" }] }
+
+  test("a CHECK, an index and a generated column over a renamed column are no change of their own", () => {
+    const changes = diffSchemas(
+      schemaOfSql(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a INT CHECK (a > 0), g INT GENERATED ALWAYS AS (a * 2)); CREATE INDEX t_a ON t (a);",
+      ),
+      schemaOfSql(
+        'CREATE TABLE t (id INTEGER PRIMARY KEY, "b" INT CHECK (b > 0), g INT GENERATED ALWAYS AS (B * 2)); CREATE INDEX t_a ON t (b);',
+      ),
+      columnRename,
+    )
+    expect(lines(changes)).toEqual(["rename column t.a to b"])
+  })
+
+  test("a CHECK that says more than the rename is still a change", () => {
+    const changes = diffSchemas(
+      schemaOfSql("CREATE TABLE t (id INTEGER PRIMARY KEY, a INT CHECK (a > 0));"),
+      schemaOfSql("CREATE TABLE t (id INTEGER PRIMARY KEY, b INT CHECK (b > 1));"),
+      columnRename,
+    )
+    expect(lines(changes)[0]).toBe("rename column t.a to b")
+    expect(changes.length).toBeGreaterThan(1)
+  })
+
+  test("an index of a renamed table keeps its name and definition; one named after its column is renamed", () => {
+    const changes = diffSchemas(
+      schemaOfSql(
+        "CREATE TABLE orders (id INTEGER PRIMARY KEY, p INT, q INT); CREATE INDEX keep ON orders (q); CREATE INDEX p ON orders (p);",
+      ),
+      schemaOfSql(
+        "CREATE TABLE purchases (id INTEGER PRIMARY KEY, parent INT, q INT); CREATE INDEX keep ON purchases (q); CREATE INDEX parent ON purchases (parent);",
+      ),
+      {
+        tables: [{ from: "orders", to: "purchases" }],
+        columns: [{ table: "purchases", from: "p", to: "parent" }],
+      },
+    )
+    expect(lines(changes)).toEqual([
+      "rename table orders to purchases",
+      "rename column purchases.p to parent",
+      "rename index p to parent",
+    ])
+  })
+
+  test("an index named under its table (as MySQL's are) follows the table's rename", () => {
+    const index = (table: string, column: string): SchemaObject =>
+      obj("index", `${table}.idx`, { table, key: `INDEX idx ON ${table} (${column})`, dependsOn: [table] })
+    const changes = diffSchemas(
+      pg([tbl("a", [col("x", "integer")])], [index("a", "x")]),
+      pg([tbl("b", [col("x", "integer")])], [index("b", "x")]),
+      { tables: [{ from: "a", to: "b" }] },
+    )
+    expect(lines(changes)).toEqual(["rename table a to b"])
+  })
+
+  test("without the rename the same schemas read as a drop and a create, indexes and all", () => {
+    const changes = diffSchemas(
+      schemaOfSql("CREATE TABLE t (id INTEGER PRIMARY KEY, a INT CHECK (a > 0)); CREATE INDEX t_a ON t (a);"),
+      schemaOfSql("CREATE TABLE t (id INTEGER PRIMARY KEY, b INT CHECK (b > 0)); CREATE INDEX t_a ON t (b);"),
+    )
+    expect(lines(changes)).toContain("drop column t.a")
+    expect(lines(changes)).toContain("replace index t_a")
+  })
+})
+
 describe("diffSchemas: what each change needs, removes and creates", () => {
   test("a foreign key needs the keys of the table it references", () => {
     const changes = diffSql(

@@ -25,6 +25,8 @@ export interface TtyRun {
   readonly output: () => string
   /** Resolves when the output matches `pattern`; rejects after `millis`. */
   readonly waitFor: (pattern: RegExp, millis?: number) => Promise<void>
+  /** Types `text` at the run's terminal, as a user at the keyboard would. */
+  readonly type: (text: string) => void
   readonly exited: Promise<number>
 }
 
@@ -53,6 +55,9 @@ export function spawnOnTty(
   return {
     pid: proc.pid,
     output: () => text,
+    type: (input) => {
+      proc.terminal?.write(input)
+    },
     exited,
     waitFor: async (pattern, millis = 120_000) => {
       const deadline = Date.now() + millis

@@ -123,3 +123,58 @@ describe("verify", () => {
     expect(closed).toBe(1)
   })
 })
+
+describe("verify: a declared rename", () => {
+  const before: Migration[] = [
+    {
+      version: "1",
+      name: "init",
+      up: "CREATE TABLE t (id INTEGER PRIMARY KEY, note VARCHAR(50));",
+      upPath: "migrations/1_init.up.sql",
+      transaction: true,
+    },
+  ]
+  const renames = { columns: [{ table: "t", from: "note", to: "comment" }] }
+  const prove = (desiredSql: string, up: string | undefined, down?: string) =>
+    run(
+      Effect.gen(function* () {
+        const current = yield* snapshotHistory(before)
+        const desired = yield* snapshotSchema({ path: "schema.sql", text: desiredSql })
+        const planned = yield* plan(current, desired, true, { renames })
+        const candidate = { ...planned, up: up ?? planned.up, down: down ?? planned.down }
+        return yield* verify(candidate, before, current, desired, undefined, renames).pipe(Effect.result)
+      }),
+    )
+
+  test("the planner's rename is proven: values arrive under the new name and come back", async () => {
+    const plain = await prove("CREATE TABLE t (id INTEGER PRIMARY KEY, comment VARCHAR(50));", undefined)
+    expect(plain._tag).toBe("Success")
+    const retyped = await prove(
+      "CREATE TABLE t (id INTEGER PRIMARY KEY, comment VARCHAR(80) NOT NULL DEFAULT 'none');",
+      undefined,
+    )
+    expect(retyped._tag).toBe("Success")
+  })
+
+  test("a drop and an add reach the same schema but never pass for the rename", async () => {
+    const plain = await prove(
+      "CREATE TABLE t (id INTEGER PRIMARY KEY, comment VARCHAR(50));",
+      "ALTER TABLE t DROP COLUMN note; ALTER TABLE t ADD COLUMN comment VARCHAR(50);",
+    )
+    expect(plain._tag === "Failure" && plain.failure._tag).toBe("RowsChanged")
+    const retyped = await prove(
+      "CREATE TABLE t (id INTEGER PRIMARY KEY, comment VARCHAR(80) NOT NULL DEFAULT 'none');",
+      "ALTER TABLE t DROP COLUMN note; ALTER TABLE t ADD COLUMN comment VARCHAR(80) NOT NULL DEFAULT 'none';",
+    )
+    expect(retyped._tag === "Failure" && retyped.failure).toMatchObject({ _tag: "RowsChanged", phase: "up" })
+  })
+
+  test("a DOWN that drops and adds the column back loses the values and is refused", async () => {
+    const result = await prove(
+      "CREATE TABLE t (id INTEGER PRIMARY KEY, comment VARCHAR(80) NOT NULL DEFAULT 'none');",
+      undefined,
+      "ALTER TABLE t DROP COLUMN comment; ALTER TABLE t ADD COLUMN note VARCHAR(50);",
+    )
+    expect(result._tag === "Failure" && result.failure).toMatchObject({ _tag: "RowsChanged", phase: "down" })
+  })
+})
