@@ -5,6 +5,7 @@
  */
 import { Context, Effect, Schema as S, type Scope } from "effect"
 import type { EngineSettings } from "../config.ts"
+import { type HazardRules, standardHazardRules } from "../model/hazards.ts"
 import { type TypeRules, standardTypeRules } from "../model/types.ts"
 import type { DmlReader } from "../sql/dml.ts"
 import { LexError } from "../sql/lexer.ts"
@@ -221,6 +222,11 @@ export interface Capabilities {
   readonly dml: DmlReader | undefined
   /** Sqitch's key for the engine (lib/App/Sqitch/Engine/*.pm), written in sqitch.conf and script headers. */
   readonly sqitchEngine: string | undefined
+  /**
+   * How the dialect writes the conditions that find the rows a change would break, and how its
+   * types convert values (model/hazards.ts): what sample rows, hazard probes and check queries use.
+   */
+  readonly hazards: HazardRules
 }
 
 /** An engine's capabilities: the defaults, with the differences it states. */
@@ -231,6 +237,7 @@ export function capabilities(
     transactionalDdl: true,
     dml: undefined,
     sqitchEngine: undefined,
+    hazards: standardHazardRules,
     ...differences,
     types: { ...standardTypeRules, ...differences.types },
   }
