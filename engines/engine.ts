@@ -5,7 +5,7 @@
  */
 import { Context, Effect, Schema as S, type Scope } from "effect"
 import type { EngineSettings } from "../config.ts"
-import { type HazardRules, standardHazardRules } from "../model/hazards.ts"
+import { type DataHazard, type HazardRules, standardHazardRules } from "../model/hazards.ts"
 import { type TypeRules, standardTypeRules } from "../model/types.ts"
 import type { DmlReader } from "../sql/dml.ts"
 import { LexError } from "../sql/lexer.ts"
@@ -142,6 +142,31 @@ export interface SeedReport {
   readonly seeded: ReadonlyArray<{ readonly table: string; readonly rows: number }>
   /** Tables left empty, with why (a check constraint no synthesized value satisfies, ...). */
   readonly skipped: ReadonlyArray<{ readonly table: string; readonly reason: string }>
+  /**
+   * Tables that took rows as they are, but no row that fits the schema after the change as well:
+   * proven only empty, with the conditions (model/hazards.ts) every row aim tried met.
+   */
+  readonly provenEmpty: ReadonlyArray<{ readonly table: string; readonly conditions: ReadonlyArray<string> }>
+  /** With a probe: whether its table got the row (or rows) that meet its condition, and why not. */
+  readonly probe?: { readonly met: boolean; readonly reason?: string | undefined } | undefined
+}
+
+/**
+ * What sample rows must do besides fitting the schema they are written into (engines/seed.ts):
+ * avoid the rows a change refuses, or, for a hazard probe, be such a row.
+ */
+export interface SeedConditions {
+  /**
+   * Hazards whose rows the schema after the change refuses: each table's rows avoid its own, and
+   * take values from the parents of the foreign keys that come. A table no row avoids them in is
+   * left empty and reported as proven empty.
+   */
+  readonly avoid?: ReadonlyArray<DataHazard> | undefined
+  /**
+   * Only this hazard's table, and the tables its rows need as parents, get rows: one row that meets
+   * its condition (two sharing their key, for a key that comes).
+   */
+  readonly probe?: DataHazard | undefined
 }
 
 /**
@@ -178,8 +203,11 @@ export interface Database {
     // EngineFailed: the server went away (a lost connection is not the statement's fault).
   ) => Effect.Effect<void, StatementFailed | EngineFailed>
   readonly snapshot: Effect.Effect<Schema, EngineFailed>
-  /** Insert synthesized rows into every table of `schema`, respecting keys, FKs and checks. */
-  readonly seed: (schema: Schema) => Effect.Effect<SeedReport, EngineFailed>
+  /**
+   * Insert synthesized rows into every table of `schema`, respecting keys, FKs and checks, and the
+   * conditions given (rows that fit the schema after a change too, or a probe's row).
+   */
+  readonly seed: (schema: Schema, conditions?: SeedConditions) => Effect.Effect<SeedReport, EngineFailed>
   readonly readRows: (table: string, columns: ReadonlyArray<string>) => Effect.Effect<RowImage, EngineFailed>
   /** Rows that break a foreign key, as "table -> parent" descriptions; empty when all hold. */
   readonly foreignKeyViolations: Effect.Effect<ReadonlyArray<string>, EngineFailed>

@@ -6,12 +6,16 @@
  * generator, built-in or LLM. After each direction the views are read and the function and trigger
  * bodies checked (engines/exercise.ts), so a migration that leaves one unusable is refused. The database starts as a copy of the replayed history when the snapshot
  * step kept one (an image, on engines that copy databases cheaply), else the history is replayed
- * into a fresh one; both start from the same state, so the verdict is the same.
+ * into a fresh one; both start from the same state, so the verdict is the same. The sample rows fit
+ * both versions of the schema wherever a row can (model/hazards.ts finds the rows the change would
+ * refuse, and engines/seed.ts avoids them), so a change is never refused because of aim's own rows;
+ * a table no row fits both versions of stays empty and the report names it.
  * Resources: one throwaway database per call, released when the step's scope closes.
  */
 import { Effect, Schema as S } from "effect"
 import { renderChanges } from "../model/changes.ts"
 import { diffSchemas, sameColumn } from "../model/diff.ts"
+import { type DataHazard, findHazards } from "../model/hazards.ts"
 import { nameKey } from "../model/names.ts"
 import {
   type BrokenObject,
@@ -87,6 +91,8 @@ export interface VerifyReport {
   readonly seed: SeedReport
   /** Tables whose rows were compared after UP (and after DOWN). */
   readonly tablesChecked: number
+  /** The rows the change would refuse or alter, as the sample rows avoided them (steps/probe.ts probes them). */
+  readonly hazards: ReadonlyArray<DataHazard>
   readonly downChecked: boolean
   /**
    * The schema read back after UP (before DOWN ran): what the history plus this migration builds.
@@ -208,7 +214,15 @@ export const verify = Effect.fn("aim/steps/verify")(function* (
   const engine = yield* Engine
   const db = image ? yield* image.clone : yield* engine.ephemeral
   if (!image) yield* replayHistory(engine, db, history)
-  const seed = yield* db.seed(current)
+  const hazards = findHazards(
+    diffSchemas(current, desired, renames),
+    current,
+    desired,
+    engine.capabilities.hazards,
+    engine.capabilities.types,
+    renames,
+  )
+  const seed = yield* db.seed(current, { avoid: hazards.filter((h) => h.enforced) })
   const tables = survivingColumns(current, desired, renames)
   const before = new Map<string, RowImage>()
   for (const { before: b } of tables) before.set(b.table, yield* db.readRows(b.table, b.columns))
@@ -225,6 +239,7 @@ export const verify = Effect.fn("aim/steps/verify")(function* (
   return {
     seed,
     tablesChecked: tables.length,
+    hazards,
     downChecked: candidate.down !== undefined,
     afterUp,
   } satisfies VerifyReport

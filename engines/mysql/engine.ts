@@ -191,13 +191,14 @@ function openDatabase(
           try: async () => normalizeCatalog(await readCatalog(query, flavor), flavor),
           catch: failed("read the catalog"),
         }),
-        seed: (schema) =>
+        seed: (schema, conditions) =>
           Effect.tryPromise({
             try: () =>
               seedRows(
                 (sql, params) => conn.query(sql, params as unknown[]),
                 async (sql) => (await conn.query({ sql, rowsAsArray: true }))[0] as unknown as unknown[][],
                 schema,
+                conditions,
               ),
             catch: failed("insert synthesized rows"),
           }),

@@ -199,11 +199,11 @@ export function open(image?: Uint8Array): {
   const database: Database = {
     apply,
     snapshot: Effect.try({ try: () => readSchema(db), catch: engineFailed("read the catalog") }),
-    seed: (schema) =>
+    seed: (schema, conditions) =>
       Effect.tryPromise({
         try: () => {
           if (enforcing && !db.inTransaction && holdsUnenforceableKey(db)) stop()
-          return seedRows(db, schema)
+          return seedRows(db, schema, conditions)
         },
         catch: engineFailed("insert synthesized rows"),
       }),
