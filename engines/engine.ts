@@ -308,6 +308,11 @@ export interface EngineShape {
   readonly split: (sql: string, source: string) => Effect.Effect<ReadonlyArray<Statement>, SqlSyntaxError>
   readonly ephemeral: Effect.Effect<Database, EngineFailed, Scope.Scope>
   /**
+   * How many throwaway databases work at once without slowing each other: several on a server,
+   * one (the default) for an engine that runs in aim's own process. Hazard probes read it.
+   */
+  readonly concurrentDatabases?: number | undefined
+  /**
    * Optional, on engines whose images have bytes (`DatabaseImage.bytes`): the image those bytes
    * hold, as an earlier run kept them (the snapshot cache stores them beside a history's schema),
    * or undefined when they are not a database this engine can copy.

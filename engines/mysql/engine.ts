@@ -412,6 +412,7 @@ export const make = Effect.fnUntraced(function* (id: string, options: EngineOpti
     ephemeral: server.pipe(
       Effect.flatMap((address) => openDatabase(flavor, capabilities, address, takeSpare)),
     ),
+    concurrentDatabases: 4,
     plan: planWith((changes, from, to) => planMysql(changes, from, to, flavor)),
     renderTable,
   })

@@ -1,0 +1,103 @@
+/**
+ * Hazard probes on every engine and backend this machine has: UP runs once more for each hazard on
+ * a copy holding a row that breaks it, and the outcome says what UP did: refused it (NOT NULL, a
+ * CHECK, a key, a foreign key, a narrowed type, a removed ENUM label), changed its values (SQLite's
+ * affinity, a rounding numeric), kept it where the engine enforces nothing (SQLite's declared
+ * lengths), or lost it (an UP that deletes the rows it cannot take).
+ */
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test"
+import { Effect, ManagedRuntime } from "effect"
+import type { Engine } from "../../engines/engine.ts"
+import { probeHazards } from "../../steps/probe.ts"
+import { type EngineFamily, type TestBackend, testBackends } from "../engines/_backends.ts"
+import { fitting, verified } from "./_hazard-cases.ts"
+
+setDefaultTimeout(120_000)
+
+const refused = { nn: "up-fails", ck: "up-fails", uq: "up-fails", fk: "up-fails" }
+/** What UP does with each table's breaking row (`fitting` in _hazard-cases.ts). */
+const outcomes: Record<EngineFamily, Record<string, string>> = {
+  // SQLite records a declared length and enforces none.
+  sqlite: { ...refused, nw: "kept" },
+  postgres: { ...refused, nw: "up-fails", en: "up-fails" },
+  mariadb: { ...refused, nw: "up-fails", en: "up-fails" },
+}
+
+/** A type change whose rows come out with other values, per family. */
+const altering: Record<EngineFamily, { from: string; to: string }> = {
+  sqlite: {
+    from: "CREATE TABLE t (id INTEGER PRIMARY KEY, n TEXT);",
+    to: "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER);",
+  },
+  postgres: {
+    from: "CREATE TABLE t (id int PRIMARY KEY, n numeric(10,3));",
+    to: "CREATE TABLE t (id int PRIMARY KEY, n numeric(10,2));",
+  },
+  mariadb: {
+    from: "CREATE TABLE t (id int PRIMARY KEY, n decimal(10,3));",
+    to: "CREATE TABLE t (id int PRIMARY KEY, n decimal(10,2));",
+  },
+}
+
+const backends = await testBackends()
+for (const b of backends) if (b.skip) console.warn(`skipped: hazard probes on ${b.name}: ${b.skip}`)
+
+function suite(backend: TestBackend) {
+  let runtime: ManagedRuntime.ManagedRuntime<Engine, unknown>
+  beforeAll(() => {
+    runtime = ManagedRuntime.make(backend.layer())
+  })
+  afterAll(() => runtime.dispose())
+
+  test("a row that breaks each change: UP refuses it, or keeps it where nothing is enforced", async () => {
+    const { from, to } = fitting[backend.family]
+    const probed = await runtime.runPromise(
+      Effect.gen(function* () {
+        const v = yield* verified(from, to)
+        return yield* probeHazards(v.candidate, v.report.hazards, v.history, v.current, v.desired)
+      }),
+    )
+    const byTable: Record<string, string> = {}
+    for (const p of probed)
+      byTable[p.hazard.table] = [
+        ...new Set([...(byTable[p.hazard.table]?.split(",") ?? []), p.outcome]),
+      ].join(",")
+    expect(byTable).toEqual(outcomes[backend.family])
+    // Each refusal is the database's own message about that row ("Data truncated for column 'note'"
+    // on MariaDB, "contains null values" on PostgreSQL, "NOT NULL constraint failed: nn.note" on SQLite).
+    const notNull = probed.find((p) => p.hazard.table === "nn")
+    expect(notNull?.detail).toMatch(/note/i)
+  })
+
+  test("a type change that alters values: values-change, with the row before and after", async () => {
+    const { from, to } = altering[backend.family]
+    const probed = await runtime.runPromise(
+      Effect.gen(function* () {
+        const v = yield* verified(from, to)
+        return yield* probeHazards(v.candidate, v.report.hazards, v.history, v.current, v.desired)
+      }),
+    )
+    const change = probed.find((p) => p.outcome === "values-change")
+    expect(change).toBeDefined()
+    expect(change?.detail).toContain("became")
+  })
+
+  test("an UP that deletes the rows it cannot take: rows-lost, never a failure of the run", async () => {
+    const probed = await runtime.runPromise(
+      Effect.gen(function* () {
+        const v = yield* verified(
+          "CREATE TABLE t (id INT PRIMARY KEY, note VARCHAR(20));",
+          "CREATE TABLE t (id INT PRIMARY KEY, note VARCHAR(20) NOT NULL);",
+        )
+        const up = `DELETE FROM t WHERE note IS NULL;\n${v.candidate.up}`
+        return yield* probeHazards({ ...v.candidate, up }, v.report.hazards, v.history, v.current, v.desired)
+      }),
+    )
+    expect(probed.map((p) => [p.hazard.condition.replaceAll("`", ""), p.outcome])).toEqual([
+      ["t.note IS NULL", "rows-lost"],
+    ])
+  })
+}
+
+for (const backend of backends)
+  describe.skipIf(backend.skip !== undefined)(`hazard probes: ${backend.name}`, () => suite(backend))
