@@ -12,6 +12,7 @@ import { Engine, type EngineShape } from "../engines/engine.ts"
 import { type GenerateResult, generateMigration } from "../workflow.ts"
 import { generatorArgs, projectArgs } from "./_args.ts"
 import { formatFinding } from "./_findings.ts"
+import { formatHazard, hazardDocument } from "./_hazards.ts"
 import { highlightSql } from "./_highlight.ts"
 import { changeDocument, engineDocument } from "./_json.ts"
 import { bold, colorDiff, dim } from "./_output.ts"
@@ -42,6 +43,8 @@ function generateDocument(result: GenerateResult, schema: string, engine: Engine
           tablesChecked: v.tablesChecked,
           seeded: v.seed.seeded,
           skipped: v.seed.skipped,
+          provenEmpty: v.seed.provenEmpty,
+          hazards: (result.hazards ?? []).map(hazardDocument),
         }
       : null,
     findings: result.findings ?? [],
@@ -94,11 +97,16 @@ export const generate = defineCommand({
         }
         const seeded = result.verification?.seed.seeded.length ?? 0
         output.out(
-          `Verified on a fresh database: UP reaches ${shownPath(config, config.schema)}${result.down !== undefined ? ", DOWN restores the previous schema" : ""}, rows in ${plural(seeded, "table")} kept.`,
+          `Verified on a fresh database with rows that fit both versions in ${plural(seeded, "table")}: UP reaches ${shownPath(config, config.schema)}${result.down !== undefined ? ", DOWN restores the previous schema" : ""}, and the rows are kept.`,
         )
+        for (const empty of result.verification?.seed.provenEmpty ?? [])
+          output.out(
+            `note: ${empty.table} is proven only empty: no sample row fits both versions (rows where ${empty.conditions.join(" or ")})`,
+          )
         for (const skipped of result.verification?.seed.skipped ?? []) {
           output.out(`note: no sample rows in ${skipped.table} (${skipped.reason})`)
         }
+        for (const probed of result.hazards ?? []) output.out(formatHazard(probed, c))
         for (const finding of result.findings ?? []) output.out(formatFinding(finding, c))
         if (result.status === "dry-run") {
           // Each file under a `-- path` line, so the output is itself SQL that can be copied as is.
