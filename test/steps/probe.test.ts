@@ -97,6 +97,25 @@ function suite(backend: TestBackend) {
       ["t.note IS NULL", "rows-lost"],
     ])
   })
+
+  test.skipIf(backend.family !== "postgres")(
+    "a CHECK on a function the change creates: the table keeps its rows, the hazard is unprobed with why",
+    async () => {
+      const { report, probed } = await runtime.runPromise(
+        Effect.gen(function* () {
+          const v = yield* verified(
+            "CREATE TABLE t (a integer);",
+            "CREATE FUNCTION positive(x integer) RETURNS boolean LANGUAGE sql IMMUTABLE AS 'SELECT x > 0'; CREATE TABLE t (a integer CHECK (positive(a)));",
+          )
+          const probed = yield* probeHazards(v.candidate, v.report.hazards, v.history, v.current, v.desired)
+          return { report: v.report, probed }
+        }),
+      )
+      expect(report.seed.seeded).toEqual([{ table: "t", rows: 3 }])
+      expect(probed.map((p) => p.outcome)).toEqual(["unprobed"])
+      expect(probed[0]?.detail).toContain("does not run before the change")
+    },
+  )
 }
 
 for (const backend of backends)
