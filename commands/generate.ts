@@ -12,7 +12,7 @@ import { Engine, type EngineShape } from "../engines/engine.ts"
 import { type GenerateResult, generateMigration } from "../workflow.ts"
 import { generatorArgs, projectArgs } from "./_args.ts"
 import { formatFinding } from "./_findings.ts"
-import { formatHazard, hazardDocument } from "./_hazards.ts"
+import { formatHazard, formatProvenEmpty, hazardDocument } from "./_hazards.ts"
 import { highlightSql } from "./_highlight.ts"
 import { changeDocument, engineDocument } from "./_json.ts"
 import { bold, colorDiff, dim } from "./_output.ts"
@@ -100,9 +100,7 @@ export const generate = defineCommand({
           `Verified on a fresh database with rows that fit both versions in ${plural(seeded, "table")}: UP reaches ${shownPath(config, config.schema)}${result.down !== undefined ? ", DOWN restores the previous schema" : ""}, and the rows are kept.`,
         )
         for (const empty of result.verification?.seed.provenEmpty ?? [])
-          output.out(
-            `note: ${empty.table} is proven only empty: no sample row fits both versions (rows where ${empty.conditions.join(" or ")})`,
-          )
+          output.out(formatProvenEmpty(empty, result.verification?.hazards ?? []))
         for (const skipped of result.verification?.seed.skipped ?? []) {
           output.out(`note: no sample rows in ${skipped.table} (${skipped.reason})`)
         }

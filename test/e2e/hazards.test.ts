@@ -293,3 +293,27 @@ describe("SQLite: a silent hazard is said on the terminal", () => {
     )
   })
 })
+
+describe("SQLite: a table no sample row fits both versions of is named", () => {
+  let dir: string
+  beforeAll(() => {
+    dir = makeProject()
+    write(dir, "migrations/000001_t.up.sql", "CREATE TABLE t (id INTEGER PRIMARY KEY);\n")
+    write(dir, "schema.sql", "CREATE TABLE t (id INTEGER PRIMARY KEY, code INT NOT NULL);\n")
+  })
+  afterAll(() => removeTemp(dir))
+
+  test("a NOT NULL column added without a default: proven only empty, and every row is the hazard", async () => {
+    const r = await aim(["generate", "--dry-run"], { cwd: dir })
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain("with rows that fit both versions in 0 tables")
+    expect(r.stdout).toContain(
+      "note: t is proven only empty: no sample row fits both versions (add column t.code: every row of t breaks it)",
+    )
+    expect(r.stdout).toContain(
+      "hazard: every row of t (add column t.code): UP fails while such rows exist; count them: SELECT count(*) FROM t;",
+    )
+    const json = JSON.parse((await aim(["generate", "--dry-run", "--json"], { cwd: dir })).stdout)
+    expect(json.verification.provenEmpty).toEqual([{ table: "t", conditions: ["1 = 1"] }])
+  })
+})
