@@ -543,16 +543,17 @@ export function findHazards(
             breaking: { [old.name]: ["NULL"] },
             fitting: none,
           })
+        const ofColumn = (kind: DataCondition, h: ValueHazard) =>
+          add({
+            kind,
+            columns: [old.name],
+            condition: h.condition,
+            enforced: h.enforced,
+            breaking: { [old.name]: h.breaking },
+            fitting: { [old.name]: h.fitting },
+          })
         if (conditions.includes("type"))
-          for (const h of typeHazards(old, change.after, C, r, types, userEnums))
-            add({
-              kind: "type",
-              columns: [old.name],
-              condition: h.condition,
-              enforced: h.enforced,
-              breaking: { [old.name]: h.breaking },
-              fitting: { [old.name]: h.fitting },
-            })
+          for (const h of typeHazards(old, change.after, C, r, types, userEnums)) ofColumn("type", h)
         const generated = change.after.generated
         if (conditions.includes("generated") && generated) {
           const cols = mentioned(generated.expression).map((n) => columnBefore(n))
@@ -567,15 +568,7 @@ export function findHazards(
             })
         }
         const numbering = conditions.includes("identity") ? r.numbering?.(old, change.after, C) : undefined
-        if (numbering)
-          add({
-            kind: "identity",
-            columns: [old.name],
-            condition: numbering.condition,
-            enforced: numbering.enforced,
-            breaking: { [old.name]: numbering.breaking },
-            fitting: { [old.name]: numbering.fitting },
-          })
+        if (numbering) ofColumn("identity", numbering)
         if (change.kind === "alter-column" && mysqlCheck) checkHazard(change.after.extra?.check as string)
         break
       }

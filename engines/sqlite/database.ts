@@ -31,7 +31,7 @@ import {
   violationsOfEnforceableKeys,
 } from "./foreign-keys.ts"
 import { quoteName } from "./lexer.ts"
-import { seedRows } from "./seed.ts"
+import { seedRows, transactionOn } from "./seed.ts"
 
 const reason = (error: unknown) => (error instanceof Error ? error.message : String(error))
 export const engineFailed = (action: string) => (error: unknown) =>
@@ -153,15 +153,7 @@ export function open(image?: Uint8Array): {
     run: async (s) => {
       db.run(s.sql)
     },
-    begin: async () => {
-      db.run("BEGIN")
-    },
-    commit: async () => {
-      db.run("COMMIT")
-    },
-    rollback: async () => {
-      if (db.inTransaction) db.run("ROLLBACK")
-    },
+    ...transactionOn(db),
     controlsTransaction,
     refuse: (s) =>
       reachesFiles(s)

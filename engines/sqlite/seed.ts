@@ -91,17 +91,22 @@ function writer(db: BunDatabase): RowWriter<Value> {
       db.query(sql).run(...(used.flatMap(([, v]) => (isRaw(v) ? [] : [v])) as SQLQueryBindings[]))
     },
     count: async (sql) => Number(db.query(sql).values()[0]?.[0] ?? 0),
-    begin: async () => {
-      db.run("BEGIN")
-    },
-    commit: async () => {
-      db.run("COMMIT")
-    },
-    rollback: async () => {
-      if (db.inTransaction) db.run("ROLLBACK")
-    },
+    ...transactionOn(db),
   }
 }
+
+/** BEGIN, COMMIT and ROLLBACK on a connection (a ROLLBACK with no transaction open does nothing). */
+export const transactionOn = (db: BunDatabase) => ({
+  begin: async () => {
+    db.run("BEGIN")
+  },
+  commit: async () => {
+    db.run("COMMIT")
+  },
+  rollback: async () => {
+    if (db.inTransaction) db.run("ROLLBACK")
+  },
+})
 
 export const seedRows = (db: BunDatabase, schema: Schema, conditions?: SeedConditions): Promise<SeedReport> =>
   seedInto(schema, writer(db), foldCase, conditions)

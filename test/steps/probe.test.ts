@@ -48,15 +48,20 @@ function suite(backend: TestBackend) {
     runtime = ManagedRuntime.make(backend.layer())
   })
   afterAll(() => runtime.dispose())
+  /** Plan and verify the change, then probe its hazards; `up` may rewrite the planner's UP. */
+  const probe = (from: string, to: string, up: (planned: string) => string = (u) => u) =>
+    runtime.runPromise(
+      Effect.gen(function* () {
+        const v = yield* verified(from, to)
+        const candidate = { ...v.candidate, up: up(v.candidate.up) }
+        const probed = yield* probeHazards(candidate, v.report.hazards, v.history, v.current, v.desired)
+        return { report: v.report, probed }
+      }),
+    )
 
   test("a row that breaks each change: UP refuses it, or keeps it where nothing is enforced", async () => {
     const { from, to } = fitting[backend.family]
-    const probed = await runtime.runPromise(
-      Effect.gen(function* () {
-        const v = yield* verified(from, to)
-        return yield* probeHazards(v.candidate, v.report.hazards, v.history, v.current, v.desired)
-      }),
-    )
+    const { probed } = await probe(from, to)
     const byTable: Record<string, string> = {}
     for (const p of probed)
       byTable[p.hazard.table] = [
@@ -71,27 +76,16 @@ function suite(backend: TestBackend) {
 
   test("a type change that alters values: values-change, with the row before and after", async () => {
     const { from, to } = altering[backend.family]
-    const probed = await runtime.runPromise(
-      Effect.gen(function* () {
-        const v = yield* verified(from, to)
-        return yield* probeHazards(v.candidate, v.report.hazards, v.history, v.current, v.desired)
-      }),
-    )
-    const change = probed.find((p) => p.outcome === "values-change")
+    const change = (await probe(from, to)).probed.find((p) => p.outcome === "values-change")
     expect(change).toBeDefined()
     expect(change?.detail).toContain("became")
   })
 
   test("an UP that deletes the rows it cannot take: rows-lost, never a failure of the run", async () => {
-    const probed = await runtime.runPromise(
-      Effect.gen(function* () {
-        const v = yield* verified(
-          "CREATE TABLE t (id INT PRIMARY KEY, note VARCHAR(20));",
-          "CREATE TABLE t (id INT PRIMARY KEY, note VARCHAR(20) NOT NULL);",
-        )
-        const up = `DELETE FROM t WHERE note IS NULL;\n${v.candidate.up}`
-        return yield* probeHazards({ ...v.candidate, up }, v.report.hazards, v.history, v.current, v.desired)
-      }),
+    const { probed } = await probe(
+      "CREATE TABLE t (id INT PRIMARY KEY, note VARCHAR(20));",
+      "CREATE TABLE t (id INT PRIMARY KEY, note VARCHAR(20) NOT NULL);",
+      (up) => `DELETE FROM t WHERE note IS NULL;\n${up}`,
     )
     expect(probed.map((p) => [p.hazard.condition.replaceAll("`", ""), p.outcome])).toEqual([
       ["t.note IS NULL", "rows-lost"],
@@ -101,15 +95,9 @@ function suite(backend: TestBackend) {
   test.skipIf(backend.family !== "postgres")(
     "a CHECK on a function the change creates: the table keeps its rows, the hazard is unprobed with why",
     async () => {
-      const { report, probed } = await runtime.runPromise(
-        Effect.gen(function* () {
-          const v = yield* verified(
-            "CREATE TABLE t (a integer);",
-            "CREATE FUNCTION positive(x integer) RETURNS boolean LANGUAGE sql IMMUTABLE AS 'SELECT x > 0'; CREATE TABLE t (a integer CHECK (positive(a)));",
-          )
-          const probed = yield* probeHazards(v.candidate, v.report.hazards, v.history, v.current, v.desired)
-          return { report: v.report, probed }
-        }),
+      const { report, probed } = await probe(
+        "CREATE TABLE t (a integer);",
+        "CREATE FUNCTION positive(x integer) RETURNS boolean LANGUAGE sql IMMUTABLE AS 'SELECT x > 0'; CREATE TABLE t (a integer CHECK (positive(a)));",
       )
       expect(report.seed.seeded).toEqual([{ table: "t", rows: 3 }])
       expect(probed.map((p) => p.outcome)).toEqual(["unprobed"])
