@@ -36,6 +36,24 @@ const sortedTypes = (t: Table) =>
     .join(",")
 
 /**
+ * Columns a change drops beside a column of a compatible type it adds to the same table: maybe one
+ * column, renamed (the catalogs cannot tell).
+ */
+export function columnTwins(
+  changes: ReadonlyArray<Change>,
+  types: TypeRules = standardTypeRules,
+): Array<{ readonly table: string; readonly dropped: Column; readonly added: Column }> {
+  const added = changes.flatMap((c) => (c.kind === "add-column" ? [c] : []))
+  return changes.flatMap((change) => {
+    if (change.kind !== "drop-column") return []
+    const twin = added.find(
+      (a) => a.table === change.table && compatibleTypes(change.column, a.column, types),
+    )
+    return twin ? [{ table: change.table, dropped: change.column, added: twin.column }] : []
+  })
+}
+
+/**
  * What in a change a catalog diff cannot decide alone (possible renames, lossy type changes, removed enum
  * values).
  */
@@ -52,18 +70,12 @@ export function findAmbiguities(
       found.push({ kind: "renamed-table", detail: `table ${old.name} may have been renamed to ${twin.name}` })
   }
   // A column dropped beside one added to the same table may be the same column, renamed.
-  const added = changes.flatMap((c) => (c.kind === "add-column" ? [c] : []))
+  for (const twin of columnTwins(changes, types))
+    found.push({
+      kind: "renamed-column",
+      detail: `${twin.table}.${twin.dropped.name} may have been renamed to ${twin.added.name}`,
+    })
   for (const change of changes) {
-    if (change.kind === "drop-column") {
-      const twin = added.find(
-        (a) => a.table === change.table && compatibleTypes(change.column, a.column, types),
-      )
-      if (twin)
-        found.push({
-          kind: "renamed-column",
-          detail: `${change.table}.${change.column.name} may have been renamed to ${twin.column.name}`,
-        })
-    }
     if (
       (change.kind === "alter-column" || change.kind === "rename-column") &&
       change.aspects.includes("type")

@@ -12,6 +12,7 @@
  */
 import type { Change, Column, RenameHints, Schema, Table } from "../model.ts"
 import { type LexDialect, standardDialect, tokenize } from "../sql/lexer.ts"
+import { columnTwins } from "./ambiguity.ts"
 import { type DataCondition, dataConditions, describeChange } from "./changes.ts"
 import { type NameKey, nameKey } from "./names.ts"
 import { classify, enumLabels, narrowing, type TypeClass, type TypeRules } from "./types.ts"
@@ -434,6 +435,7 @@ export function findHazards(
   const tableBefore = (after: string) => renames?.tables?.find((t) => key(t.to) === key(after))?.from ?? after
   const findTable = (schema: Schema, name: string) => schema.tables.find((t) => key(t.name) === key(name))
   // Enum types of the schemas' own, by the name a column's type spells them with.
+  const renamedTwins = columnTwins(changes, types)
   const enumsOf = (schema: Schema) =>
     new Map(
       schema.objects
@@ -519,11 +521,14 @@ export function findHazards(
     }
     switch (change.kind) {
       case "add-column": {
+        // Beside a dropped column it may be, renamed, rows can keep their values: sample rows stay,
+        // so a migration that renames it is proven with them.
+        const maybeRenamed = renamedTwins.some((t) => t.table === change.table && t.added === change.column)
         add({
           kind: "not-null",
           columns: [change.column.name],
           condition: "1 = 1",
-          enforced: !r.implicitNotNullValues,
+          enforced: !r.implicitNotNullValues && !maybeRenamed,
           breaking: {},
           fitting: none,
         })
