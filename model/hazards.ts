@@ -118,6 +118,11 @@ export interface DataHazard {
   readonly duplicate?: ReadonlyArray<string> | undefined
   /** A foreign key's parent, where it exists before the change. */
   readonly parent?: HazardParent | undefined
+  /**
+   * The change may be a rename the catalogs cannot see (a column of a compatible type leaves the
+   * table as this one comes): rows may keep their values, depending on the migration.
+   */
+  readonly maybeRenamed?: boolean | undefined
 }
 
 const none = {}
@@ -521,14 +526,14 @@ export function findHazards(
     }
     switch (change.kind) {
       case "add-column": {
-        // Beside a dropped column it may be, renamed, rows can keep their values: sample rows stay,
-        // so a migration that renames it is proven with them.
+        // Beside a dropped column it may be, renamed, rows can keep their values (steps/verify.ts).
         const maybeRenamed = renamedTwins.some((t) => t.table === change.table && t.added === change.column)
         add({
           kind: "not-null",
           columns: [change.column.name],
           condition: "1 = 1",
-          enforced: !r.implicitNotNullValues && !maybeRenamed,
+          enforced: !r.implicitNotNullValues,
+          maybeRenamed,
           breaking: {},
           fitting: none,
         })

@@ -48,13 +48,15 @@ describe("the rows a change would break, as SQL on the table before it", () => {
     ])
   })
 
-  test("a NOT NULL column beside a dropped one it may be renamed from: reported, but rows stay", () => {
+  test("a NOT NULL column beside a dropped one it may be renamed from: reported as maybe renamed", () => {
     const found = hazards(
       sqliteCapabilities,
       orders("sqlite", column("name", "TEXT", { notNull: true })),
       orders("sqlite", column("full_name", "TEXT", { notNull: true })),
     )
-    expect(found).toMatchObject([{ columns: ["full_name"], condition: "1 = 1", enforced: false }])
+    expect(found).toMatchObject([
+      { columns: ["full_name"], condition: "1 = 1", enforced: true, maybeRenamed: true },
+    ])
   })
 
   test("a key: rows sharing their values with another row; a column the change adds takes one value", () => {

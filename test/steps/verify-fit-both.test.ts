@@ -7,8 +7,9 @@
  * servers, which give such a column an implicit value instead of failing.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test"
-import { ManagedRuntime } from "effect"
+import { Effect, ManagedRuntime } from "effect"
 import type { Engine } from "../../engines/engine.ts"
+import { verify } from "../../steps/verify.ts"
 import { type TestBackend, testBackends } from "../engines/_backends.ts"
 import { fitting, verified } from "./_hazard-cases.ts"
 
@@ -34,6 +35,28 @@ function suite(backend: TestBackend) {
     for (const table of ["nn", "ck", "uq", "fk", "nw"])
       expect({ table, rows: rows[table] }).toEqual({ table, rows: 3 })
     expect(report.hazards.length).toBeGreaterThanOrEqual(5)
+  })
+
+  test("a NOT NULL column that may be a renamed one: a rename is proven with rows, the planner's drop and add on none", async () => {
+    const from = "CREATE TABLE t (id INT PRIMARY KEY, name VARCHAR(20) NOT NULL);"
+    const to = "CREATE TABLE t (id INT PRIMARY KEY, full_name VARCHAR(20) NOT NULL);"
+    const { planned, renamed } = await runtime.runPromise(
+      Effect.gen(function* () {
+        const v = yield* verified(from, to)
+        const rename = {
+          up: "ALTER TABLE t RENAME COLUMN name TO full_name;",
+          down: "ALTER TABLE t RENAME COLUMN full_name TO name;",
+          notes: [],
+        }
+        const renamed = yield* verify(rename, v.history, v.current, v.desired)
+        return { planned: v.report, renamed }
+      }),
+    )
+    expect(renamed.seed.seeded).toEqual([{ table: "t", rows: 3 }])
+    expect(renamed.seed.provenEmpty).toEqual([])
+    if (backend.family !== "mariadb") {
+      expect(planned.seed.provenEmpty).toEqual([{ table: "t", conditions: ["1 = 1"] }])
+    }
   })
 
   test("a NOT NULL column added without a default: the table is proven empty and named", async () => {
