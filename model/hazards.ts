@@ -56,6 +56,8 @@ export interface HazardRules {
    * value instead of failing (MySQL, MariaDB): the rows are not refused.
    */
   readonly implicitNotNullValues: boolean
+  /** A CHECK's boolean expression, from its text as the model keeps it (PostgreSQL: `(a > 0) NO INHERIT`). */
+  readonly checkExpression?: ((text: string) => string) | undefined
   /** A SET value holds `label` (a SQL literal): MySQL's FIND_IN_SET. */
   readonly setMember?: ((expr: string, label: string) => string) | undefined
   /** The first `length` characters of `expr`: what a key prefix (MySQL `name(10)`) compares. */
@@ -509,7 +511,8 @@ export function findHazards(
         table: before.name,
         check: `SELECT count(*) FROM ${T}${h.condition === "1 = 1" ? "" : ` WHERE ${h.condition}`}`,
       })
-    const checkHazard = (expression: string) => {
+    const checkHazard = (text: string) => {
+      const expression = r.checkExpression?.(text) ?? text
       const names = mentioned(expression)
       const cols = names.map((n) => columnBefore(n))
       if (cols.some((c) => c === undefined) || cols.length === 0) return

@@ -22,5 +22,7 @@ export const postgresCapabilities = capabilities({
     literal: quoteLiteral,
     matches: (expr, pattern) => `${expr} ~ ${pattern}`,
     asText: (expr) => `${expr}::text`,
+    // The catalog code keeps NO INHERIT after a check's parenthesized expression (catalog-tables.ts).
+    checkExpression: (text) => text.replace(/^(\(.*\)) NO INHERIT$/s, "$1"),
   },
 })

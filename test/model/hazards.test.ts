@@ -151,6 +151,15 @@ describe("the rows a change would break, as SQL on the table before it", () => {
     expect(found[0]?.fitting.qty).toContain("1")
   })
 
+  test("PostgreSQL: a CHECK kept with NO INHERIT after it is counted by its expression", () => {
+    const after = schema("postgres", [
+      table("orders", [column("id", "integer", { notNull: true })], {
+        checks: [{ expression: "(id > 2) NO INHERIT" }],
+      }),
+    ])
+    expect(hazards(postgresCapabilities, orders("postgres"), after)[0]?.condition).toBe("NOT ((id > 2))")
+  })
+
   test("a CHECK on a column the change adds is none: no query on the table before can find its rows", () => {
     const after = schema("postgres", [
       table("orders", [column("id", "integer", { notNull: true }), column("qty", "integer")], {
