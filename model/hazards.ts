@@ -10,7 +10,7 @@
  * length, regular expressions, SQLite's type affinities) is data, `HazardRules`, which each engine
  * states in its capabilities. Pure.
  */
-import type { Change, Column, RenameHints, Schema, Table } from "../model.ts"
+import type { Change, Column, RenameHints, Schema } from "../model.ts"
 import { type LexDialect, standardDialect, tokenize } from "../sql/lexer.ts"
 import { columnTwins } from "./ambiguity.ts"
 import { type DataCondition, dataConditions, describeChange } from "./changes.ts"
@@ -441,8 +441,8 @@ export function findHazards(
   const key: NameKey = nameKey(from, to)
   const tableBefore = (after: string) => renames?.tables?.find((t) => key(t.to) === key(after))?.from ?? after
   const findTable = (schema: Schema, name: string) => schema.tables.find((t) => key(t.name) === key(name))
-  // Enum types of the schemas' own, by the name a column's type spells them with.
   const renamedTwins = columnTwins(changes, types)
+  // Enum types of the schemas' own, by the name a column's type spells them with.
   const enumsOf = (schema: Schema) =>
     new Map(
       schema.objects
@@ -454,11 +454,12 @@ export function findHazards(
   const out: DataHazard[] = []
   for (const change of changes) {
     const conditions = dataConditions(change)
-    const mysqlCheck =
+    // A CHECK kept with its column (MySQL and MariaDB's column CHECK): an attribute of the column.
+    const columnCheck =
       change.kind === "alter-column" &&
       change.after.extra?.check !== undefined &&
       change.after.extra.check !== change.before.extra?.check
-    if (conditions.length === 0 && !mysqlCheck) continue
+    if (conditions.length === 0 && !columnCheck) continue
     if (change.kind === "replace-object") {
       out.push(...enumHazards(change, from, r, key))
       continue
@@ -582,7 +583,7 @@ export function findHazards(
         }
         const numbering = conditions.includes("identity") ? r.numbering?.(old, change.after, C) : undefined
         if (numbering) ofColumn("identity", numbering)
-        if (change.kind === "alter-column" && mysqlCheck) checkHazard(change.after.extra?.check as string)
+        if (change.kind === "alter-column" && columnCheck) checkHazard(change.after.extra?.check as string)
         break
       }
       case "add-constraint":
@@ -717,7 +718,3 @@ function enumHazards(
     }
   return out
 }
-
-/** The hazards on one table (named as before the change). */
-export const hazardsOn = (hazards: ReadonlyArray<DataHazard>, table: Table, key: NameKey = (n) => n) =>
-  hazards.filter((h) => key(h.table) === key(table.name))
