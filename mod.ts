@@ -16,6 +16,15 @@ export {
   type DiffTextContext,
 } from "./model/changes.ts"
 export { SchemaRefs, constraintsOf } from "./model/refs.ts"
+export {
+  findHazards,
+  typeHazards,
+  standardHazardRules,
+  type DataHazard,
+  type HazardRules,
+  type HazardParent,
+  type ValueHazard,
+} from "./model/hazards.ts"
 export { nameKey, foldCase, type NameKey } from "./model/names.ts"
 export {
   classify,
@@ -39,6 +48,7 @@ export {
   type Database,
   type DatabaseImage,
   type SeedReport,
+  type SeedConditions,
   type BrokenObject,
   type ServerVersions,
   StatementFailed,
@@ -86,6 +96,7 @@ export {
   RowsChanged,
   ForeignKeysBroken,
 } from "./steps/verify.ts"
+export { probeHazards, isWarning, type ProbedHazard, type ProbeOutcome } from "./steps/probe.ts"
 export { write, WriteFailed, type WriteRequest } from "./steps/write.ts"
 export {
   generate,

@@ -34,6 +34,7 @@ import { Provider } from "./llm/provider.ts"
 import { providerLayer } from "./llm/registry.ts"
 import { type GenerationUsage, generate, type TransportPolicy, type Verdict } from "./steps/generate.ts"
 import { type Candidate, plan } from "./steps/plan.ts"
+import { type ProbedHazard, probeHazards } from "./steps/probe.ts"
 import { rememberWrittenMigration, snapshot, takeSnapshots } from "./steps/snapshot.ts"
 import { verify, type VerifyReport } from "./steps/verify.ts"
 import { write } from "./steps/write.ts"
@@ -183,6 +184,8 @@ export interface GenerateResult {
   readonly down?: string | undefined
   readonly notes: ReadonlyArray<string>
   readonly verification?: VerifyReport | undefined
+  /** Each hazard of the change and what UP did with a row that breaks it (steps/probe.ts). */
+  readonly hazards?: ReadonlyArray<ProbedHazard> | undefined
   /** Set when a model wrote the migration; undefined when the built-in planner did. */
   readonly generation?: GenerationReport | undefined
   /** Why a configured model was not asked (strategy "auto" with an unambiguous change). */
@@ -231,15 +234,25 @@ export const generateMigration = Effect.fn("aim/workflow/generate")(function* (
   const withDown = !config.noDown && format.supportsDown
   // The replayed history is kept as an image (where the engine can copy it) so that each
   // verification starts from a copy of it; it is released as soon as the candidate is proven.
-  const { result, produced } = yield* Effect.scoped(
+  const { result, produced, hazards } = yield* Effect.scoped(
     Effect.gen(function* () {
       const { result, image } = yield* readProject(config, true, true)
-      if (result.changes.length === 0) return { result, produced: undefined }
+      if (result.changes.length === 0) return { result, produced: undefined, hazards: undefined }
       const produced = yield* Effect.mapError(
         produceCandidate(config, result, withDown, options, image),
         (e) => withRenameHints(e, result.renameCandidates),
       )
-      return { result, produced }
+      // What the proven migration does to rows that break the change; never a reason to stop.
+      const found = produced.verification.hazards
+      const hazards =
+        found.length === 0
+          ? []
+          : yield* phase(
+              "probe",
+              probeHazards(produced.candidate, found, result.history, result.current, result.desired, image),
+              (probed) => `${probed.length} hazard(s) probed with rows that break the change`,
+            )
+      return { result, produced, hazards }
     }),
   )
   if (produced === undefined) {
@@ -291,6 +304,7 @@ export const generateMigration = Effect.fn("aim/workflow/generate")(function* (
     // A model decided the likely renames it wrote; the planner, which cannot, says how to settle them.
     notes: [...(generation ? [] : result.renameCandidates.map((c) => c.hint)), ...candidate.notes],
     verification,
+    hazards,
     generation,
     modelSkipped,
     findings: checked.findings,
@@ -331,7 +345,7 @@ function renameFacts(renames: RenameDecisions): string[] {
 }
 
 const verifyDetail = (r: VerifyReport) =>
-  `UP${r.downChecked ? " and DOWN" : ""} proven on a fresh database with rows in ${r.seed.seeded.length} table(s)`
+  `UP${r.downChecked ? " and DOWN" : ""} proven on a fresh database with rows that fit both versions in ${r.seed.seeded.length} table(s)`
 
 /**
  * Who writes the candidate, and its proof. The planner alone without a model, with model =

@@ -13,6 +13,7 @@ import { type GenerateResult, generateMigration, Questions } from "../workflow.t
 import { terminalQuestions } from "./_ask.ts"
 import { generatorArgs, projectArgs } from "./_args.ts"
 import { formatFinding } from "./_findings.ts"
+import { formatHazard, formatProvenEmpty, hazardDocument } from "./_hazards.ts"
 import { highlightSql } from "./_highlight.ts"
 import { candidateDocument, changeDocument, engineDocument } from "./_json.ts"
 import { bold, colorDiff, dim } from "./_output.ts"
@@ -44,6 +45,8 @@ function generateDocument(result: GenerateResult, schema: string, engine: Engine
           tablesChecked: v.tablesChecked,
           seeded: v.seed.seeded,
           skipped: v.seed.skipped,
+          provenEmpty: v.seed.provenEmpty,
+          hazards: (result.hazards ?? []).map(hazardDocument),
         }
       : null,
     findings: result.findings ?? [],
@@ -96,11 +99,14 @@ export const generate = defineCommand({
         }
         const seeded = result.verification?.seed.seeded.length ?? 0
         output.out(
-          `Verified on a fresh database: UP reaches ${shownPath(config, config.schema)}${result.down !== undefined ? ", DOWN restores the previous schema" : ""}, rows in ${plural(seeded, "table")} kept.`,
+          `Verified on a fresh database with rows that fit both versions in ${plural(seeded, "table")}: UP reaches ${shownPath(config, config.schema)}${result.down !== undefined ? ", DOWN restores the previous schema" : ""}, and the rows are kept.`,
         )
+        for (const empty of result.verification?.seed.provenEmpty ?? [])
+          output.out(formatProvenEmpty(empty, result.verification?.hazards ?? []))
         for (const skipped of result.verification?.seed.skipped ?? []) {
           output.out(`note: no sample rows in ${skipped.table} (${skipped.reason})`)
         }
+        for (const probed of result.hazards ?? []) output.out(formatHazard(probed, c))
         for (const finding of result.findings ?? []) output.out(formatFinding(finding, c))
         if (result.status === "dry-run") {
           // Each file under a `-- path` line, so the output is itself SQL that can be copied as is.

@@ -5,6 +5,7 @@
  */
 import { Context, Effect, Schema as S, type Scope } from "effect"
 import type { EngineSettings } from "../config.ts"
+import { type DataHazard, type HazardRules, standardHazardRules } from "../model/hazards.ts"
 import { type TypeRules, standardTypeRules } from "../model/types.ts"
 import type { DmlReader } from "../sql/dml.ts"
 import type { Identifiers } from "../sql/identifiers.ts"
@@ -142,6 +143,31 @@ export interface SeedReport {
   readonly seeded: ReadonlyArray<{ readonly table: string; readonly rows: number }>
   /** Tables left empty, with why (a check constraint no synthesized value satisfies, ...). */
   readonly skipped: ReadonlyArray<{ readonly table: string; readonly reason: string }>
+  /**
+   * Tables that took rows as they are, but no row that fits the schema after the change as well:
+   * proven only empty, with the conditions (model/hazards.ts) every row aim tried met.
+   */
+  readonly provenEmpty: ReadonlyArray<{ readonly table: string; readonly conditions: ReadonlyArray<string> }>
+  /** With a probe: whether its table got the row (or rows) that meet its condition, and why not. */
+  readonly probe?: { readonly met: boolean; readonly reason?: string | undefined } | undefined
+}
+
+/**
+ * What sample rows must do besides fitting the schema they are written into (engines/seed.ts):
+ * avoid the rows a change refuses, or, for a hazard probe, be such a row.
+ */
+export interface SeedConditions {
+  /**
+   * Hazards whose rows the schema after the change refuses: each table's rows avoid its own, and
+   * take values from the parents of the foreign keys that come. A table no row avoids them in is
+   * left empty and reported as proven empty.
+   */
+  readonly avoid?: ReadonlyArray<DataHazard> | undefined
+  /**
+   * Only this hazard's table, and the tables its rows need as parents, get rows: one row that meets
+   * its condition (two sharing their key, for a key that comes).
+   */
+  readonly probe?: DataHazard | undefined
 }
 
 /**
@@ -178,8 +204,11 @@ export interface Database {
     // EngineFailed: the server went away (a lost connection is not the statement's fault).
   ) => Effect.Effect<void, StatementFailed | EngineFailed>
   readonly snapshot: Effect.Effect<Schema, EngineFailed>
-  /** Insert synthesized rows into every table of `schema`, respecting keys, FKs and checks. */
-  readonly seed: (schema: Schema) => Effect.Effect<SeedReport, EngineFailed>
+  /**
+   * Insert synthesized rows into every table of `schema`, respecting keys, FKs and checks, and the
+   * conditions given (rows that fit the schema after a change too, or a probe's row).
+   */
+  readonly seed: (schema: Schema, conditions?: SeedConditions) => Effect.Effect<SeedReport, EngineFailed>
   readonly readRows: (table: string, columns: ReadonlyArray<string>) => Effect.Effect<RowImage, EngineFailed>
   /** Rows that break a foreign key, as "table -> parent" descriptions; empty when all hold. */
   readonly foreignKeyViolations: Effect.Effect<ReadonlyArray<string>, EngineFailed>
@@ -224,6 +253,11 @@ export interface Capabilities {
   readonly sqitchEngine: string | undefined
   /** How names are written and folded, for what aim reads of schema.sql itself (its rename comments). */
   readonly identifiers: Identifiers
+  /**
+   * How the dialect writes the conditions that find the rows a change would break, and how its
+   * types convert values (model/hazards.ts): what sample rows, hazard probes and check queries use.
+   */
+  readonly hazards: HazardRules
 }
 
 /** An engine's capabilities: the defaults, with the differences it states. */
@@ -235,6 +269,7 @@ export function capabilities(
     dml: undefined,
     sqitchEngine: undefined,
     identifiers: { dialect: standardDialect, unquoted: "lower", defaultSchema: "public" },
+    hazards: standardHazardRules,
     ...differences,
     types: { ...standardTypeRules, ...differences.types },
   }
@@ -276,6 +311,11 @@ export interface EngineShape {
   readonly capabilities: Capabilities
   readonly split: (sql: string, source: string) => Effect.Effect<ReadonlyArray<Statement>, SqlSyntaxError>
   readonly ephemeral: Effect.Effect<Database, EngineFailed, Scope.Scope>
+  /**
+   * How many throwaway databases work at once without slowing each other: several on a server,
+   * one (the default) for an engine that runs in aim's own process. Hazard probes read it.
+   */
+  readonly concurrentDatabases?: number | undefined
   /**
    * Optional, on engines whose images have bytes (`DatabaseImage.bytes`): the image those bytes
    * hold, as an earlier run kept them (the snapshot cache stores them beside a history's schema),

@@ -90,6 +90,24 @@ export const describeCandidate = (c: RenameCandidate) =>
     : `${c.table}.${c.from} may have been renamed to ${c.to}`
 
 /**
+ * Columns a change drops beside a column of a compatible type it adds to the same table: maybe one
+ * column, renamed (the catalogs cannot tell).
+ */
+export function columnTwins(
+  changes: ReadonlyArray<Change>,
+  types: TypeRules = standardTypeRules,
+): Array<{ readonly table: string; readonly dropped: Column; readonly added: Column }> {
+  const added = changes.flatMap((c) => (c.kind === "add-column" ? [c] : []))
+  return changes.flatMap((change) => {
+    if (change.kind !== "drop-column") return []
+    const twin = added.find(
+      (a) => a.table === change.table && compatibleTypes(change.column, a.column, types),
+    )
+    return twin ? [{ table: change.table, dropped: change.column, added: twin.column }] : []
+  })
+}
+
+/**
  * What in a change a catalog diff cannot decide alone (possible renames, lossy type changes, removed enum
  * values). `decided` are rename candidates the user already answered: they are no longer open.
  */

@@ -176,3 +176,73 @@ export function altersWith(s: UpStatement, table: string, name: string, ...words
     return sameName(nameOf(a[at]) ?? "", name)
   })
 }
+
+/** A temp table's name as it is written in a statement that reads it (`temp.x`), compared bare. */
+const bareTemp = (name: string) => name.replace(/^temp\./i, "")
+
+/** The first name after a FROM at the statement's own level, and whether a WHERE follows it. */
+function sourceTable(t: ReadonlyArray<Token>, from: number): { name: string; filtered: boolean } | undefined {
+  const at = t.findIndex((token, i) => i >= from && token.depth === 0 && isWord(token, "FROM"))
+  const name = at === -1 ? undefined : nameAt(t, at + 1)
+  if (!name) return undefined
+  // Anything after the table but a terminator (a WHERE, a join, a LIMIT) copies fewer or other rows.
+  const rest = t.slice(name.next).filter((token) => token.text !== ";")
+  return { name: name.name, filtered: rest.length > 0 }
+}
+
+/** CREATE TEMP TABLE p AS SELECT ... FROM t, unfiltered: every row of t copied out into p. */
+export function parksRows(s: UpStatement): { readonly table: string; readonly parked: string } | undefined {
+  const t = s.tokens
+  if (!isWord(t[0], "CREATE") || !isWord(t[1], "TEMP", "TEMPORARY") || !isWord(t[2], "TABLE"))
+    return undefined
+  const park = nameAt(t, skipIfExists(t, 3))
+  if (!park || !spells(t, park.next, "AS", "SELECT")) return undefined
+  const source = sourceTable(t, park.next + 2)
+  return source && !source.filtered ? { table: source.name, parked: bareTemp(park.name) } : undefined
+}
+
+/** INSERT INTO t [(...)] SELECT ... FROM p, unfiltered: every row of p copied into t. */
+export function copiesRows(s: UpStatement): { readonly table: string; readonly from: string } | undefined {
+  const t = s.tokens
+  if (!spells(t, 0, "INSERT", "INTO")) return undefined
+  const target = nameAt(t, 2)
+  if (!target) return undefined
+  const select = t.findIndex((token, i) => i >= target.next && token.depth === 0 && isWord(token, "SELECT"))
+  const source = select === -1 ? undefined : sourceTable(t, select + 1)
+  return source && !source.filtered ? { table: target.name, from: bareTemp(source.name) } : undefined
+}
+
+/**
+ * Whether the statement at `index` empties `table` only to hold it while a planner rebuilds: its
+ * rows were parked in a temp table before, and the same rows are copied back from there after.
+ */
+export function parkedWhileRebuilt(up: ReadonlyArray<UpStatement>, index: number, table: string): boolean {
+  const parks = up
+    .slice(0, index)
+    .flatMap((s) => parksRows(s) ?? [])
+    .filter((p) => sameName(p.table, table))
+  return up.slice(index + 1).some((s) => {
+    const copy = copiesRows(s)
+    return (
+      copy !== undefined && sameName(copy.table, table) && parks.some((p) => sameName(p.parked, copy.from))
+    )
+  })
+}
+
+/**
+ * Where a column of `table` changes: an ALTER TABLE that alters, modifies or changes it (by its old
+ * or new name), else a rebuild's copy of the rows back into the table (where a NULL or too long
+ * value makes the rebuild fail), else the first statement that names the table.
+ */
+export function columnChange(up: ReadonlyArray<UpStatement>, table: string, ...names: string[]) {
+  return (
+    up.find((s) =>
+      ["ALTER", "MODIFY", "CHANGE"].some((verb) => names.some((n) => altersWith(s, table, n, verb))),
+    ) ??
+    up.find((s) => {
+      const copy = copiesRows(s)
+      return copy !== undefined && sameName(copy.table, table)
+    }) ??
+    up.find((s) => mentions(s, table))
+  )
+}

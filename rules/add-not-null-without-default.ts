@@ -3,10 +3,11 @@
  * default, or an existing column becomes NOT NULL without one. Existing rows must then hold a value
  * the migration invents (or the statement fails on a table with rows), and every writer that does
  * not name the column starts failing. Generated, identity and auto-increment columns bring their
- * own values and are not flagged. Decided from the catalogs.
+ * own values and are not flagged. Decided from the catalogs; the finding names the statement that
+ * changes the column (in a rebuild, the copy of the rows into the new table).
  */
 import type { Column } from "../model.ts"
-import { altersWith, columnFate, locate, renames } from "./_ddl.ts"
+import { altersWith, columnChange, columnFate, copiesRows, locate, renames } from "./_ddl.ts"
 import { sameName } from "../sql/words.ts"
 import { type BuiltinRule, finding } from "./rule.ts"
 
@@ -40,7 +41,12 @@ export const addNotNullWithoutDefault: BuiltinRule = {
           finding(
             "add-not-null-without-default",
             `Column ${table}.${c.name} is added as NOT NULL without a default; existing rows and writers that omit it have no value for it.`,
-            locate(up, (s) => altersWith(s, table, c.name, "ADD"), table),
+            // An ALTER TABLE ... ADD, else a rebuild's copy of the rows into the new table.
+            locate(
+              up,
+              (s) => altersWith(s, table, c.name, "ADD") || sameName(copiesRows(s)?.table ?? "", table),
+              table,
+            ),
           ),
         ]
       }
@@ -51,14 +57,7 @@ export const addNotNullWithoutDefault: BuiltinRule = {
         finding(
           "add-not-null-without-default",
           `Column ${table}.${c.name} becomes NOT NULL without a default; rows holding NULL and writers that omit it fail.`,
-          locate(
-            up,
-            (s) =>
-              altersWith(s, table, c.name, "ALTER") ||
-              altersWith(s, table, c.name, "MODIFY") ||
-              altersWith(s, table, c.name, "CHANGE"),
-            table,
-          ),
+          columnChange(up, table, c.name, b.name),
         ),
       ]
     })

@@ -6,7 +6,7 @@
  * migration is compared with its old self.
  */
 import type { Column } from "../model.ts"
-import { altersWith, columnFate, locate, renames } from "./_ddl.ts"
+import { columnChange, columnFate, renames } from "./_ddl.ts"
 import { sameName } from "../sql/words.ts"
 import { classify, narrowing } from "../model/types.ts"
 import { type BuiltinRule, finding } from "./rule.ts"
@@ -43,15 +43,7 @@ export const narrowingTypeChange: BuiltinRule = {
           ? " (declared only: SQLite does not enforce it)"
           : ""
       const name = pair.after.name
-      const statement = locate(
-        up,
-        (s) =>
-          ["ALTER", "MODIFY", "CHANGE"].some(
-            (verb) =>
-              altersWith(s, pair.table, name, verb) || altersWith(s, pair.table, pair.before.name, verb),
-          ),
-        pair.table,
-      )
+      const statement = columnChange(up, pair.table, name, pair.before.name)
       return [
         finding(
           "narrowing-type-change",

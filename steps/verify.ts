@@ -6,12 +6,16 @@
  * generator, built-in or LLM. After each direction the views are read and the function and trigger
  * bodies checked (engines/exercise.ts), so a migration that leaves one unusable is refused. The database starts as a copy of the replayed history when the snapshot
  * step kept one (an image, on engines that copy databases cheaply), else the history is replayed
- * into a fresh one; both start from the same state, so the verdict is the same.
+ * into a fresh one; both start from the same state, so the verdict is the same. The sample rows fit
+ * both versions of the schema wherever a row can (model/hazards.ts finds the rows the change would
+ * refuse, and engines/seed.ts avoids them), so a change is never refused because of aim's own rows;
+ * a table no row fits both versions of stays empty and the report names it.
  * Resources: one throwaway database per call, released when the step's scope closes.
  */
 import { Effect, Schema as S } from "effect"
 import { renderChanges } from "../model/changes.ts"
 import { diffSchemas, sameColumn } from "../model/diff.ts"
+import { type DataHazard, findHazards } from "../model/hazards.ts"
 import { nameKey } from "../model/names.ts"
 import {
   type BrokenObject,
@@ -87,6 +91,8 @@ export interface VerifyReport {
   readonly seed: SeedReport
   /** Tables whose rows were compared after UP (and after DOWN). */
   readonly tablesChecked: number
+  /** The rows the change would refuse or alter, as the sample rows avoided them (steps/probe.ts probes them). */
+  readonly hazards: ReadonlyArray<DataHazard>
   readonly downChecked: boolean
   /**
    * The schema read back after UP (before DOWN ran): what the history plus this migration builds.
@@ -256,31 +262,63 @@ export const verify = Effect.fn("aim/steps/verify")(function* (
   renames?: RenameHints | undefined,
 ) {
   const engine = yield* Engine
-  const db = image ? yield* image.clone : yield* engine.ephemeral
-  if (!image) yield* replayHistory(engine, db, history)
-  const seed = yield* db.seed(current)
-  const tables = survivingColumns(current, desired, renames)
-  const before = new Map<string, RowImage>()
-  for (const { before: b } of tables) before.set(b.table, yield* db.readRows(b.table, b.columns))
-  const arriving = renamedAndChanged(current, desired, renames)
-  for (const { before: b } of arriving)
-    before.set(`${b.table}\u0000${b.column}`, yield* db.readRows(b.table, [b.column]))
-
+  const hazards = findHazards(
+    diffSchemas(current, desired, renames),
+    current,
+    desired,
+    engine.capabilities.hazards,
+    engine.capabilities.types,
+    renames,
+  )
   const trusted = candidate.trusted === true
-  // Objects the history already leaves broken are not the migration's doing.
-  const brokenBefore = mayHoldBrokenObjects(current) && db.brokenObjects ? yield* db.brokenObjects : []
-  const afterUp = yield* runPhase(db, "up", candidate.up, desired, engine.renderTable, trusted, brokenBefore)
-  yield* checkRows(db, "up", before, tables)
-  yield* checkArrivals(db, "up", before, arriving)
-  if (candidate.down !== undefined) {
-    yield* runPhase(db, "down", candidate.down, current, engine.renderTable, trusted, brokenBefore)
-    yield* checkRows(db, "down", before, tables)
-    yield* checkArrivals(db, "down", before, arriving)
-  }
-  return {
-    seed,
-    tablesChecked: tables.length,
-    downChecked: candidate.down !== undefined,
-    afterUp,
-  } satisfies VerifyReport
+  const tables = survivingColumns(current, desired, renames)
+  const arriving = renamedAndChanged(current, desired, renames)
+  /** UP and DOWN on a fresh copy of the history whose sample rows avoid `avoid`. */
+  const prove = (avoid: ReadonlyArray<DataHazard>) =>
+    Effect.gen(function* () {
+      const db = image ? yield* image.clone : yield* engine.ephemeral
+      if (!image) yield* replayHistory(engine, db, history)
+      const seed = yield* db.seed(current, { avoid })
+      const before = new Map<string, RowImage>()
+      for (const { before: b } of tables) before.set(b.table, yield* db.readRows(b.table, b.columns))
+      for (const { before: b } of arriving)
+        before.set(`${b.table}\u0000${b.column}`, yield* db.readRows(b.table, [b.column]))
+      // Objects the history already leaves broken are not the migration's doing.
+      const brokenBefore = mayHoldBrokenObjects(current) && db.brokenObjects ? yield* db.brokenObjects : []
+      const afterUp = yield* runPhase(
+        db,
+        "up",
+        candidate.up,
+        desired,
+        engine.renderTable,
+        trusted,
+        brokenBefore,
+      )
+      yield* checkRows(db, "up", before, tables)
+      yield* checkArrivals(db, "up", before, arriving)
+      if (candidate.down !== undefined) {
+        yield* runPhase(db, "down", candidate.down, current, engine.renderTable, trusted, brokenBefore)
+        yield* checkRows(db, "down", before, tables)
+        yield* checkArrivals(db, "down", before, arriving)
+      }
+      return {
+        seed,
+        tablesChecked: tables.length,
+        hazards,
+        downChecked: candidate.down !== undefined,
+        afterUp,
+      } satisfies VerifyReport
+    }).pipe(Effect.scoped)
+  const sure = hazards.filter((h) => h.enforced && !h.maybeRenamed)
+  const unsure = hazards.filter((h) => h.enforced && h.maybeRenamed)
+  // A column that may be a renamed one keeps the rows, so a migration that renames it is proven
+  // with them. The planner reads the change as a drop and an add; where its UP cannot take rows
+  // for the new column, that table is proven only empty instead, as for any change no row fits.
+  if (!trusted || unsure.length === 0) return yield* prove(sure)
+  return yield* prove(sure).pipe(
+    Effect.catchIf(
+      (e) => e._tag === "MigrationFailed" && e.phase === "up",
+      () => prove([...sure, ...unsure]),
+    ),
+  )
 }, Effect.scoped)

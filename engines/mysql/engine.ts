@@ -255,13 +255,14 @@ function openDatabase(
           try: async () => normalizeCatalog(await readCatalog(query, flavor), flavor),
           catch: failed("read the catalog"),
         }),
-        seed: (schema) =>
+        seed: (schema, conditions) =>
           Effect.tryPromise({
             try: () =>
               seedRows(
                 (sql, params) => conn.query(sql, params as unknown[]),
                 async (sql) => (await conn.query({ sql, rowsAsArray: true }))[0] as unknown as unknown[][],
                 schema,
+                conditions,
               ),
             catch: failed("insert synthesized rows"),
           }),
@@ -487,6 +488,7 @@ export const make = Effect.fnUntraced(function* (id: string, options: EngineOpti
     ephemeral: server.pipe(
       Effect.flatMap((address) => openDatabase(flavor, capabilities, address, takeSpare)),
     ),
+    concurrentDatabases: 4,
     plan: planWith((changes, from, to) => planMysql(changes, from, to, flavor)),
     renderTable,
   })

@@ -7,7 +7,7 @@
  * not failed. Holds no resources: it runs on the caller's connection.
  */
 import type { Column, Schema, Table } from "../../model.ts"
-import type { SeedReport } from "../engine.ts"
+import type { SeedConditions, SeedReport } from "../engine.ts"
 import { type Candidate as Of, DEFAULT, type RowWriter, seedRows as seedInto } from "../seed.ts"
 import { quoteName, quoteString, skipQuoted, splitTopLevel } from "./lexer.ts"
 
@@ -162,6 +162,17 @@ function writer(execute: Execute, select: Select): RowWriter<Value> {
     alternatives: (table, column, row) => candidates(table, column, row),
     selfReference: "copy",
     nullValue: null,
+    raw: (sql) => ({ sql }),
+    count: async (sql) => Number((await select(sql))[0]?.[0] ?? 0),
+    begin: async () => {
+      await execute("START TRANSACTION", [])
+    },
+    commit: async () => {
+      await execute("COMMIT", [])
+    },
+    rollback: async () => {
+      await execute("ROLLBACK", [])
+    },
     insert: async (table, used) => {
       const sql =
         used.length === 0
@@ -175,8 +186,12 @@ function writer(execute: Execute, select: Select): RowWriter<Value> {
   }
 }
 
-export const seedRows = (execute: Execute, select: Select, schema: Schema): Promise<SeedReport> =>
-  seedInto(schema, writer(execute, select))
+export const seedRows = (
+  execute: Execute,
+  select: Select,
+  schema: Schema,
+  conditions?: SeedConditions,
+): Promise<SeedReport> => seedInto(schema, writer(execute, select), undefined, conditions)
 
 /** A value as text that tells types apart, so 1 and '1' do not compare equal. */
 export function cell(value: unknown): string {

@@ -281,9 +281,9 @@ export function sessionDatabase(engine: string, session: PgSession): Database {
     // Sample rows are aim's own SQL: written and read back on the admin session where there is one,
     // because the sandbox role owns the tables, and FORCE ROW LEVEL SECURITY applies to owners and
     // would hide rows from the check (an admin superuser bypasses row security).
-    seed: (schema) =>
+    seed: (schema, conditions) =>
       Effect.tryPromise({
-        try: () => seedRows(session.privileged ?? session, schema),
+        try: () => seedRows(session.privileged ?? session, schema, conditions),
         catch: engineFailed("insert synthesized rows"),
       }),
     readRows: (table, columns) =>

@@ -95,6 +95,8 @@ export const layer = (
         capabilities: postgresCapabilities,
         split: splitWith(splitStatements),
         ephemeral: backend.ephemeral.pipe(Effect.map((session) => databaseOf(id, session))),
+        // PGlite runs in this process; a server takes several databases at once.
+        concurrentDatabases: backend.name === "embedded" ? 1 : 4,
         plan: planWith(planPostgres),
         renderTable,
       })

@@ -7,7 +7,7 @@
  * reported, not failed. `readRows` gives the image of a table that the survival check compares.
  */
 import type { Column, Schema, Table } from "../../model.ts"
-import type { SeedReport } from "../engine.ts"
+import type { SeedConditions, SeedReport } from "../engine.ts"
 import { DEFAULT, ROWS, type RowWriter, seedRows as seedInto } from "../seed.ts"
 import { significant, tokenize } from "./lexer.ts"
 import { quoteIdent, quoteLiteral, quoteName } from "./names.ts"
@@ -145,6 +145,11 @@ function writer(session: PgSession, types: Types): RowWriter<Value> {
     ],
     selfReference: "null-where-nullable",
     nullValue: "NULL",
+    raw: (sql) => sql,
+    count: async (sql) => Number((await session.query<{ n: unknown }>(`SELECT (${sql}) AS n`))[0]?.n ?? 0),
+    begin: () => session.exec("BEGIN"),
+    commit: () => session.exec("COMMIT"),
+    rollback: () => session.exec("ROLLBACK"),
     // A partition takes its rows through its parent.
     skip: (table) => table.options.some((o) => o.startsWith("PARTITION OF ")),
     insert: async (table, used) => {
@@ -157,8 +162,11 @@ function writer(session: PgSession, types: Types): RowWriter<Value> {
   }
 }
 
-export const seedRows = (session: PgSession, schema: Schema): Promise<SeedReport> =>
-  seedInto(schema, writer(session, typesOf(schema)))
+export const seedRows = (
+  session: PgSession,
+  schema: Schema,
+  conditions?: SeedConditions,
+): Promise<SeedReport> => seedInto(schema, writer(session, typesOf(schema)), undefined, conditions)
 
 /**
  * One canonical string per row, sorted: every column cast to text (the type's own output function,

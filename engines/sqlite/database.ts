@@ -31,7 +31,7 @@ import {
   violationsOfEnforceableKeys,
 } from "./foreign-keys.ts"
 import { quoteName } from "./lexer.ts"
-import { seedRows } from "./seed.ts"
+import { seedRows, transactionOn } from "./seed.ts"
 
 const reason = (error: unknown) => (error instanceof Error ? error.message : String(error))
 export const engineFailed = (action: string) => (error: unknown) =>
@@ -153,15 +153,7 @@ export function open(image?: Uint8Array): {
     run: async (s) => {
       db.run(s.sql)
     },
-    begin: async () => {
-      db.run("BEGIN")
-    },
-    commit: async () => {
-      db.run("COMMIT")
-    },
-    rollback: async () => {
-      if (db.inTransaction) db.run("ROLLBACK")
-    },
+    ...transactionOn(db),
     controlsTransaction,
     refuse: (s) =>
       reachesFiles(s)
@@ -199,11 +191,11 @@ export function open(image?: Uint8Array): {
   const database: Database = {
     apply,
     snapshot: Effect.try({ try: () => readSchema(db), catch: engineFailed("read the catalog") }),
-    seed: (schema) =>
+    seed: (schema, conditions) =>
       Effect.tryPromise({
         try: () => {
           if (enforcing && !db.inTransaction && holdsUnenforceableKey(db)) stop()
-          return seedRows(db, schema)
+          return seedRows(db, schema, conditions)
         },
         catch: engineFailed("insert synthesized rows"),
       }),

@@ -7,12 +7,18 @@
 import type { Database as BunDatabase, SQLQueryBindings } from "bun:sqlite"
 import type { Column, Schema, Table } from "../../model.ts"
 import { foldCase } from "../../model/names.ts"
-import type { SeedReport } from "../engine.ts"
+import type { SeedConditions, SeedReport } from "../engine.ts"
 import { type Candidate as Of, DEFAULT, type RowWriter, seedRows as seedInto } from "../seed.ts"
 import { quoteName, significant, tokenize, unquote } from "./lexer.ts"
 
-type Value = string | number | bigint | Uint8Array | null
+/** SQL text placed as is (a literal a hazard names). */
+interface Raw {
+  readonly sql: string
+}
+type Value = string | number | bigint | Uint8Array | null | Raw
 type Candidate = Of<Value>
+
+const isRaw = (v: Value): v is Raw => v !== null && typeof v === "object" && !(v instanceof Uint8Array)
 
 function guess(column: Column, row: number): Value {
   const type = column.type.toUpperCase()
@@ -76,15 +82,31 @@ function writer(db: BunDatabase): RowWriter<Value> {
     alternatives: (table, column, row) => candidates(table, column, row).slice(1),
     selfReference: "copy",
     nullValue: null,
+    raw: (sql) => ({ sql }),
     insert: async (table, used) => {
       const sql =
         used.length === 0
           ? `INSERT INTO ${quoteName(table.name)} DEFAULT VALUES`
-          : `INSERT INTO ${quoteName(table.name)} (${used.map(([k]) => quoteName(k)).join(", ")}) VALUES (${used.map(() => "?").join(", ")})`
-      db.query(sql).run(...(used.map(([, v]) => v) as SQLQueryBindings[]))
+          : `INSERT INTO ${quoteName(table.name)} (${used.map(([k]) => quoteName(k)).join(", ")}) VALUES (${used.map(([, v]) => (isRaw(v) ? v.sql : "?")).join(", ")})`
+      db.query(sql).run(...(used.flatMap(([, v]) => (isRaw(v) ? [] : [v])) as SQLQueryBindings[]))
     },
+    count: async (sql) => Number(db.query(sql).values()[0]?.[0] ?? 0),
+    ...transactionOn(db),
   }
 }
 
-export const seedRows = (db: BunDatabase, schema: Schema): Promise<SeedReport> =>
-  seedInto(schema, writer(db), foldCase)
+/** BEGIN, COMMIT and ROLLBACK on a connection (a ROLLBACK with no transaction open does nothing). */
+export const transactionOn = (db: BunDatabase) => ({
+  begin: async () => {
+    db.run("BEGIN")
+  },
+  commit: async () => {
+    db.run("COMMIT")
+  },
+  rollback: async () => {
+    if (db.inTransaction) db.run("ROLLBACK")
+  },
+})
+
+export const seedRows = (db: BunDatabase, schema: Schema, conditions?: SeedConditions): Promise<SeedReport> =>
+  seedInto(schema, writer(db), foldCase, conditions)

@@ -6,6 +6,9 @@ import { dropIndex } from "../../rules/drop-index.ts"
 import { dropTable } from "../../rules/drop-table.ts"
 import { narrowingTypeChange } from "../../rules/narrowing-type-change.ts"
 import { removeEnumValue } from "../../rules/remove-enum-value.ts"
+import { planBothWays } from "../../engines/order.ts"
+import { planSqlite } from "../../engines/sqlite/planner.ts"
+import { schemaOfSql } from "../e2e/_cli.ts"
 import { column, index, judge, pgEnum, schema, table, up } from "./_schemas.ts"
 
 const users = (engine: string, ...extra: ReturnType<typeof column>[]) =>
@@ -361,5 +364,47 @@ CREATE TRIGGER trg AFTER INSERT ON a BEGIN DELETE FROM b; END`
     expect(found.map((f) => [f.line, f.message.includes("checked by tokens")])).toEqual([[1, true]])
     const noGrammar = judge(destructiveDml, s, s, await up("DELETE FROM t", undefined))
     expect(noGrammar.map((f) => f.message.includes("checked by tokens"))).toEqual([true])
+  })
+})
+
+describe("rules on a SQLite rebuild point at the statement that changes the rows", () => {
+  // The planner's own rebuild: the table and its children parked in temp tables, emptied, copied back.
+  const before = schemaOfSql(`CREATE TABLE authors (id INTEGER PRIMARY KEY, note TEXT, code VARCHAR(20));
+CREATE TABLE books (id INTEGER PRIMARY KEY, author_id INT REFERENCES authors (id) ON DELETE CASCADE);`)
+  const after =
+    schemaOfSql(`CREATE TABLE authors (id INTEGER PRIMARY KEY, note TEXT NOT NULL, code VARCHAR(5));
+CREATE TABLE books (id INTEGER PRIMARY KEY, author_id INT REFERENCES authors (id) ON DELETE CASCADE);`)
+  const script = planBothWays(planSqlite, before, after).up.join(";\n")
+  const copyBack = /^INSERT INTO authors \(.*\) SELECT .* FROM temp\.aim_old_authors$/
+
+  test("emptying a table whose rows are parked and copied back is not destructive-dml", async () => {
+    expect(script).toContain("DELETE FROM books")
+    expect(judge(destructiveDml, before, after, await up(script, "sqlite"))).toEqual([])
+  })
+
+  test("a DELETE whose rows are not all put back, or put back from elsewhere, still is", async () => {
+    const partial = `CREATE TEMP TABLE keep AS SELECT * FROM books WHERE id > 1;
+DELETE FROM books;
+INSERT INTO books SELECT * FROM temp.keep`
+    const elsewhere = `CREATE TEMP TABLE keep AS SELECT * FROM books;
+DELETE FROM books;
+INSERT INTO books SELECT * FROM other`
+    for (const sql of [partial, elsewhere])
+      expect((await up(sql, "sqlite")).flatMap((s) => s.dml).length).toBe(1)
+    expect(judge(destructiveDml, before, after, await up(partial, "sqlite")).map((f) => f.statement)).toEqual(
+      ["DELETE FROM books"],
+    )
+    expect(
+      judge(destructiveDml, before, after, await up(elsewhere, "sqlite")).map((f) => f.statement),
+    ).toEqual(["DELETE FROM books"])
+  })
+
+  test("add-not-null-without-default and narrowing-type-change name the copy back, not CREATE TEMP TABLE", async () => {
+    const statements = await up(script, "sqlite")
+    for (const rule of [addNotNullWithoutDefault, narrowingTypeChange]) {
+      const found = judge(rule, before, after, statements)
+      expect(found).toHaveLength(1)
+      expect(found[0]?.statement).toMatch(copyBack)
+    }
   })
 })
