@@ -6,15 +6,23 @@
  * `at _write (node:net)`) that nobody can catch. Unhandled, that rejection ends the process with a
  * runtime banner instead of aim's one message. This module installs, once, a listener that drops
  * exactly those: connection errors (ECONNRESET, EPIPE, ECONNABORTED) raised by a socket read or
- * write. Any other unhandled rejection is thrown again, so it still ends the process as before.
+ * write, and postgres.js's CONNECTION_CLOSED family (below). Any other unhandled rejection is thrown again, so it still ends the process as before.
  * Resources: one process listener, installed on first use and never removed.
  */
 
+/**
+ * postgres.js's own word for a connection that closed under a query. It rejects every query the
+ * connection held with one error object, and on a close that came while a query was queued it also
+ * rejects a promise of its own that nothing awaits (seen under Bun as an unhandled rejection from
+ * `closed` in its connection.js); the query that aim awaits gets the same error and reports it.
+ */
+const driverConnectionCodes = new Set(["CONNECTION_CLOSED", "CONNECTION_DESTROYED", "CONNECTION_ENDED"])
+
 const socketFault = (reason: unknown): boolean => {
   const error = reason as { code?: unknown; syscall?: unknown } | null
+  if (typeof error !== "object" || error === null) return false
+  if (typeof error.code === "string" && driverConnectionCodes.has(error.code)) return true
   return (
-    typeof error === "object" &&
-    error !== null &&
     (error.syscall === "read" || error.syscall === "write") &&
     (error.code === "ECONNRESET" || error.code === "EPIPE" || error.code === "ECONNABORTED")
   )

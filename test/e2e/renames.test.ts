@@ -278,14 +278,28 @@ describe("a likely rename nobody declared", () => {
     }
   })
 
-  test("a refusal carries the hint too: a NOT NULL column written as a drop and an add", async () => {
+  test("a NOT NULL column written as a drop and an add: proven only on an empty table, with the hint and the hazard", async () => {
     const dir = project(
-      "refusal",
+      "not-null",
       "CREATE TABLE t (\n  id INTEGER PRIMARY KEY,\n  comment TEXT NOT NULL\n);\n",
     )
+    const generated = await aim(["generate", "--json", "--dry-run"], { cwd: dir })
+    expect(generated.code).toBe(0)
+    const document = JSON.parse(generated.stdout)
+    expect(document.notes).toContain(hint)
+    // No row keeps the values through a drop and an add: every row of t breaks UP, and the report says so.
+    expect(document.verification.provenEmpty.map((t: { table: string }) => t.table)).toEqual(["t"])
+    expect(document.verification.hazards).toContainEqual(
+      expect.objectContaining({ table: "t", outcome: "up-fails", check: "SELECT count(*) FROM t" }),
+    )
+  })
+
+  test("a refusal carries the hint too: the drop of a likely renamed column refused by a rule at level error", async () => {
+    const dir = project("refusal", "CREATE TABLE t (\n  id INTEGER PRIMARY KEY,\n  comment TEXT\n);\n")
+    write(dir, "aim.toml", 'engine = "sqlite"\n\n[[validation.rules]]\nid = "drop-column"\nlevel = "error"\n')
     const generated = await aim(["generate"], { cwd: dir })
     expect(generated.code).toBe(1)
-    expect(generated.stderr).toContain("NOT NULL constraint failed")
+    expect(generated.stderr).toContain("drop-column")
     expect(generated.stderr).toContain(`hint: ${hint}`)
     expect(migrationFiles(dir)).toEqual(["000001_init.down.sql", "000001_init.up.sql"])
   })
@@ -364,8 +378,9 @@ describe("on a terminal, aim asks", () => {
     const run = spawnOnTty(box, ["generate", "--json", "--dry-run"], interactive)
     const code = await run.exited
     expect(run.output()).not.toContain("[y/N]")
-    expect(code).toBe(1)
-    expect(run.output()).toContain("hint: looks like customers.name was renamed to customers.full_name")
+    // Unasked, the renames are a drop and an add each, proven on an empty customers; the hints say so.
+    expect(code).toBe(0)
+    expect(run.output()).toContain("looks like customers.name was renamed to customers.full_name")
   })
 
   test("in CI (the CI variable set) nothing is asked, even on a terminal", async () => {
@@ -373,9 +388,9 @@ describe("on a terminal, aim asks", () => {
     const run = spawnOnTty(box, ["generate", "--dry-run"], { CI: "true" })
     const code = await run.exited
     expect(run.output()).not.toContain("[y/N]")
-    expect(code).toBe(1)
+    expect(code).toBe(0)
     expect(run.output()).toContain(
-      'hint: looks like customers.name was renamed to customers.full_name: add "-- aim:renamed-from name"',
+      'note: looks like customers.name was renamed to customers.full_name: add "-- aim:renamed-from name"',
     )
   })
 
