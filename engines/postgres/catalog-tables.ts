@@ -17,9 +17,10 @@ import type {
 } from "../../model.ts"
 import { notExtensionMember, parseJson, userNamespace } from "./catalog-filter.ts"
 import { stripParens } from "./sql-text.ts"
-import { defaultNames, modelName, quoteIdent, quoteLiteral } from "./names.ts"
+import { defaultNames, modelName, quoteIdent, quoteLiteral, quoteName } from "./names.ts"
 import { renderTable } from "./render.ts"
 import { type SequenceRow, sequenceClauses } from "./sequence-options.ts"
+import { inheritsOption, partitionOption } from "./table-options.ts"
 import type { PgSession } from "./session.ts"
 
 interface TableRow {
@@ -167,7 +168,7 @@ function readColumn(row: ColumnRow & { type_of_seq?: string | null }, schema: st
   } else if (row.serial_default && row.seq_name !== null) {
     // serial and "integer DEFAULT nextval(...) + OWNED BY" are one column; the sequence is part of it.
     const clauses = sequence ? sequenceClauses(sequence, row.type, true) : []
-    extra.serial = [modelName(schema, row.seq_name), ...clauses].join(" ")
+    extra.serial = [quoteName(modelName(schema, row.seq_name)), ...clauses].join(" ")
     value = undefined
   }
   if (row.comment !== null) extra.comment = row.comment
@@ -265,8 +266,8 @@ export async function readTables(session: PgSession): Promise<TableCatalog> {
     if (row.partkey !== null) options.push(`PARTITION BY ${row.partkey}`)
     const parents = parseJson<Array<[string, string]>>(row.parents).map(([s, n]) => modelName(s, n))
     const partitionOf = row.bound !== null ? parents[0] : undefined
-    if (partitionOf !== undefined) options.push(`PARTITION OF ${partitionOf} ${row.bound}`)
-    else if (parents.length > 0) options.push(`INHERITS (${parents.join(", ")})`)
+    if (partitionOf !== undefined) options.push(partitionOption(partitionOf, row.bound ?? ""))
+    else if (parents.length > 0) options.push(inheritsOption(parents))
     const reloptions = parseJson<string[] | null>(row.reloptions)
     if (reloptions && reloptions.length > 0) options.push(`WITH (${[...reloptions].sort().join(", ")})`)
     if (row.comment !== null) options.push(`COMMENT ${quoteLiteral(row.comment)}`)

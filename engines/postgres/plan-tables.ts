@@ -19,7 +19,9 @@ import {
   serialOf,
   uniqueSql,
 } from "./render.ts"
+import { sequenceOptions } from "./plan-types.ts"
 import { firstGroup, mentionedNames, splitTopLevel, stripParens } from "./sql-text.ts"
+import { inheritsFrom, isPartition, parentsOf, partitionOf } from "./table-options.ts"
 
 /** One table's column and option changes, with the table before (renames made) and after. */
 export interface AlterTable {
@@ -39,8 +41,6 @@ export interface TableContext {
   /** Sequences that are objects of their own in the target (a serial column may release its own). */
   readonly sequencesAfter: ReadonlySet<string>
 }
-
-const isPartition = (t: Table) => t.options.some((o) => o.startsWith("PARTITION OF "))
 
 const bare = (table: string) => splitName(table).name
 
@@ -116,6 +116,17 @@ export function needsUsing(from: string, to: string): boolean {
   return true
 }
 
+/** The type of the sequence behind a serial column of type `columnType`. */
+const serialSequenceType = (columnType: string) =>
+  columnType === "bigint" ? "bigint" : columnType === "smallint" ? "smallint" : "integer"
+
+/** CREATE SEQUENCE for a serial column's sequence that `serial` alone cannot make. */
+function createSerialSequence(serial: { sequence: string; clauses: string }, columnType: string): string {
+  const type = serialSequenceType(columnType)
+  const as = type === "bigint" ? "" : ` AS ${type}`
+  return `CREATE SEQUENCE ${quoteName(serial.sequence)}${as}${serial.clauses ? ` ${serial.clauses}` : ""}`
+}
+
 /** Statements before and after a CREATE TABLE that give a serial column a sequence `serial` cannot name. */
 function serialSequences(table: Table): { before: string[]; after: string[] } {
   const before: string[] = []
@@ -123,10 +134,7 @@ function serialSequences(table: Table): { before: string[]; after: string[] } {
   for (const column of table.columns) {
     const serial = serialOf(table.name, column)
     if (!serial || serial.shorthand) continue
-    const as = column.type === "bigint" ? "" : ` AS ${column.type === "smallint" ? "smallint" : "integer"}`
-    before.push(
-      `CREATE SEQUENCE ${quoteName(serial.sequence)}${as}${serial.clauses ? ` ${serial.clauses}` : ""}`,
-    )
+    before.push(createSerialSequence(serial, column.type))
     after.push(
       `ALTER SEQUENCE ${quoteName(serial.sequence)} OWNED BY ${quoteName(table.name)}.${quoteIdent(column.name)}`,
     )
@@ -173,19 +181,14 @@ export function createTable(table: Table): string[] {
   for (const o of table.options) if (isConstraintOption(o)) lines.push(o)
   const unlogged = table.options.includes("UNLOGGED") ? "UNLOGGED " : ""
   const body = lines.length > 0 ? ` (\n${lines.map((l) => `  ${l}`).join(",\n")}\n)` : ""
-  const partitionOf = table.options.find((o) => o.startsWith("PARTITION OF "))
+  const partition = partitionOf(table)
   let create: string
-  if (partitionOf !== undefined) {
-    const [, parent, bound] = /^PARTITION OF (\S+) (.*)$/s.exec(partitionOf) ?? []
-    create = `CREATE ${unlogged}TABLE ${quoteName(table.name)} PARTITION OF ${quoteName(parent ?? "")}${body} ${bound}`
-  } else create = `CREATE ${unlogged}TABLE ${quoteName(table.name)}${body || " ()"}`
-  for (const o of table.options) {
-    if (o.startsWith("INHERITS "))
-      create += ` INHERITS (${splitTopLevel(stripParens(o.slice(9)))
-        .map(quoteName)
-        .join(", ")})`
-    else if (o.startsWith("PARTITION BY ") || o.startsWith("WITH (")) create += ` ${o}`
-  }
+  if (partition !== undefined)
+    create = `CREATE ${unlogged}TABLE ${quoteName(table.name)} PARTITION OF ${quoteName(partition.parent)}${body} ${partition.bound}`
+  else create = `CREATE ${unlogged}TABLE ${quoteName(table.name)}${body || " ()"}`
+  for (const o of table.options)
+    if (o.startsWith("INHERITS ") || o.startsWith("PARTITION BY ") || o.startsWith("WITH ("))
+      create += ` ${o}`
   const sequences = serialSequences(table)
   return [
     ...sequences.before,
@@ -205,15 +208,8 @@ export function inheritanceDepth(
   schema: Schema,
   seen: ReadonlySet<string> = new Set(),
 ): number {
-  const parents = table.options.flatMap((o) =>
-    o.startsWith("PARTITION OF ")
-      ? [/^PARTITION OF (\S+)/.exec(o)?.[1] ?? ""]
-      : o.startsWith("INHERITS ")
-        ? splitTopLevel(stripParens(o.slice(9)))
-        : [],
-  )
   let depth = 0
-  for (const name of parents) {
+  for (const name of parentsOf(table)) {
     const parent = schema.tables.find((t) => t.name === name)
     if (parent && !seen.has(name))
       depth = Math.max(depth, 1 + inheritanceDepth(parent, schema, new Set([...seen, table.name])))
@@ -284,16 +280,12 @@ function changeColumn(
     out.push(alterColumn(t, c, `TYPE ${after.type}${collate}${using}`))
   }
   if (serialAfter && before.extra?.serial !== after.extra?.serial) {
-    const as = after.type === "bigint" ? "" : ` AS ${after.type === "smallint" ? "smallint" : "integer"}`
     const owner = `OWNED BY ${quoteName(t)}.${quoteIdent(c)}`
     if (context.sequencesBefore.has(serialAfter.sequence))
       out.push(
-        `ALTER SEQUENCE ${quoteName(serialAfter.sequence)}${as}${serialAfter.clauses ? ` ${serialAfter.clauses}` : ""} ${owner}`,
+        `ALTER SEQUENCE ${quoteName(serialAfter.sequence)} ${sequenceOptions(serialAfter.clauses, serialSequenceType(after.type))} ${owner}`,
       )
-    else
-      out.push(
-        `CREATE SEQUENCE ${quoteName(serialAfter.sequence)}${as}${serialAfter.clauses ? ` ${serialAfter.clauses}` : ""} ${owner}`,
-      )
+    else out.push(`${createSerialSequence(serialAfter, after.type)} ${owner}`)
   }
   if (defaultAfter !== undefined && (defaultChanged || typeChanged) && identityAfter === undefined)
     out.push(alterColumn(t, c, `SET DEFAULT ${defaultAfter}`))
@@ -406,20 +398,15 @@ function optionStatements(before: Table, after: Table): string[] {
   if (reset.length > 0) out.push(alter(t, `RESET (${reset.join(", ")})`))
   const set = withAfter.filter((p) => !withBefore.includes(p))
   if (set.length > 0) out.push(alter(t, `SET (${set.join(", ")})`))
-  const inherits = (x: Table) => {
-    const o = optionValue(x, "INHERITS ")
-    return o === undefined ? [] : splitTopLevel(stripParens(o.slice(9)))
-  }
-  for (const p of inherits(before))
-    if (!inherits(after).includes(p)) out.push(alter(t, `NO INHERIT ${quoteName(p)}`))
-  for (const p of inherits(after))
-    if (!inherits(before).includes(p)) out.push(alter(t, `INHERIT ${quoteName(p)}`))
-  const partOf = (x: Table) => /^PARTITION OF (\S+) (.*)$/s.exec(optionValue(x, "PARTITION OF ") ?? "")
-  const pb = partOf(before)
-  const pa = partOf(after)
-  if (pb?.[0] !== pa?.[0]) {
-    if (pb) out.push(alter(pb[1] as string, `DETACH PARTITION ${quoteName(t)}`))
-    if (pa) out.push(alter(pa[1] as string, `ATTACH PARTITION ${quoteName(t)} ${pa[2]}`))
+  for (const p of inheritsFrom(before))
+    if (!inheritsFrom(after).includes(p)) out.push(alter(t, `NO INHERIT ${quoteName(p)}`))
+  for (const p of inheritsFrom(after))
+    if (!inheritsFrom(before).includes(p)) out.push(alter(t, `INHERIT ${quoteName(p)}`))
+  const pb = partitionOf(before)
+  const pa = partitionOf(after)
+  if (pb?.parent !== pa?.parent || pb?.bound !== pa?.bound) {
+    if (pb) out.push(alter(pb.parent, `DETACH PARTITION ${quoteName(t)}`))
+    if (pa) out.push(alter(pa.parent, `ATTACH PARTITION ${quoteName(t)} ${pa.bound}`))
   }
   if (optionValue(before, "PARTITION BY ") !== optionValue(after, "PARTITION BY "))
     throw new PlanFailed({
@@ -446,10 +433,7 @@ export function alterTable(change: AlterTable, notes: string[], context: TableCo
   for (const c of columnsMove ? change.addedColumns : []) {
     const serial = serialOf(t, c)
     if (serial && !serial.shorthand) {
-      const as = c.type === "bigint" ? "" : ` AS ${c.type === "smallint" ? "smallint" : "integer"}`
-      out.push(
-        `CREATE SEQUENCE ${quoteName(serial.sequence)}${as}${serial.clauses ? ` ${serial.clauses}` : ""}`,
-      )
+      out.push(createSerialSequence(serial, c.type))
       out.push(alter(t, `ADD COLUMN ${columnSql(t, c)}`))
       out.push(`ALTER SEQUENCE ${quoteName(serial.sequence)} OWNED BY ${quoteName(t)}.${quoteIdent(c.name)}`)
     } else out.push(alter(t, `ADD COLUMN ${columnSql(t, c)}`))

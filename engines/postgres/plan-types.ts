@@ -8,7 +8,7 @@
 import type { Schema, SchemaObject } from "../../model.ts"
 import { PlanFailed } from "../engine.ts"
 import { significant, tokenize } from "./lexer.ts"
-import { makeObjectName, quoteIdent, quoteLiteral, quoteName, splitName } from "./names.ts"
+import { makeObjectName, quoteIdent, quoteLiteral, quoteName, readName, splitName } from "./names.ts"
 import { splitTopLevel, stripParens, topLevelKeywords } from "./sql-text.ts"
 
 export function enumLabels(definition: string): string[] {
@@ -162,8 +162,24 @@ export function alterComposite(before: SchemaObject, after: SchemaObject): strin
 
 /** The CREATE part and the OWNED BY part of a sequence definition. */
 export function sequenceParts(definition: string): { create: string; owner?: string | undefined } {
-  const [create, owner] = definition.split(";\n")
-  return { create: create ?? definition, owner: owner?.replace(/^ALTER SEQUENCE \S+ OWNED BY /, "") }
+  const cut = definition.indexOf(";\nALTER SEQUENCE ")
+  if (cut === -1) return { create: definition }
+  const rest = readName(definition.slice(cut + ";\nALTER SEQUENCE ".length))?.rest ?? ""
+  return { create: definition.slice(0, cut), owner: rest.replace(/^ OWNED BY /, "") }
+}
+
+/**
+ * Every option of a sequence as ALTER SEQUENCE sets it, from the clauses of its definition (those
+ * left out take their defaults): so the options a sequence had before cannot linger.
+ */
+export function sequenceOptions(clauses: string, type = /\bAS (\w+)/.exec(clauses)?.[1] ?? "bigint"): string {
+  const increment = /INCREMENT BY (-?\d+)/.exec(clauses)?.[1] ?? "1"
+  const min = /MINVALUE (-?\d+)/.exec(clauses)?.[1]
+  const max = /MAXVALUE (-?\d+)/.exec(clauses)?.[1]
+  const ascending = !increment.startsWith("-")
+  const start = /START WITH (-?\d+)/.exec(clauses)?.[1] ?? (ascending ? (min ?? "1") : (max ?? "-1"))
+  const cache = /CACHE (\d+)/.exec(clauses)?.[1] ?? "1"
+  return `AS ${type} INCREMENT BY ${increment} ${min ? `MINVALUE ${min}` : "NO MINVALUE"} ${max ? `MAXVALUE ${max}` : "NO MAXVALUE"} START WITH ${start} CACHE ${cache} ${/\bCYCLE\b/.test(clauses) && !/\bNO CYCLE\b/.test(clauses) ? "CYCLE" : "NO CYCLE"}`
 }
 
 /** ALTER SEQUENCE that resets every option to what the new definition says (defaults included). */
@@ -172,19 +188,10 @@ export function alterSequence(before: SchemaObject, after: SchemaObject): string
   const a = sequenceParts(before.definition)
   const b = sequenceParts(after.definition)
   const out: string[] = []
-  if (a.create !== b.create) {
-    const text = b.create
-    const type = /\bAS (\w+)/.exec(text)?.[1] ?? "bigint"
-    const increment = /INCREMENT BY (-?\d+)/.exec(text)?.[1] ?? "1"
-    const min = /MINVALUE (-?\d+)/.exec(text)?.[1]
-    const max = /MAXVALUE (-?\d+)/.exec(text)?.[1]
-    const ascending = !increment.startsWith("-")
-    const start = /START WITH (-?\d+)/.exec(text)?.[1] ?? (ascending ? (min ?? "1") : (max ?? "-1"))
-    const cache = /CACHE (\d+)/.exec(text)?.[1] ?? "1"
+  if (a.create !== b.create)
     out.push(
-      `ALTER SEQUENCE ${q} AS ${type} INCREMENT BY ${increment} ${min ? `MINVALUE ${min}` : "NO MINVALUE"} ${max ? `MAXVALUE ${max}` : "NO MAXVALUE"} START WITH ${start} CACHE ${cache} ${/\bCYCLE\b/.test(text) ? "CYCLE" : "NO CYCLE"}`,
+      `ALTER SEQUENCE ${q} ${sequenceOptions(readName(b.create.slice("CREATE SEQUENCE ".length))?.rest ?? "")}`,
     )
-  }
   if (a.owner !== b.owner && b.owner === undefined) out.push(`ALTER SEQUENCE ${q} OWNED BY NONE`)
   return out
 }

@@ -35,7 +35,7 @@ import {
   columnsOfType,
   sequenceParts,
 } from "./plan-types.ts"
-import { foreignKeySql } from "./render.ts"
+import { foreignKeySql, serialOf } from "./render.ts"
 import { splitStatements } from "./split.ts"
 import { mentionedNames } from "./sql-text.ts"
 
@@ -54,7 +54,8 @@ function routineTarget(name: string): string {
 function dropStatement(o: SchemaObject): string {
   switch (o.kind) {
     case "trigger": {
-      const bare = o.name.slice(0, o.name.lastIndexOf(" ON "))
+      // The catalog names a trigger `<name> ON <table>`; the table's name may hold " ON " itself.
+      const bare = o.name.slice(0, o.name.length - ` ON ${o.table ?? ""}`.length)
       return `DROP TRIGGER ${quoteIdent(bare)} ON ${quoteName(o.table ?? "")}`
     }
     case "function":
@@ -324,7 +325,10 @@ export function planPostgres(changes: ReadonlyArray<Change>, from: Schema, to: S
   const serialIn = (schema: Schema) =>
     new Set(
       schema.tables.flatMap((t) =>
-        t.columns.flatMap((c) => (c.extra?.serial ? [c.extra.serial.split(" ")[0] as string] : [])),
+        t.columns.flatMap((c) => {
+          const serial = serialOf(t.name, c)
+          return serial ? [serial.sequence] : []
+        }),
       ),
     )
   const serialBefore = serialIn(from)
