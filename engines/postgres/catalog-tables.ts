@@ -70,6 +70,7 @@ interface ConstraintRow {
   match: string
   deferrable: boolean
   deferred: boolean
+  validated: boolean
 }
 
 const userTable = (c: string, n: string) =>
@@ -129,7 +130,7 @@ SELECT co.conrelid::int8::text AS rel, co.conname AS name, co.contype::text AS t
   array_to_json(ARRAY(SELECT a.attname FROM unnest(co.confkey) WITH ORDINALITY k(num, ord)
     JOIN pg_attribute a ON a.attrelid = co.confrelid AND a.attnum = k.num ORDER BY k.ord))::text AS ref_columns,
   co.confupdtype::text AS on_update, co.confdeltype::text AS on_delete, co.confmatchtype::text AS match,
-  co.condeferrable AS deferrable, co.condeferred AS deferred
+  co.condeferrable AS deferrable, co.condeferred AS deferred, co.convalidated AS validated
 FROM pg_constraint co
 JOIN pg_class c ON c.oid = co.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_class r ON r.oid = co.confrelid LEFT JOIN pg_namespace rn ON rn.oid = r.relnamespace
@@ -186,7 +187,7 @@ function readColumn(row: ColumnRow & { type_of_seq?: string | null }, schema: st
   }
 }
 
-/** `CHECK (a > 0) NOT VALID` -> `a > 0`: validation state is not part of the schema. */
+/** `CHECK (a > 0) NOT VALID` -> `a > 0`: validity is read on its own (pg_constraint.convalidated). */
 export function checkExpression(def: string): string {
   // `CHECK (a > 0) NO INHERIT` keeps its parentheses, so render.ts can write the suffix after them.
   return stripParens(def.replace(/^CHECK\s*/, "").replace(/\s+NOT VALID$/, ""))
@@ -244,6 +245,7 @@ export async function readTables(session: PgSession): Promise<TableCatalog> {
         checks.push({
           name: named(c.name, defaultNames.check(row.name, columns)),
           expression: checkExpression(c.def),
+          valid: c.validated ? undefined : false,
         })
       } else if (c.type === "x") {
         const name = named(c.name, defaultNames.exclusion(row.name, columns))
@@ -259,6 +261,7 @@ export async function readTables(session: PgSession): Promise<TableCatalog> {
           deferrable: c.deferrable,
           initiallyDeferred: c.deferred,
           match: c.match === "f" ? "FULL" : undefined,
+          valid: c.validated ? undefined : false,
         })
       }
     }

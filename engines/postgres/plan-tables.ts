@@ -177,7 +177,11 @@ export function createTable(table: Table): string[] {
   const lines = table.columns.map((c) => columnSql(table.name, c))
   if (table.primaryKey) lines.push(primaryKeySql(table.primaryKey))
   for (const u of table.uniques) lines.push(uniqueSql(u))
-  for (const c of table.checks) lines.push(checkSql(c))
+  // CREATE TABLE has no NOT VALID: such a check is added once the table exists.
+  for (const c of table.checks) if (c.valid !== false) lines.push(checkSql(c))
+  const notValid = table.checks
+    .filter((c) => c.valid === false)
+    .map((c) => alter(table.name, `ADD ${checkSql(c)} NOT VALID`))
   for (const o of table.options) if (isConstraintOption(o)) lines.push(o)
   const unlogged = table.options.includes("UNLOGGED") ? "UNLOGGED " : ""
   const body = lines.length > 0 ? ` (\n${lines.map((l) => `  ${l}`).join(",\n")}\n)` : ""
@@ -193,6 +197,7 @@ export function createTable(table: Table): string[] {
   return [
     ...sequences.before,
     create,
+    ...notValid,
     ...sequences.after,
     ...commentStatements(table),
     ...securityStatements(table),

@@ -99,8 +99,9 @@ export function renderTable(table: Table): string {
   const lines = table.columns.map((c) => columnSql(table.name, c))
   if (table.primaryKey) lines.push(primaryKeySql(table.primaryKey))
   for (const u of table.uniques) lines.push(uniqueSql(u))
-  for (const c of table.checks) lines.push(checkSql(c))
-  for (const fk of table.foreignKeys) lines.push(foreignKeySql(fk))
+  for (const c of table.checks) lines.push(`${checkSql(c)}${c.valid === false ? " NOT VALID" : ""}`)
+  for (const fk of table.foreignKeys)
+    lines.push(`${foreignKeySql(fk)}${fk.valid === false ? " NOT VALID" : ""}`)
   for (const o of table.options) if (isConstraintOption(o)) lines.push(o)
   const unlogged = table.options.includes("UNLOGGED") ? "UNLOGGED " : ""
   const partition = partitionOf(table)
