@@ -48,7 +48,8 @@ interface ColumnRow extends Partial<SequenceRow> {
   generated: string
   collation: string | null
   comment: string | null
-  local: boolean
+  /** The column comes from a parent (INHERITS or PARTITION OF), whether or not it is declared here too. */
+  inherited: boolean
   /** The sequence owned by this column (serial or identity), when there is one. */
   seq_name: string | null
   /** True when the default is exactly `nextval('<owned sequence>'::regclass)`. */
@@ -100,7 +101,7 @@ SELECT a.attrelid::int8::text AS rel, a.attname AS name, format_type(a.atttypid,
   CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation THEN
     CASE WHEN cn.nspname = 'pg_catalog' THEN quote_ident(co.collname) ELSE quote_ident(cn.nspname) || '.' || quote_ident(co.collname) END
   END AS collation,
-  col_description(a.attrelid, a.attnum) AS comment, a.attislocal AS local,
+  col_description(a.attrelid, a.attnum) AS comment, a.attinhcount > 0 AS inherited,
   sq.relname AS seq_name, sq.oid::int8::text AS seq_oid,
   (sq.oid IS NOT NULL AND pg_get_expr(ad.adbin, ad.adrelid) = 'nextval(' || quote_literal(sq.oid::regclass::text) || '::regclass)') AS serial_default,
   format_type(s.seqtypid, NULL) AS type_of_seq, s.seqstart::text AS start, s.seqincrement::text AS increment,
@@ -193,6 +194,19 @@ export function checkExpression(def: string): string {
   return stripParens(def.replace(/^CHECK\s*/, "").replace(/\s+NOT VALID$/, ""))
 }
 
+/**
+ * Whether an inherited column is exactly its parent's: the same default, NOT NULL, collation and
+ * generation, and no comment of its own. Declaring such a column in the child too (a merged column)
+ * changes nothing a schema compares.
+ */
+const sameInheritedColumn = (child: ColumnRow, parent: ColumnRow) =>
+  child.type === parent.type &&
+  child.notnull === parent.notnull &&
+  child.default === parent.default &&
+  child.collation === parent.collation &&
+  child.generated === parent.generated &&
+  child.comment === null
+
 const named = (name: string, fallback: string) => (name === fallback ? undefined : name)
 
 export interface TableCatalog {
@@ -211,14 +225,25 @@ export async function readTables(session: PgSession): Promise<TableCatalog> {
   ])
   const names = new Map(tableRows.map((r) => [r.oid, modelName(r.schema, r.name)]))
   const serialSequences = new Set<string>()
-  const localColumns = new Set(columnRows.filter((r) => r.local).map((r) => `${r.rel}:${r.name}`))
+  const oids = new Map([...names].map(([oid, name]) => [name, oid]))
+  const rowsOf = new Map<string, ColumnRow[]>()
+  for (const row of columnRows) rowsOf.set(row.rel, [...(rowsOf.get(row.rel) ?? []), row])
+  const parentsOf = (row: TableRow) =>
+    parseJson<Array<[string, string]>>(row.parents).map(([s, n]) => modelName(s, n))
   const columnsOf = new Map<string, Column[]>()
-  for (const row of columnRows) {
-    const table = tableRows.find((t) => t.oid === row.rel)
-    if (!table) continue
-    const column = readColumn(row, table.schema)
-    if (column.extra?.serial !== undefined && row.seq_oid !== null) serialSequences.add(row.seq_oid)
-    columnsOf.set(row.rel, [...(columnsOf.get(row.rel) ?? []), column])
+  for (const table of tableRows) {
+    const parentRows = parentsOf(table).flatMap((p) => rowsOf.get(oids.get(p) ?? "") ?? [])
+    const columns: Column[] = []
+    for (const row of rowsOf.get(table.oid) ?? []) {
+      // A column that comes from a parent is the parent's, unless this table changes it (a default
+      // or NOT NULL of its own, a comment): then it is listed here, with what it changes.
+      const parent = row.inherited ? parentRows.find((r) => r.name === row.name) : undefined
+      if (parent && sameInheritedColumn(row, parent)) continue
+      const column = readColumn(row, table.schema)
+      if (column.extra?.serial !== undefined && row.seq_oid !== null) serialSequences.add(row.seq_oid)
+      columns.push(column)
+    }
+    columnsOf.set(table.oid, columns)
   }
   const tables = tableRows.map((row): Table => {
     const own = constraintRows.filter((c) => c.rel === row.oid)
@@ -267,7 +292,7 @@ export async function readTables(session: PgSession): Promise<TableCatalog> {
     }
     if (row.persistence === "u") options.push("UNLOGGED")
     if (row.partkey !== null) options.push(`PARTITION BY ${row.partkey}`)
-    const parents = parseJson<Array<[string, string]>>(row.parents).map(([s, n]) => modelName(s, n))
+    const parents = parentsOf(row)
     const partitionOf = row.bound !== null ? parents[0] : undefined
     if (partitionOf !== undefined) options.push(partitionOption(partitionOf, row.bound ?? ""))
     else if (parents.length > 0) options.push(inheritsOption(parents))
@@ -278,14 +303,7 @@ export async function readTables(session: PgSession): Promise<TableCatalog> {
     if (row.forcerls) options.push("FORCE ROW LEVEL SECURITY")
     const table: Table = {
       name: modelName(row.schema, row.name),
-      // A partition's columns are its parent's, whatever the catalog copies onto it; an inheriting
-      // table's own columns are those it declares (attislocal), the rest come with its parents.
-      columns:
-        partitionOf !== undefined
-          ? []
-          : (columnsOf.get(row.oid) ?? []).filter(
-              (c) => parents.length === 0 || localColumns.has(`${row.oid}:${c.name}`),
-            ),
+      columns: columnsOf.get(row.oid) ?? [],
       primaryKey,
       uniques: uniques.sort((a, b) => a.columns.join().localeCompare(b.columns.join())),
       checks: checks.sort((a, b) =>

@@ -286,9 +286,9 @@ export function sessionDatabase(engine: string, session: PgSession): Database {
         try: () => seedRows(session.privileged ?? session, schema),
         catch: engineFailed("insert synthesized rows"),
       }),
-    readRows: (table, columns) =>
+    readRows: (table, columns, alongside) =>
       Effect.tryPromise({
-        try: () => readRows(session.privileged ?? session, table, columns),
+        try: () => readRows(session.privileged ?? session, table, columns, alongside),
         catch: engineFailed(`read rows of ${table}`),
       }),
     // PostgreSQL checks foreign keys on every statement (or at COMMIT when deferred); rows that

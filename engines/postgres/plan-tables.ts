@@ -21,7 +21,8 @@ import {
 } from "./render.ts"
 import { sequenceOptions } from "./plan-types.ts"
 import { firstGroup, mentionedNames, splitTopLevel, stripParens } from "./sql-text.ts"
-import { inheritsFrom, isPartition, parentsOf, partitionOf } from "./table-options.ts"
+import { afterParents, arrivingColumns, inheritedColumns, physicalColumns } from "./plan-inheritance.ts"
+import { inheritsFrom, parentsOf, partitionOf } from "./table-options.ts"
 
 /** One table's column and option changes, with the table before (renames made) and after. */
 export interface AlterTable {
@@ -40,6 +41,9 @@ export interface TableContext {
   readonly sequencesBefore: ReadonlySet<string>
   /** Sequences that are objects of their own in the target (a serial column may release its own). */
   readonly sequencesAfter: ReadonlySet<string>
+  /** The two schemas, for what tables inherit from their parents. */
+  readonly from: Schema
+  readonly to: Schema
 }
 
 const bare = (table: string) => splitName(table).name
@@ -142,7 +146,11 @@ function serialSequences(table: Table): { before: string[]; after: string[] } {
   return { before, after }
 }
 
-function commentStatements(table: Table, before?: Table): string[] {
+/**
+ * COMMENT statements for a table and its columns; `held`, for a child, is every column it holds: a
+ * comment on an inherited column it no longer lists is removed.
+ */
+function commentStatements(table: Table, before?: Table, held?: ReadonlyMap<string, Column>): string[] {
   const out: string[] = []
   const comment = (t: Table | undefined) => t?.options.find((o) => o.startsWith("COMMENT "))
   if (comment(table) !== comment(before))
@@ -155,6 +163,13 @@ function commentStatements(table: Table, before?: Table): string[] {
         `COMMENT ON COLUMN ${quoteName(table.name)}.${quoteIdent(column.name)} IS ${text === undefined ? "NULL" : quoteLiteral(text)}`,
       )
   }
+  for (const column of before?.columns ?? [])
+    if (
+      column.extra?.comment !== undefined &&
+      held?.has(column.name) &&
+      !table.columns.some((c) => c.name === column.name)
+    )
+      out.push(`COMMENT ON COLUMN ${quoteName(table.name)}.${quoteIdent(column.name)} IS NULL`)
   return out
 }
 
@@ -173,8 +188,30 @@ function securityStatements(table: Table, before?: Table): string[] {
 }
 
 /** CREATE TABLE without foreign keys, with the statements its serial sequences and comments need. */
-export function createTable(table: Table): string[] {
-  const lines = table.columns.map((c) => columnSql(table.name, c))
+export function createTable(table: Table, schema?: Schema): string[] {
+  // A column the table inherits comes with its parent; what the child changes of it is set after.
+  const inherited = schema ? inheritedColumns(schema, table) : new Map()
+  const own = table.columns.filter((c) => !inherited.has(c.name))
+  const lines = own.map((c) => columnSql(table.name, c))
+  const changed = table.columns.flatMap((c) => {
+    const held =
+      schema && inherited.has(c.name)
+        ? physicalColumns(schema, { ...table, columns: [] }).get(c.name)
+        : undefined
+    if (!held) return []
+    const out: string[] = []
+    if (held.default !== c.default)
+      out.push(
+        alterColumn(
+          table.name,
+          c.name,
+          c.default === undefined ? "DROP DEFAULT" : `SET DEFAULT ${c.default}`,
+        ),
+      )
+    if (held.notNull !== c.notNull)
+      out.push(alterColumn(table.name, c.name, c.notNull ? "SET NOT NULL" : "DROP NOT NULL"))
+    return out
+  })
   if (table.primaryKey) lines.push(primaryKeySql(table.primaryKey))
   for (const u of table.uniques) lines.push(uniqueSql(u))
   // CREATE TABLE has no NOT VALID: such a check is added once the table exists.
@@ -193,10 +230,11 @@ export function createTable(table: Table): string[] {
   for (const o of table.options)
     if (o.startsWith("INHERITS ") || o.startsWith("PARTITION BY ") || o.startsWith("WITH ("))
       create += ` ${o}`
-  const sequences = serialSequences(table)
+  const sequences = serialSequences({ ...table, columns: own })
   return [
     ...sequences.before,
     create,
+    ...changed,
     ...notValid,
     ...sequences.after,
     ...commentStatements(table),
@@ -403,16 +441,6 @@ function optionStatements(before: Table, after: Table): string[] {
   if (reset.length > 0) out.push(alter(t, `RESET (${reset.join(", ")})`))
   const set = withAfter.filter((p) => !withBefore.includes(p))
   if (set.length > 0) out.push(alter(t, `SET (${set.join(", ")})`))
-  for (const p of inheritsFrom(before))
-    if (!inheritsFrom(after).includes(p)) out.push(alter(t, `NO INHERIT ${quoteName(p)}`))
-  for (const p of inheritsFrom(after))
-    if (!inheritsFrom(before).includes(p)) out.push(alter(t, `INHERIT ${quoteName(p)}`))
-  const pb = partitionOf(before)
-  const pa = partitionOf(after)
-  if (pb?.parent !== pa?.parent || pb?.bound !== pa?.bound) {
-    if (pb) out.push(alter(pb.parent, `DETACH PARTITION ${quoteName(t)}`))
-    if (pa) out.push(alter(pa.parent, `ATTACH PARTITION ${quoteName(t)} ${pa.bound}`))
-  }
   if (optionValue(before, "PARTITION BY ") !== optionValue(after, "PARTITION BY "))
     throw new PlanFailed({
       reason: `table ${t} changes how it is partitioned (PARTITION BY), which ALTER TABLE cannot do`,
@@ -421,32 +449,142 @@ function optionStatements(before: Table, after: Table): string[] {
 }
 
 /**
- * ALTER TABLE statements for one changed table's columns (dropped, added, changed) and options;
- * its constraints are steps of their own, dropped before and added after.
+ * The statements that take a table away from its old parents (before its columns change) and give
+ * it to its new ones (after): NO INHERIT / INHERIT, DETACH / ATTACH PARTITION, both for a partition
+ * whose bound changes.
  */
-export function alterTable(change: AlterTable, notes: string[], context: TableContext): string[] {
-  const { before, after } = change
+function parentStatements(before: Table, after: Table): { leave: string[]; join: string[] } {
   const t = after.name
+  const leave: string[] = []
+  const join: string[] = []
+  for (const p of inheritsFrom(before))
+    if (!inheritsFrom(after).includes(p)) leave.push(alter(t, `NO INHERIT ${quoteName(p)}`))
+  for (const p of inheritsFrom(after))
+    if (!inheritsFrom(before).includes(p)) join.push(alter(t, `INHERIT ${quoteName(p)}`))
+  const pb = partitionOf(before)
+  const pa = partitionOf(after)
+  if (pb?.parent !== pa?.parent || pb?.bound !== pa?.bound) {
+    if (pb) leave.push(alter(pb.parent, `DETACH PARTITION ${quoteName(t)}`))
+    if (pa) join.push(alter(pa.parent, `ATTACH PARTITION ${quoteName(t)} ${pa.bound}`))
+  }
+  return { leave, join }
+}
+
+function dropColumn(table: Table, c: Column, how: { ifExists?: boolean; only?: boolean } = {}): string[] {
+  const serial = serialOf(table.name, c)
+  const target = `${how.only ? "ONLY " : ""}${quoteName(table.name)}`
+  return [
+    `ALTER TABLE ${target} DROP COLUMN ${how.ifExists ? "IF EXISTS " : ""}${quoteIdent(c.name)}`,
+    ...(serial && !serial.shorthand ? [`DROP SEQUENCE IF EXISTS ${quoteName(serial.sequence)}`] : []),
+  ]
+}
+
+function addColumn(table: Table, c: Column): string[] {
+  const t = table.name
+  const serial = serialOf(t, c)
+  if (!serial || serial.shorthand) return [alter(t, `ADD COLUMN ${columnSql(t, c)}`)]
+  return [
+    createSerialSequence(serial, c.type),
+    alter(t, `ADD COLUMN ${columnSql(t, c)}`),
+    `ALTER SEQUENCE ${quoteName(serial.sequence)} OWNED BY ${quoteName(t)}.${quoteIdent(c.name)}`,
+  ]
+}
+
+/**
+ * Whether a child of `table` (before and after) keeps its column `name` that `table` drops: then the
+ * drop is ONLY the parent's, which leaves the column to the children as their own, rows and all,
+ * and each child that does not keep it drops it itself.
+ */
+function keptByChild(context: TableContext, table: Table, name: string): boolean {
+  return context.to.tables.some(
+    (child) =>
+      parentsOf(child).includes(table.name) &&
+      context.from.tables.some((c) => c.name === child.name && parentsOf(c).includes(table.name)) &&
+      physicalColumns(context.to, child).has(name),
+  )
+}
+
+/**
+ * The column statements of a table that inherits columns on either side. Its columns are those it
+ * really holds (plan-inheritance.ts): one it inherits is never added or dropped here while its
+ * parent brings it, only set to what the child changes; one it holds before joining a parent is
+ * made to match the parent's first (ATTACH PARTITION and INHERIT need that); one it keeps after
+ * leaving a parent becomes its own.
+ */
+function childColumns(change: AlterTable, notes: string[], context: TableContext): string[] {
+  const { before, after } = change
+  const { from, to } = context
+  const has = physicalColumns(to, after)
+  const inheritedBefore = inheritedColumns(from, before)
+  // What the child holds once its old parents' statements ran: what they add reaches it too.
+  const had = physicalColumns(from, before)
+  for (const [name, column] of arrivingColumns(from, to, before))
+    if (!had.has(name)) {
+      had.set(name, column)
+      inheritedBefore.set(name, { column, parent: "" })
+    }
+  const inheritedAfter = inheritedColumns(to, after)
+  const stays = (parent: string) => parentsOf(after).includes(parent) && parentsOf(before).includes(parent)
   const out: string[] = []
-  // A partition's columns are its parent's: attaching or detaching brings them along.
-  const columnsMove = !isPartition(before) && !isPartition(after)
-  for (const c of columnsMove ? change.droppedColumns : []) {
-    const serial = serialOf(before.name, c)
-    out.push(alter(t, `DROP COLUMN ${quoteIdent(c.name)}`))
-    if (serial && !serial.shorthand) out.push(`DROP SEQUENCE IF EXISTS ${quoteName(serial.sequence)}`)
+  for (const [name, c] of had) {
+    if (has.has(name)) continue
+    // A parent's DROP COLUMN takes an inherited column with it, unless the child declared it too.
+    out.push(
+      ...dropColumn(after, c, {
+        ifExists: inheritedBefore.has(name),
+        only: keptByChild(context, before, name),
+      }),
+    )
   }
-  for (const c of columnsMove ? change.addedColumns : []) {
-    const serial = serialOf(t, c)
-    if (serial && !serial.shorthand) {
-      out.push(createSerialSequence(serial, c.type))
-      out.push(alter(t, `ADD COLUMN ${columnSql(t, c)}`))
-      out.push(`ALTER SEQUENCE ${quoteName(serial.sequence)} OWNED BY ${quoteName(t)}.${quoteIdent(c.name)}`)
-    } else out.push(alter(t, `ADD COLUMN ${columnSql(t, c)}`))
+  for (const [name, c] of has) {
+    if (had.has(name)) continue
+    // What a parent the table keeps adds comes by itself; then only what the child changes is set.
+    const source = inheritedAfter.get(name)
+    if (source && stays(source.parent)) {
+      const parentsOwn = physicalColumns(to, { ...after, columns: [] }).get(name) as Column
+      out.push(...changeColumn(after, parentsOwn, c, notes, context))
+    } else out.push(...addColumn(after, c))
   }
-  for (const { before: b, after: a } of columnsMove ? change.changedColumns : [])
-    out.push(...changeColumn(after, b, a, notes, context))
-  out.push(...optionStatements(before, after))
-  out.push(...commentStatements(after, before))
-  out.push(...securityStatements(after, before))
+  for (const [name, now] of has) {
+    const was = had.get(name)
+    if (!was) continue
+    const start = inheritedBefore.has(name) ? afterParents(from, to, before, was) : was
+    // While a parent brings the column, its type is the parent's: only defaults and NOT NULL differ.
+    const inheritedBoth = inheritedBefore.has(name) && inheritedAfter.has(name)
+    const base = inheritedBoth
+      ? { ...start, type: now.type, collation: now.collation, generated: now.generated }
+      : start
+    out.push(...changeColumn(after, base, now, notes, context))
+  }
   return out
+}
+
+/**
+ * ALTER TABLE statements for one changed table's columns (dropped, added, changed) and options;
+ * its constraints are steps of their own, dropped before and added after. `join` (ATTACH PARTITION,
+ * INHERIT) is kept apart: the planner runs it after every table left its old parent, so a bound
+ * that moves between two partitions never overlaps the other's old one.
+ */
+export function alterTable(
+  change: AlterTable,
+  notes: string[],
+  context: TableContext,
+): { statements: string[]; join: string[] } {
+  const { before, after } = change
+  const parents = parentStatements(before, after)
+  const out: string[] = [...parents.leave]
+  const inherits =
+    inheritedColumns(context.from, before).size > 0 || inheritedColumns(context.to, after).size > 0
+  if (inherits) out.push(...childColumns(change, notes, context))
+  else {
+    for (const c of change.droppedColumns)
+      out.push(...dropColumn(before, c, { only: keptByChild(context, before, c.name) }))
+    for (const c of change.addedColumns) out.push(...addColumn(after, c))
+    for (const { before: b, after: a } of change.changedColumns)
+      out.push(...changeColumn(after, b, a, notes, context))
+  }
+  out.push(...optionStatements(before, after))
+  out.push(...commentStatements(after, before, inherits ? physicalColumns(context.to, after) : undefined))
+  out.push(...securityStatements(after, before))
+  return { statements: out, join: parents.join }
 }

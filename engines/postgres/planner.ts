@@ -17,6 +17,8 @@ import { constraintsOf } from "../../model/refs.ts"
 import { creationOf, dependents, objectSteps, removalOf, stepFor } from "../plan-steps.ts"
 import { changedColumns, groupByTable, renamedBefore, type TableChanges } from "../table-changes.ts"
 import { quoteIdent, quoteName, splitName } from "./names.ts"
+import { rebuildPartitioned } from "./plan-rebuild.ts"
+import { parentsOf } from "./table-options.ts"
 import {
   alterConstraintInPlace,
   alterTable,
@@ -103,6 +105,8 @@ const phase = {
   alterTable: 41,
   adoptSequence: 42,
   dropTable: 43,
+  /** ATTACH PARTITION and INHERIT: once every table left its old parent and the parents changed. */
+  joinParent: 43.5,
   addForeignKey: 50,
   sequenceOwner: 51,
   createViewOrRoutine: 52,
@@ -122,11 +126,16 @@ const tableRefs = (name: string): ObjectRef[] => [
 ]
 
 /** The steps that make `changes` (from `from` to `to`) on PostgreSQL. */
-export function planPostgres(changes: ReadonlyArray<Change>, from: Schema, to: Schema): PlannedSteps {
+export function planPostgres(listed: ReadonlyArray<Change>, from: Schema, to: Schema): PlannedSteps {
   const notes: string[] = []
   const steps: PlanStep[] = []
   const { key, before: oldObjects, after: newObjects } = objectSteps(from, to)
   const push = (step: PlanStep) => steps.push({ ...step, statements: statementsOf(step.statements) })
+  // Tables ALTER TABLE cannot change (a new PARTITION BY) are dropped and created with their rows.
+  const rebuild = rebuildPartitioned(listed, from, to, key)
+  const changes = rebuild.changes
+  notes.push(...rebuild.notes)
+  for (const step of rebuild.steps) push(step)
   const pick = <K extends Change["kind"]>(...kinds: K[]) =>
     changes.filter((c): c is Of<K> => (kinds as string[]).includes(c.kind))
 
@@ -347,7 +356,7 @@ export function planPostgres(changes: ReadonlyArray<Change>, from: Schema, to: S
   for (const c of pick("create-table")) {
     const t = c.table
     push({
-      ...stepFor([c], createTable(t), phase.createTable),
+      ...stepFor([c], createTable(t, to), phase.createTable),
       needs: newObjects.refs.tableNeeds({ ...t, foreignKeys: [] }),
     })
   }
@@ -357,6 +366,8 @@ export function planPostgres(changes: ReadonlyArray<Change>, from: Schema, to: S
     userTypes: new Set(from.objects.filter((o) => typeKinds.has(o.kind)).map((o) => quoteName(o.name))),
     sequencesBefore: standalone(from),
     sequencesAfter: standalone(to),
+    from,
+    to,
   }
   for (const g of groups)
     for (const step of alterSteps(g, key, notes, context, inheritanceDepth(g.after, to))) push(step)
@@ -420,7 +431,8 @@ export function planPostgres(changes: ReadonlyArray<Change>, from: Schema, to: S
     if (o.kind !== "sequence") continue
     const owner = sequenceParts(o.definition).owner
     const old = from.objects.find((x) => x.kind === "sequence" && x.name === o.name)
-    if (owner !== undefined && (old === undefined || sequenceParts(old.definition).owner !== owner))
+    const changed = old === undefined || sequenceParts(old.definition).owner !== owner
+    if (owner !== undefined && (changed || rebuild.reowned.has(key(o.name))))
       push({
         ...stepFor([], [`ALTER SEQUENCE ${quoteName(o.name)} OWNED BY ${owner}`], phase.sequenceOwner),
         needs: [newObjects.refs.object(o), ...(o.table ? tableRefs(key(o.table)) : [])],
@@ -576,6 +588,12 @@ function alterSteps(
     context,
   )
   const others = group.changes.filter((c) => !group.constraints.includes(c as never))
-  const core = [...renames, ...columns]
-  return [...drops, ...(core.length > 0 ? [stepFor(others, core, at)] : []), ...adds]
+  const core = [...renames, ...columns.statements]
+  // Joining a parent waits for the parent's own changes and for every other table to leave theirs.
+  const parentRefs = [after.name, ...parentsOf(after)].flatMap((n) => tableRefs(key(n)))
+  const join =
+    columns.join.length > 0
+      ? [stepFor([], columns.join, phase.joinParent + depth / 100, { needs: parentRefs })]
+      : []
+  return [...drops, ...(core.length > 0 ? [stepFor(others, core, at)] : []), ...join, ...adds]
 }
