@@ -101,6 +101,8 @@ export type ObjectKind =
   | "materialized-view"
   | "event"
   | "comment"
+  | "policy"
+  | "grant"
 
 /**
  * Anything in a schema that is not a table (index, view, trigger, enum, sequence...), kept as its definition.

@@ -10,7 +10,7 @@ import type { SchemaObject } from "../../model.ts"
 import { notExtensionMember, parseJson, userNamespace } from "./catalog-filter.ts"
 import { checkExpression, type TableCatalog } from "./catalog-tables.ts"
 import { normalizeSql } from "./lexer.ts"
-import { mentionedNames } from "./sql-text.ts"
+import { mentionedNames, stripParens } from "./sql-text.ts"
 import { makeObjectName, modelName, quoteIdent, quoteLiteral, quoteName } from "./names.ts"
 import { type SequenceRow, sequenceClauses } from "./sequence-options.ts"
 import type { PgSession } from "./session.ts"
@@ -330,6 +330,50 @@ async function readTriggers(session: PgSession): Promise<Found[]> {
   })
 }
 
+const policyCommands: Record<string, string> = { r: "SELECT", a: "INSERT", w: "UPDATE", d: "DELETE" }
+
+/** A role as GRANT, REVOKE and CREATE POLICY name it: PUBLIC, or the role's name quoted where needed. */
+export const roleSql = (role: string) => (role === "PUBLIC" ? "PUBLIC" : quoteIdent(role))
+
+async function readPolicies(session: PgSession): Promise<Found[]> {
+  // pg_policy (https://www.postgresql.org/docs/current/catalog-pg-policy.html); role 0 is PUBLIC.
+  const rows = await session.query<{
+    oid: string
+    name: string
+    schema: string
+    table: string
+    command: string
+    permissive: boolean
+    roles: string
+    using: string | null
+    check: string | null
+  }>(`
+    SELECT p.oid::int8::text AS oid, p.polname AS name, n.nspname AS schema, c.relname AS table,
+      p.polcmd::text AS command, p.polpermissive AS permissive,
+      array_to_json(ARRAY(SELECT CASE WHEN r = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(r) END FROM unnest(p.polroles) r))::text AS roles,
+      pg_get_expr(p.polqual, p.polrelid) AS using, pg_get_expr(p.polwithcheck, p.polrelid) AS check
+    FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE ${userNamespace("n")} AND ${notExtensionMember("pg_class", "c.oid")}`)
+  return rows.map((r) => {
+    const table = modelName(r.schema, r.table)
+    const roles = parseJson<string[]>(r.roles).sort()
+    // The defaults (PERMISSIVE, FOR ALL, TO PUBLIC) are left out, so either spelling reads the same.
+    const parts = [`CREATE POLICY ${quoteIdent(r.name)} ON ${quoteName(table)}`]
+    if (!r.permissive) parts.push("AS RESTRICTIVE")
+    const command = policyCommands[r.command]
+    if (command) parts.push(`FOR ${command}`)
+    if (!(roles.length === 1 && roles[0] === "PUBLIC")) parts.push(`TO ${roles.map(roleSql).join(", ")}`)
+    if (r.using !== null) parts.push(`USING (${stripParens(r.using)})`)
+    if (r.check !== null) parts.push(`WITH CHECK (${stripParens(r.check)})`)
+    return {
+      catalog: "pg_policy",
+      oid: r.oid,
+      object: { kind: "policy" as const, name: `${r.name} ON ${table}`, table, definition: parts.join(" ") },
+      commentTarget: `POLICY ${quoteIdent(r.name)} ON ${quoteName(table)}`,
+    }
+  })
+}
+
 /**
  * The first OID a user's object can have: initdb's own objects, whose comments and dependencies
  * number in the thousands in every database, sit below it
@@ -352,7 +396,7 @@ async function readDependencies(session: PgSession): Promise<Array<{ from: strin
         THEN 'pg_type:' || COALESCE((SELECT NULLIF(t.typelem, 0) FROM pg_type t WHERE t.oid = d.refobjid AND t.typcategory = 'A'), d.refobjid)::int8::text
         ELSE d.refclassid::regclass::text || ':' || d.refobjid::int8::text END AS to
     FROM pg_depend d
-    WHERE d.deptype = 'n' AND d.objid >= ${firstUserOid} AND d.classid IN ('pg_rewrite'::regclass, 'pg_proc'::regclass, 'pg_type'::regclass, 'pg_class'::regclass, 'pg_constraint'::regclass)
+    WHERE d.deptype = 'n' AND d.objid >= ${firstUserOid} AND d.classid IN ('pg_rewrite'::regclass, 'pg_proc'::regclass, 'pg_type'::regclass, 'pg_class'::regclass, 'pg_constraint'::regclass, 'pg_policy'::regclass)
       AND d.refclassid IN ('pg_class'::regclass, 'pg_proc'::regclass, 'pg_type'::regclass)`)
   return rows
 }
@@ -362,7 +406,7 @@ async function readComments(session: PgSession): Promise<Array<{ key: string; te
   return session.query<{ key: string; text: string }>(`
     SELECT d.classoid::regclass::text || ':' || d.objoid::int8::text AS key, d.description AS text
     FROM pg_description d WHERE d.objsubid = 0 AND d.objoid >= ${firstUserOid}
-      AND d.classoid IN ('pg_class'::regclass, 'pg_proc'::regclass, 'pg_type'::regclass, 'pg_namespace'::regclass, 'pg_trigger'::regclass)`)
+      AND d.classoid IN ('pg_class'::regclass, 'pg_proc'::regclass, 'pg_type'::regclass, 'pg_namespace'::regclass, 'pg_trigger'::regclass, 'pg_policy'::regclass)`)
 }
 
 /**
@@ -385,6 +429,7 @@ export async function readObjects(
       readViews(session),
       readFunctions(session),
       readTriggers(session),
+      readPolicies(session),
     ]),
     readDependencies(session),
     readComments(session),

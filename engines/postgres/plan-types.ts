@@ -195,3 +195,40 @@ export function alterSequence(before: SchemaObject, after: SchemaObject): string
   if (a.owner !== b.owner && b.owner === undefined) out.push(`ALTER SEQUENCE ${q} OWNED BY NONE`)
   return out
 }
+
+/** The parts of a policy definition as catalog-objects.ts writes it. */
+function policyParts(definition: string) {
+  const marks = topLevelKeywords(definition, ["AS RESTRICTIVE", "FOR", "TO", "USING", "WITH CHECK"])
+  const part = (word: string) => {
+    const i = marks.findIndex((m) => m.word === word)
+    if (i === -1) return undefined
+    const start = (marks[i]?.start ?? 0) + word.length
+    return definition.slice(start, marks[i + 1]?.start ?? definition.length).trim()
+  }
+  return {
+    restrictive: part("AS RESTRICTIVE") !== undefined,
+    command: part("FOR") ?? "ALL",
+    roles: part("TO") ?? "PUBLIC",
+    using: part("USING"),
+    check: part("WITH CHECK"),
+  }
+}
+
+/**
+ * ALTER POLICY for a policy whose roles, USING or WITH CHECK change
+ * (https://www.postgresql.org/docs/current/sql-alterpolicy.html); undefined when it must be
+ * dropped and created: its command or PERMISSIVE / RESTRICTIVE changes, or a clause goes away.
+ */
+export function alterPolicy(before: SchemaObject, after: SchemaObject): string[] | undefined {
+  const a = policyParts(before.definition)
+  const b = policyParts(after.definition)
+  if (a.restrictive !== b.restrictive || a.command !== b.command) return undefined
+  if ((a.using !== undefined && b.using === undefined) || (a.check !== undefined && b.check === undefined))
+    return undefined
+  const head = /^CREATE POLICY (.*?) ON /s.exec(after.definition)?.[1] ?? ""
+  const clauses: string[] = []
+  if (a.roles !== b.roles) clauses.push(`TO ${b.roles}`)
+  if (a.using !== b.using && b.using !== undefined) clauses.push(`USING ${b.using}`)
+  if (a.check !== b.check && b.check !== undefined) clauses.push(`WITH CHECK ${b.check}`)
+  return [`ALTER POLICY ${head} ON ${quoteName(after.table ?? "")} ${clauses.join(" ")}`]
+}

@@ -10,7 +10,7 @@
  * that a change would break (a view over a retyped column, a trigger on a function that is dropped
  * and created again, a foreign key into keys that change) are dropped and made again around it.
  */
-import type { Change, ForeignKey, ObjectRef, Schema, SchemaObject, Table } from "../../model.ts"
+import type { Change, Column, ForeignKey, ObjectRef, Schema, SchemaObject, Table } from "../../model.ts"
 import type { PlannedSteps } from "../engine.ts"
 import type { PlanStep } from "../order.ts"
 import { constraintsOf } from "../../model/refs.ts"
@@ -33,10 +33,13 @@ import {
   alterComposite,
   alterDomain,
   alterEnum,
+  alterPolicy,
   alterSequence,
   columnsOfType,
   sequenceParts,
 } from "./plan-types.ts"
+import { type CreatedTarget, createdObjectGrants } from "./plan-privileges.ts"
+import { grantChange, grantTarget } from "./privileges.ts"
 import { foreignKeySql, serialOf } from "./render.ts"
 import { splitStatements } from "./split.ts"
 import { mentionedNames } from "./sql-text.ts"
@@ -55,10 +58,11 @@ function routineTarget(name: string): string {
 
 function dropStatement(o: SchemaObject): string {
   switch (o.kind) {
+    case "policy":
     case "trigger": {
       // The catalog names a trigger `<name> ON <table>`; the table's name may hold " ON " itself.
       const bare = o.name.slice(0, o.name.length - ` ON ${o.table ?? ""}`.length)
-      return `DROP TRIGGER ${quoteIdent(bare)} ON ${quoteName(o.table ?? "")}`
+      return `DROP ${o.kind.toUpperCase()} ${quoteIdent(bare)} ON ${quoteName(o.table ?? "")}`
     }
     case "function":
       return `DROP FUNCTION ${routineTarget(o.name)}`
@@ -114,6 +118,8 @@ const phase = {
   createTrigger: 54,
   comment: 55,
   uncomment: 56,
+  /** ALTER DEFAULT PRIVILEGES: after all this migration creates, which starts under the old ones. */
+  defaultPrivileges: 57,
   dropObject: 60,
   dropExtension: 61,
   dropSchema: 62,
@@ -217,6 +223,31 @@ export function planPostgres(listed: ReadonlyArray<Change>, from: Schema, to: Sc
         o.dependsOn.some((d) => routinesToDrop.has(d))),
   )
   for (const t of triggersToDrop) push(oldObjects.drop(t, [dropStatement(t)], phase.dropTrigger))
+  // Policies: changed in place where ALTER POLICY can; else dropped, and created in step 6. A policy
+  // stands in the way of a column it reads changing type, and goes with its table.
+  const policiesInPlace = new Map(
+    replaced.flatMap((r) => {
+      const statements = r.after.kind === "policy" ? alterPolicy(r.before, r.after) : undefined
+      return statements ? [[r.before.name, { change: r, statements }] as const] : []
+    }),
+  )
+  const changedPolicies = new Set(
+    [...removed, ...replaced.map((r) => r.before)]
+      .filter((o) => o.kind === "policy" && !policiesInPlace.has(o.name))
+      .map((o) => o.name),
+  )
+  const policiesToDrop = from.objects.filter(
+    (o) =>
+      o.kind === "policy" &&
+      !droppedNames.has(o.table ?? "") &&
+      (changedPolicies.has(o.name) ||
+        reshaped.has(o.table ?? "") ||
+        o.dependsOn.some((d) => routinesToDrop.has(d) || droppedTypes.includes(d))),
+  )
+  for (const p of policiesToDrop) push(oldObjects.drop(p, [dropStatement(p)], phase.dropTrigger))
+  for (const { change, statements } of policiesInPlace.values())
+    if (!policiesToDrop.some((p) => p.name === change.before.name))
+      push(stepFor([change], statements, phase.createTrigger))
   for (const v of from.objects.filter((o) => viewKinds.has(o.kind) && viewsToDrop.has(o.name)))
     push(oldObjects.drop(v, [dropStatement(v)], phase.dropView))
 
@@ -441,13 +472,16 @@ export function planPostgres(listed: ReadonlyArray<Change>, from: Schema, to: Sc
 
   // 6. Views that are new, changed or were dropped in step 1 (with the routines that read tables,
   // above); indexes new, changed or dropped with them; triggers; comments.
+  // What is made again here loses its comments and privileges, which are given back below.
+  const recreated = new Set<string>()
   for (const o of to.objects)
     if (
       viewKinds.has(o.kind) &&
       (added.includes(o) || replaced.some((r) => r.after === o) || viewsToDrop.has(o.name))
-    )
+    ) {
       push({ ...createOf(o), phase: phase.createViewOrRoutine })
-  const recreated = new Set<string>()
+      if (viewsToDrop.has(o.name)) recreated.add(o.name)
+    }
   const createdViews = new Set(
     to.objects.filter((o) => viewKinds.has(o.kind) && viewsToDrop.has(o.name)).map((o) => o.name),
   )
@@ -472,16 +506,114 @@ export function planPostgres(listed: ReadonlyArray<Change>, from: Schema, to: Sc
       recreated.add(o.name)
     }
   }
+  const droppedPolicies = new Set(policiesToDrop.map((p) => p.name))
+  for (const o of to.objects) {
+    if (o.kind !== "policy") continue
+    if (added.includes(o) || droppedPolicies.has(o.name)) {
+      push({ ...createOf(o), phase: phase.createTrigger })
+      recreated.add(o.name)
+    }
+  }
   for (const r of routinesReplacedByDrop) recreated.add(r.after.name)
   for (const o of to.objects) {
     if (o.kind !== "comment") continue
     const fresh = added.includes(o) || replaced.some((r) => r.after === o)
     if (fresh || o.dependsOn.some((d) => recreated.has(d))) push({ ...createOf(o), phase: phase.comment })
   }
-  const survivors = new Set([...to.objects.map((o) => o.name), ...to.tables.map((t) => t.name)])
+  const survivors = new Set([
+    ...to.objects.map((o) => o.name),
+    ...to.tables.map((t) => t.name),
+    ...serialAfter,
+  ])
+  const keeps = (o: SchemaObject) =>
+    o.dependsOn.every((d) => survivors.has(d) && !recreated.has(d)) &&
+    (o.table === undefined || (survivors.has(o.table) && !droppedNames.has(o.table)))
   for (const o of removed)
-    if (o.kind === "comment" && o.dependsOn.every((d) => survivors.has(d) && !recreated.has(d)))
-      push(oldObjects.drop(o, [dropStatement(o)], phase.uncomment))
+    if (o.kind === "comment" && keeps(o)) push(oldObjects.drop(o, [dropStatement(o)], phase.uncomment))
+
+  // Privileges. What the migration creates starts with what default privileges give it, and is
+  // brought to what the target lists; elsewhere a grantee's privileges go from the old set to the new
+  // one, or back to what the object started with. Default privileges change last, so what this
+  // migration creates starts under the old ones.
+  const created: Array<{ target: CreatedTarget; name: string }> = []
+  const createdIn = (name: string) => splitName(name).schema
+  const serialsOf = (table: string, columns: ReadonlyArray<Column>) => {
+    for (const column of columns) {
+      const serial = serialOf(table, column)
+      if (serial)
+        created.push({
+          target: {
+            target: `SEQUENCE ${quoteName(serial.sequence)}`,
+            defaults: "SEQUENCES",
+            schema: createdIn(serial.sequence),
+          },
+          name: table,
+        })
+    }
+  }
+  for (const c of pick("create-table")) {
+    created.push({
+      target: {
+        target: `TABLE ${quoteName(c.table.name)}`,
+        defaults: "TABLES",
+        schema: createdIn(c.table.name),
+      },
+      name: c.table.name,
+    })
+    serialsOf(c.table.name, c.table.columns)
+  }
+  for (const c of pick("add-column")) serialsOf(c.table, [c.column])
+  for (const o of to.objects) {
+    const fresh = added.includes(o) || recreated.has(o.name)
+    if (!fresh) continue
+    if (viewKinds.has(o.kind))
+      created.push({
+        target: { target: `TABLE ${quoteName(o.name)}`, defaults: "TABLES", schema: createdIn(o.name) },
+        name: o.name,
+      })
+    else if (o.kind === "sequence" && !serialBefore.has(o.name))
+      created.push({
+        target: { target: `SEQUENCE ${quoteName(o.name)}`, defaults: "SEQUENCES", schema: createdIn(o.name) },
+        name: o.name,
+      })
+    else if (routineKinds.has(o.kind))
+      created.push({
+        target: {
+          target: `${o.kind.toUpperCase()} ${routineTarget(o.name)}`,
+          defaults: "FUNCTIONS",
+          schema: createdIn(o.name.replace(/\(.*$/s, "")),
+        },
+        name: o.name,
+      })
+    else if (o.kind === "schema")
+      created.push({
+        target: { target: `SCHEMA ${quoteIdent(o.name)}`, defaults: "SCHEMAS", schema: undefined },
+        name: o.name,
+      })
+  }
+  for (const c of created) {
+    const statements = createdObjectGrants(c.target, from, to)
+    if (statements.length > 0)
+      push({ ...stepFor([], statements, phase.comment), needs: newObjects.refs.named(c.name) })
+  }
+  const createdTargets = new Set(created.map((c) => c.target.target))
+  const grantPhase = (o: SchemaObject) =>
+    o.name.startsWith("ALTER DEFAULT PRIVILEGES ") ? phase.defaultPrivileges : undefined
+  for (const o of to.objects) {
+    if (o.kind !== "grant" || createdTargets.has(grantTarget(o))) continue
+    const change = replaced.find((r) => r.after === o)
+    if (added.includes(o))
+      push({
+        ...createOf(o),
+        statements: grantChange(undefined, o, to.version),
+        phase: grantPhase(o) ?? phase.comment,
+      })
+    else if (change)
+      push(stepFor([change], grantChange(change.before, o, to.version), grantPhase(o) ?? phase.comment))
+  }
+  for (const o of removed)
+    if (o.kind === "grant" && keeps(o))
+      push(oldObjects.drop(o, grantChange(o, undefined, from.version), grantPhase(o) ?? phase.uncomment))
 
   // 7. What is no longer wanted, dependents before what they depend on; extensions and schemas last,
   // since what lives in them records no dependency on them here. A sequence owned by a dropped
@@ -495,7 +627,7 @@ export function planPostgres(listed: ReadonlyArray<Change>, from: Schema, to: Sc
     return droppedColumns.has(`${key(o.table ?? "")}.${key(column)}`)
   }
   for (const o of removed) {
-    if (["comment", "trigger", "view", "materialized-view"].includes(o.kind)) continue
+    if (["comment", "trigger", "policy", "grant", "view", "materialized-view"].includes(o.kind)) continue
     if (o.kind === "sequence" && (serialAfter.has(o.name) || ownedByDropped(o))) continue
     if (routineKinds.has(o.kind) && !routinesToDrop.has(o.name)) continue
     const at =

@@ -38,7 +38,7 @@
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from "node:crypto"
 import { Effect, type Scope } from "effect"
 import { EngineFailed } from "../../engine.ts"
-import type { PgSession, PgTemplate } from "../session.ts"
+import { createRoleOn, type PgSession, type PgTemplate } from "../session.ts"
 import { errorText, failWith, shortVersion } from "./backend.ts"
 import { type Driver, sessionOf } from "./postgres-js-session.ts"
 import { countRemoval } from "../../removals.ts"
@@ -61,6 +61,11 @@ export interface ServerConnector {
   readonly clean: (text: string) => string
   /** Whose privileges model-written SQL gets without a sandbox role: "the url's own privileges". */
   readonly privileges: string
+  /**
+   * The server is aim's own and goes when the run ends (a local cluster, a container): roles a
+   * schema grants to are created on it (PgSession.createRole). Never on a server the user gives.
+   */
+  readonly ownsServer?: boolean | undefined
 }
 
 export interface ThrowawayServer {
@@ -401,7 +406,10 @@ export const throwawayServer = Effect.fnUntraced(function* (connector: ServerCon
         await privileged
           .exec(`REASSIGN OWNED BY ${quoteIdent(template.name)} TO ${quoteIdent(name)}`)
           .catch((error) => Promise.reject(fail(`copy ${template.name}`)(error)))
-      return { name, sandboxed, session: privileged ? { ...session, privileged } : session, drivers }
+      const createRole = connector.ownsServer
+        ? (role: string) => admin.lend((a) => createRoleOn((sql) => a.exec(sql), role))
+        : undefined
+      return { name, sandboxed, session: { ...session, privileged, createRole }, drivers }
     } catch (error) {
       await retire({ name, drivers })
       throw error

@@ -6,9 +6,14 @@
  * generate` (_steps-case.ts): planned from the catalogs of two real databases, UP run on a seeded
  * copy of the history must reach schema.sql exactly with its rows, DOWN must come back. A case
  * states what UP and DOWN must hold, in order. One engine layer per backend serves a file's cases.
+ * Roles a case names as `{reader}` get a name of this run's own (`aim_t<hex>_reader`, so runs on a
+ * shared server never collide); on the url server the suite creates them first and drops them
+ * after, as a user's server would have them; the other backends create them by themselves.
  */
+import { randomBytes } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test"
 import { ManagedRuntime } from "effect"
+import postgres from "postgres"
 import { findLocalInstalls } from "../../../engines/postgres/backends/local-install.ts"
 import { PG_TEST_URL, pgAnswers } from "../../_servers.ts"
 import { postgresTestLayer } from "../_backends.ts"
@@ -27,6 +32,10 @@ export interface PgFeatureCase {
   readonly up?: ReadonlyArray<RegExp> | undefined
   /** Patterns DOWN must match, in this order. */
   readonly down?: ReadonlyArray<RegExp> | undefined
+  /** Patterns UP must match, in any order. */
+  readonly upHas?: ReadonlyArray<RegExp> | undefined
+  /** Patterns DOWN must match, in any order. */
+  readonly downHas?: ReadonlyArray<RegExp> | undefined
   /** Patterns neither script may match. */
   readonly never?: ReadonlyArray<RegExp> | undefined
   /** Backends the case does not run on, with why. */
@@ -59,6 +68,25 @@ const backends: ReadonlyArray<{
   { name: "embedded-18", layer: () => postgresTestLayer("embedded", undefined, "postgres-18") },
 ]
 
+/** This run's role names: `{reader}` in a case's SQL becomes `aim_t<hex>_reader`. */
+const run = randomBytes(4).toString("hex")
+export const roleName = (placeholder: string) => `aim_t${run}_${placeholder}`
+const withRoles = (sql: string) => sql.replace(/\{(\w+)\}/g, (_, r: string) => roleName(r))
+const rolesOf = (c: PgFeatureCase) => [
+  ...new Set([...`${c.from}${c.to}`.matchAll(/\{(\w+)\}/g)].map((m) => roleName(m[1] as string))),
+]
+
+/** Creates roles on the url server (as its admin) and returns how to drop them again. */
+async function urlRoles(names: ReadonlyArray<string>): Promise<() => Promise<void>> {
+  if (names.length === 0) return async () => {}
+  const sql = postgres(PG_TEST_URL, { max: 1, onnotice: () => {} })
+  for (const name of names) await sql.unsafe(`CREATE ROLE "${name}" NOLOGIN`)
+  return async () => {
+    for (const name of names) await sql.unsafe(`DROP ROLE IF EXISTS "${name}"`).catch(() => undefined)
+    await sql.end({ timeout: 5 })
+  }
+}
+
 /** The statements of a script, one per entry. */
 const statements = (script: string | undefined) =>
   (script ?? "")
@@ -86,17 +114,20 @@ export function pgFeatureSuite(
     if (backend.skip) console.warn(`skipped: ${title} on ${backend.name}: ${backend.skip}`)
     describe.skipIf(backend.skip !== undefined)(`${title} (${backend.name})`, () => {
       let runtime: ManagedRuntime.ManagedRuntime<unknown, unknown> | undefined
-      beforeAll(() => {
+      let dropRoles = async () => {}
+      beforeAll(async () => {
         runtime = ManagedRuntime.make(backend.layer()) as ManagedRuntime.ManagedRuntime<unknown, unknown>
+        if (backend.name === "url") dropRoles = await urlRoles([...new Set(cases.flatMap(rolesOf))])
       })
       afterAll(async () => {
         await runtime?.dispose()
+        await dropRoles()
       })
       for (const c of cases) {
         if (c.only && !c.only.includes(backend.name)) continue
         test(c.name, async () => {
           const exit = await (runtime as ManagedRuntime.ManagedRuntime<unknown, unknown>).runPromiseExit(
-            runThroughSteps({ current: c.from, desired: c.to }) as never,
+            runThroughSteps({ current: withRoles(c.from), desired: withRoles(c.to) }) as never,
           )
           const outcome = caseOutcome(exit as never)
           const candidate = "candidate" in outcome ? outcome.candidate : undefined
@@ -107,10 +138,12 @@ export function pgFeatureSuite(
             throw new Error(
               `${outcome.reason}\n${"detail" in outcome ? outcome.detail : ""}\nUP:\n${candidate?.up ?? ""}\nDOWN:\n${candidate?.down ?? ""}`,
             )
-          const up = statements(candidate?.up).join(";\n")
-          const down = statements(candidate?.down).join(";\n")
+          const up = statements(candidate?.up).join(";\n").replaceAll(`aim_t${run}_`, "")
+          const down = statements(candidate?.down).join(";\n").replaceAll(`aim_t${run}_`, "")
           inOrder(up, c.up ?? [], "UP")
           inOrder(down, c.down ?? [], "DOWN")
+          for (const pattern of c.upHas ?? []) expect(up).toMatch(pattern)
+          for (const pattern of c.downHas ?? []) expect(down).toMatch(pattern)
           for (const pattern of c.never ?? []) {
             expect(up).not.toMatch(pattern)
             expect(down).not.toMatch(pattern)
