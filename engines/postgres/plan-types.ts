@@ -232,3 +232,58 @@ export function alterPolicy(before: SchemaObject, after: SchemaObject): string[]
   if (a.check !== b.check && b.check !== undefined) clauses.push(`WITH CHECK ${b.check}`)
   return [`ALTER POLICY ${head} ON ${quoteName(after.table ?? "")} ${clauses.join(" ")}`]
 }
+
+/** The schema and version an extension's definition names (undefined: public, the default version). */
+function extensionParts(definition: string): { schema: string; version: string | undefined } {
+  const schema = / WITH SCHEMA ("(?:[^"]|"")+"|\S+)/.exec(definition)?.[1]
+  const version = / VERSION '((?:[^']|'')*)'$/.exec(definition)?.[1]?.replaceAll("''", "'")
+  return { schema: schema ?? "public", version }
+}
+
+/** -1, 0 or 1 as version `a` sorts before, with or after `b`, number by number (`1.10` after `1.9`). */
+function compareVersions(a: string, b: string): number {
+  const pa = a.split(/[.-]/)
+  const pb = b.split(/[.-]/)
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const x = pa[i] ?? "0"
+    const y = pb[i] ?? "0"
+    const nx = Number(x)
+    const ny = Number(y)
+    const d = Number.isNaN(nx) || Number.isNaN(ny) ? x.localeCompare(y) : nx - ny
+    if (d !== 0) return Math.sign(d)
+  }
+  return 0
+}
+
+/**
+ * ALTER EXTENSION for an extension whose version or schema changes
+ * (https://www.postgresql.org/docs/current/sql-alterextension.html): UPDATE TO a newer version,
+ * SET SCHEMA for another schema. Extensions ship update scripts forwards only, so an older version
+ * is had by dropping the extension and creating it at that version (the notes say so: it fails
+ * while objects depend on it). Where one side is the server's default version, whose number the
+ * catalog leaves out, the server's own update paths (pg_extension_update_paths) decide when it runs.
+ */
+export function alterExtension(before: SchemaObject, after: SchemaObject, notes: string[]): string[] {
+  const a = extensionParts(before.definition)
+  const b = extensionParts(after.definition)
+  const q = quoteIdent(after.name)
+  const out: string[] = []
+  const recreate = [`DROP EXTENSION ${q}`, after.definition]
+  if (a.version !== b.version) {
+    if (b.version === undefined) out.push(`ALTER EXTENSION ${q} UPDATE`)
+    else if (a.version !== undefined && compareVersions(b.version, a.version) > 0)
+      out.push(`ALTER EXTENSION ${q} UPDATE TO ${quoteLiteral(b.version)}`)
+    else {
+      notes.push(
+        `Extension ${after.name} may go back to version ${b.version}: extensions update forwards only, so where no update leads there it is dropped and created at that version, which fails while objects depend on it.`,
+      )
+      if (a.version !== undefined) return recreate
+      const literal = quoteLiteral(after.name)
+      out.push(
+        `DO $aim$ BEGIN IF EXISTS (SELECT FROM pg_extension e, pg_extension_update_paths(e.extname) p WHERE e.extname = ${literal} AND p.source = e.extversion AND p.target = ${quoteLiteral(b.version)} AND p.path IS NOT NULL) THEN ALTER EXTENSION ${q} UPDATE TO ${quoteLiteral(b.version)}; ELSE ${recreate.join("; ")}; END IF; END $aim$`,
+      )
+    }
+  }
+  if (a.schema !== b.schema) out.push(`ALTER EXTENSION ${q} SET SCHEMA ${b.schema}`)
+  return out
+}

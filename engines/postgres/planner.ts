@@ -33,6 +33,7 @@ import {
   alterComposite,
   alterDomain,
   alterEnum,
+  alterExtension,
   alterPolicy,
   alterSequence,
   columnsOfType,
@@ -345,6 +346,10 @@ export function planPostgres(listed: ReadonlyArray<Change>, from: Schema, to: Sc
     push({ ...createOf(o), phase: readsTables(o) ? phase.createViewOrRoutine : phase.createType })
   for (const r of replaced) {
     let statements: string[] = []
+    if (r.after.kind === "extension") {
+      push(stepFor([r], alterExtension(r.before, r.after, notes), phase.createExtension))
+      continue
+    }
     if (r.after.kind === "enum") statements = alterEnum(r.before, r.after, from, to)
     else if (r.after.kind === "domain") statements = alterDomain(r.before, r.after)
     else if (r.after.kind === "type")
