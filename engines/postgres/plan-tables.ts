@@ -266,6 +266,12 @@ const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringif
 const resync = (table: string, column: string) =>
   `SELECT setval(pg_get_serial_sequence(${quoteLiteral(quoteName(table))}, ${quoteLiteral(column)}), coalesce(max(${quoteIdent(column)}), 0) + 1, false) FROM ${quoteName(table)}`
 
+/** `BY DEFAULT (START WITH 10)` -> [`BY DEFAULT`, `START WITH 10`]. */
+function identityParts(identity: string): [string, string] {
+  const open = identity.indexOf(" (")
+  return open === -1 ? [identity, ""] : [identity.slice(0, open), identity.slice(open + 2, -1)]
+}
+
 function identityClause(identity: string): string {
   const open = identity.indexOf(" (")
   return open === -1
@@ -297,15 +303,26 @@ function changeColumn(
   const serialAfter = serialOf(t, after)
   const identityBefore = before.extra?.identity
   const identityAfter = after.extra?.identity
-  if (identityBefore !== undefined && identityBefore !== identityAfter)
+  // An identity that stays one changes in place: its kind with SET GENERATED, its sequence's options
+  // with SET; its counter goes on from where it was.
+  const identityStays = identityBefore !== undefined && identityAfter !== undefined
+  if (identityBefore !== undefined && identityBefore !== identityAfter && !identityStays)
     out.push(alterColumn(t, c, "DROP IDENTITY"))
+  // A serial whose sequence stays and only changes options keeps it, and its counter.
+  const serialChanged = before.extra?.serial !== after.extra?.serial
+  const sameSequence = serialBefore !== undefined && serialBefore.sequence === serialAfter?.sequence
+  const serialMoves = serialChanged && !sameSequence
   const typeChanged = before.type !== after.type || before.collation !== after.collation
   const defaultBefore = serialBefore ? nextval(serialBefore.sequence) : before.default
   const defaultAfter = serialAfter ? nextval(serialAfter.sequence) : after.default
-  const defaultChanged = defaultBefore !== defaultAfter || before.extra?.serial !== after.extra?.serial
+  const defaultChanged = defaultBefore !== defaultAfter || serialMoves
   if (defaultBefore !== undefined && (defaultChanged || typeChanged))
     out.push(alterColumn(t, c, "DROP DEFAULT"))
-  if (serialBefore && before.extra?.serial !== after.extra?.serial) {
+  if (serialChanged && sameSequence && serialAfter)
+    out.push(
+      `ALTER SEQUENCE ${quoteName(serialAfter.sequence)} ${sequenceOptions(serialAfter.clauses, serialSequenceType(after.type))}`,
+    )
+  if (serialBefore && serialMoves) {
     // The sequence stays when the target keeps it as an object of its own; the planner then aligns its options.
     if (context.sequencesAfter.has(serialBefore.sequence))
       out.push(`ALTER SEQUENCE ${quoteName(serialBefore.sequence)} OWNED BY NONE`)
@@ -322,7 +339,7 @@ function changeColumn(
       : ""
     out.push(alterColumn(t, c, `TYPE ${after.type}${collate}${using}`))
   }
-  if (serialAfter && before.extra?.serial !== after.extra?.serial) {
+  if (serialAfter && serialMoves) {
     const owner = `OWNED BY ${quoteName(t)}.${quoteIdent(c)}`
     if (context.sequencesBefore.has(serialAfter.sequence))
       out.push(
@@ -332,14 +349,29 @@ function changeColumn(
   }
   if (defaultAfter !== undefined && (defaultChanged || typeChanged) && identityAfter === undefined)
     out.push(alterColumn(t, c, `SET DEFAULT ${defaultAfter}`))
-  if (serialAfter && before.extra?.serial !== after.extra?.serial) out.push(resync(t, c))
+  if (serialAfter && serialMoves) out.push(resync(t, c))
   if (after.notNull && !before.notNull) {
     // Rows that hold NULL take the default first, so SET NOT NULL does not fail on them.
     if (after.default !== undefined && !genAfter)
       out.push(`UPDATE ${quoteName(t)} SET ${quoteIdent(c)} = DEFAULT WHERE ${quoteIdent(c)} IS NULL`)
     out.push(alterColumn(t, c, "SET NOT NULL"))
   } else if (!after.notNull && before.notNull) out.push(alterColumn(t, c, "DROP NOT NULL"))
-  if (identityAfter !== undefined && identityAfter !== identityBefore) {
+  if (identityStays && identityAfter !== identityBefore) {
+    const [kindBefore] = identityParts(identityBefore)
+    const [kind, options] = identityParts(identityAfter)
+    if (kind !== kindBefore) out.push(alterColumn(t, c, `SET GENERATED ${kind}`))
+    if (options !== identityParts(identityBefore)[1])
+      out.push(
+        alterColumn(
+          t,
+          c,
+          // An identity's sequence has its column's type: no AS here.
+          sequenceOptions(options, serialSequenceType(after.type))
+            .replace(/^AS \S+ /, "")
+            .replace(/(^| )(INCREMENT BY|MINVALUE|MAXVALUE|START WITH|CACHE|NO CYCLE|CYCLE)\b/g, "$1SET $2"),
+        ),
+      )
+  } else if (identityAfter !== undefined && identityAfter !== identityBefore) {
     out.push(alterColumn(t, c, `ADD GENERATED ${identityClause(identityAfter)}`))
     // Only a default sequence is moved past existing values; explicit options are the user's to keep.
     if (!identityAfter.includes("(")) out.push(resync(t, c))

@@ -174,12 +174,21 @@ export function sequenceParts(definition: string): { create: string; owner?: str
  */
 export function sequenceOptions(clauses: string, type = /\bAS (\w+)/.exec(clauses)?.[1] ?? "bigint"): string {
   const increment = /INCREMENT BY (-?\d+)/.exec(clauses)?.[1] ?? "1"
-  const min = /MINVALUE (-?\d+)/.exec(clauses)?.[1]
-  const max = /MAXVALUE (-?\d+)/.exec(clauses)?.[1]
   const ascending = !increment.startsWith("-")
-  const start = /START WITH (-?\d+)/.exec(clauses)?.[1] ?? (ascending ? (min ?? "1") : (max ?? "-1"))
+  // The bounds are written out: NO MINVALUE / NO MAXVALUE in a statement that also turns the
+  // direction around take the old direction's defaults.
+  const range = typeRanges[type] ?? typeRanges.bigint
+  const min = /MINVALUE (-?\d+)/.exec(clauses)?.[1] ?? (ascending ? "1" : range.min)
+  const max = /MAXVALUE (-?\d+)/.exec(clauses)?.[1] ?? (ascending ? range.max : "-1")
+  const start = /START WITH (-?\d+)/.exec(clauses)?.[1] ?? (ascending ? min : max)
   const cache = /CACHE (\d+)/.exec(clauses)?.[1] ?? "1"
-  return `AS ${type} INCREMENT BY ${increment} ${min ? `MINVALUE ${min}` : "NO MINVALUE"} ${max ? `MAXVALUE ${max}` : "NO MAXVALUE"} START WITH ${start} CACHE ${cache} ${/\bCYCLE\b/.test(clauses) && !/\bNO CYCLE\b/.test(clauses) ? "CYCLE" : "NO CYCLE"}`
+  return `AS ${type} INCREMENT BY ${increment} MINVALUE ${min} MAXVALUE ${max} START WITH ${start} CACHE ${cache} ${/\bCYCLE\b/.test(clauses) && !/\bNO CYCLE\b/.test(clauses) ? "CYCLE" : "NO CYCLE"}`
+}
+
+const typeRanges: Record<string, { min: string; max: string }> & { bigint: { min: string; max: string } } = {
+  smallint: { min: "-32768", max: "32767" },
+  integer: { min: "-2147483648", max: "2147483647" },
+  bigint: { min: "-9223372036854775808", max: "9223372036854775807" },
 }
 
 /** ALTER SEQUENCE that resets every option to what the new definition says (defaults included). */
@@ -188,10 +197,11 @@ export function alterSequence(before: SchemaObject, after: SchemaObject): string
   const a = sequenceParts(before.definition)
   const b = sequenceParts(after.definition)
   const out: string[] = []
-  if (a.create !== b.create)
-    out.push(
-      `ALTER SEQUENCE ${q} ${sequenceOptions(readName(b.create.slice("CREATE SEQUENCE ".length))?.rest ?? "")}`,
-    )
+  const clauses = (create: string) => readName(create.slice("CREATE SEQUENCE ".length))?.rest ?? ""
+  const descending = (create: string) => /INCREMENT BY -/.test(clauses(create))
+  // A sequence that turns around starts again: where it stood is outside its new bounds.
+  const restart = descending(a.create) !== descending(b.create) ? " RESTART" : ""
+  if (a.create !== b.create) out.push(`ALTER SEQUENCE ${q} ${sequenceOptions(clauses(b.create))}${restart}`)
   if (a.owner !== b.owner && b.owner === undefined) out.push(`ALTER SEQUENCE ${q} OWNED BY NONE`)
   return out
 }
