@@ -55,7 +55,13 @@ async function readSchemas(session: PgSession): Promise<Found[]> {
 async function readExtensions(session: PgSession): Promise<Found[]> {
   // pg_extension; plpgsql is installed in every database. The version is written where it is not
   // the one CREATE EXTENSION installs by default (pg_available_extensions.default_version).
-  const rows = await session.query<{ oid: string; name: string; schema: string; version: string; default: string | null }>(`
+  const rows = await session.query<{
+    oid: string
+    name: string
+    schema: string
+    version: string
+    default: string | null
+  }>(`
     SELECT e.oid::int8::text AS oid, e.extname AS name, n.nspname AS schema, e.extversion AS version,
       (SELECT a.default_version FROM pg_available_extensions a WHERE a.name = e.extname) AS default
     FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname <> 'plpgsql'`)

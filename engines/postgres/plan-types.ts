@@ -34,11 +34,45 @@ const isSubsequence = (older: ReadonlyArray<string>, newer: ReadonlyArray<string
   return i === older.length
 }
 
-export function alterEnum(before: SchemaObject, after: SchemaObject, from: Schema, to: Schema): string[] {
+/**
+ * Labels `after` adds to `before` that `to` already uses beyond the type itself (a default, a check,
+ * a view, an index predicate, a SQL function: each spells the label cast to the type). PostgreSQL
+ * refuses to use a value ALTER TYPE ... ADD VALUE added until the transaction that added it commits
+ * ("unsafe use of new value"), while the values of a type created in the same transaction are
+ * usable at once.
+ */
+export function usedNewLabels(before: SchemaObject, after: SchemaObject, to: Schema): string[] {
+  const old = new Set(enumLabels(before.definition))
+  const added = enumLabels(after.definition).filter((l) => !old.has(l))
+  if (added.length === 0) return []
+  const texts = [
+    ...to.objects.filter((o) => o !== after).map((o) => o.definition),
+    ...to.tables.flatMap((t) => [
+      ...t.columns.flatMap((c) => [c.default ?? "", c.generated?.expression ?? ""]),
+      ...t.checks.map((c) => c.expression),
+      ...t.options,
+    ]),
+  ]
+  const type = quoteName(after.name)
+  return added.filter((label) => texts.some((text) => text.includes(`${quoteLiteral(label)}::${type}`)))
+}
+
+export function alterEnum(
+  before: SchemaObject,
+  after: SchemaObject,
+  from: Schema,
+  to: Schema,
+  notes: string[] = [],
+): string[] {
   const old = enumLabels(before.definition)
   const labels = enumLabels(after.definition)
   const q = quoteName(after.name)
-  if (isSubsequence(old, labels)) {
+  const used = usedNewLabels(before, after, to)
+  if (used.length > 0)
+    notes.push(
+      `Enum ${after.name} gains ${used.map(quoteLiteral).join(", ")}, which this migration also uses: PostgreSQL refuses to use a value ALTER TYPE ... ADD VALUE added before its transaction commits, so the type is made anew with all its values (a new type's values are usable at once) and its columns are cast to it through text.`,
+    )
+  if (isSubsequence(old, labels) && used.length === 0) {
     const out: string[] = []
     const present = new Set(old)
     labels.forEach((label, i) => {

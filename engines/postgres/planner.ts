@@ -37,6 +37,7 @@ import {
   alterPolicy,
   alterSequence,
   columnsOfType,
+  usedNewLabels,
   sequenceParts,
 } from "./plan-types.ts"
 import { type CreatedTarget, createdObjectGrants } from "./plan-privileges.ts"
@@ -350,7 +351,7 @@ export function planPostgres(listed: ReadonlyArray<Change>, from: Schema, to: Sc
       push(stepFor([r], alterExtension(r.before, r.after, notes), phase.createExtension))
       continue
     }
-    if (r.after.kind === "enum") statements = alterEnum(r.before, r.after, from, to)
+    if (r.after.kind === "enum") statements = alterEnum(r.before, r.after, from, to, notes)
     else if (r.after.kind === "domain") statements = alterDomain(r.before, r.after)
     else if (r.after.kind === "type")
       statements = r.after.definition.includes(" AS RANGE ")
@@ -358,8 +359,9 @@ export function planPostgres(listed: ReadonlyArray<Change>, from: Schema, to: Sc
         : alterComposite(r.before, r.after)
     if (statements.length > 0) push(stepFor([r], statements, phase.alterType))
   }
-  if (swappedEnums.length > 0) {
-    const names = swappedEnums.map((r) => r.after.name).join(", ")
+  const reordered = swappedEnums.filter((r) => usedNewLabels(r.before, r.after, to).length === 0)
+  if (reordered.length > 0) {
+    const names = reordered.map((r) => r.after.name).join(", ")
     notes.push(
       `Enum ${names} loses or reorders values: a new type replaces it and every column is cast to it through text.`,
     )
