@@ -417,6 +417,53 @@ async function readComments(session: PgSession): Promise<Array<{ key: string; te
       AND d.classoid IN ('pg_class'::regclass, 'pg_proc'::regclass, 'pg_type'::regclass, 'pg_namespace'::regclass, 'pg_trigger'::regclass, 'pg_policy'::regclass)`)
 }
 
+/** The comment PostgreSQL's initdb gives the `public` schema. */
+export const PUBLIC_SCHEMA_COMMENT = "standard public schema"
+
+/**
+ * Comments that are objects of their own without an object of the catalog to hang on: a table's or
+ * domain's constraint (named by its real name, default or not), and the `public` schema's where it
+ * is not initdb's (no comment at all included).
+ */
+async function readOtherComments(session: PgSession): Promise<SchemaObject[]> {
+  const rows = await session.query<{
+    name: string
+    schema: string
+    target: string
+    domain: boolean
+    text: string | null
+  }>(`
+    SELECT co.conname AS name, n.nspname AS schema, COALESCE(c.relname, t.typname) AS target,
+      co.contypid <> 0 AS domain, d.description AS text
+    FROM pg_description d JOIN pg_constraint co ON co.oid = d.objoid AND d.classoid = 'pg_constraint'::regclass AND d.objsubid = 0
+    LEFT JOIN pg_class c ON c.oid = co.conrelid LEFT JOIN pg_type t ON t.oid = co.contypid
+    JOIN pg_namespace n ON n.oid = COALESCE(c.relnamespace, t.typnamespace)
+    WHERE ${userNamespace("n")} AND co.conparentid = 0
+    UNION ALL
+    SELECT NULL, 'public', 'public', false, obj_description(n.oid, 'pg_namespace')
+    FROM pg_namespace n WHERE n.nspname = 'public'`)
+  return rows.flatMap((r): SchemaObject[] => {
+    if (r.name === null) {
+      if (r.text === PUBLIC_SCHEMA_COMMENT) return []
+      const definition = `COMMENT ON SCHEMA public IS ${r.text === null ? "NULL" : quoteLiteral(r.text)}`
+      return [{ kind: "comment", name: "SCHEMA public", definition, key: definition, dependsOn: [] }]
+    }
+    const on = modelName(r.schema, r.target)
+    const target = `CONSTRAINT ${quoteIdent(r.name)} ON ${r.domain ? "DOMAIN " : ""}${quoteName(on)}`
+    const definition = `COMMENT ON ${target} IS ${quoteLiteral(r.text ?? "")}`
+    return [
+      {
+        kind: "comment",
+        name: target,
+        table: r.domain ? undefined : on,
+        definition,
+        key: definition,
+        dependsOn: [on],
+      },
+    ]
+  })
+}
+
 /**
  * Every object but tables, each with what it depends on: its table, and the tables, views, types and
  * functions it reads (for triggers, the function they execute). Comments become objects of their own.
@@ -427,6 +474,7 @@ export async function readObjects(
 ): Promise<SchemaObject[]> {
   // All queries are sent at once; the tables, read alongside, are needed only to process the rows.
   const serialSequences = tableCatalog.then((t) => t.serialSequences)
+  const otherComments = readOtherComments(session)
   const [groups, dependencies, comments, { names: tableNames }] = await Promise.all([
     Promise.all([
       readSchemas(session),
@@ -495,5 +543,6 @@ export async function readObjects(
       dependsOn: [target.object.name],
     })
   }
+  objects.push(...(await otherComments))
   return objects.sort((a, b) => `${a.kind}:${a.name}`.localeCompare(`${b.kind}:${b.name}`))
 }

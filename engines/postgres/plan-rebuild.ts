@@ -51,7 +51,11 @@ function objectsOn(schema: Schema, tables: ReadonlySet<string>, key: NameKey): S
   const names = new Set(on.map((o) => key(o.name)))
   return [
     ...on,
-    ...schema.objects.filter((o) => o.kind === "comment" && o.dependsOn.some((d) => names.has(key(d)))),
+    ...schema.objects.filter(
+      (o) =>
+        o.kind === "comment" &&
+        ((o.table !== undefined && tables.has(key(o.table))) || o.dependsOn.some((d) => names.has(key(d)))),
+    ),
   ]
 }
 

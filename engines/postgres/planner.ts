@@ -16,7 +16,8 @@ import type { PlanStep } from "../order.ts"
 import { constraintsOf } from "../../model/refs.ts"
 import { creationOf, dependents, objectSteps, removalOf, stepFor } from "../plan-steps.ts"
 import { changedColumns, groupByTable, renamedBefore, type TableChanges } from "../table-changes.ts"
-import { quoteIdent, quoteName, splitName } from "./names.ts"
+import { PUBLIC_SCHEMA_COMMENT } from "./catalog-objects.ts"
+import { quoteIdent, quoteLiteral, quoteName, splitName } from "./names.ts"
 import { rebuildPartitioned } from "./plan-rebuild.ts"
 import { parentsOf } from "./table-options.ts"
 import {
@@ -76,7 +77,8 @@ function dropStatement(o: SchemaObject): string {
     case "type":
       return `DROP TYPE ${quoteName(o.name)}`
     case "comment":
-      return `COMMENT ON ${o.name} IS NULL`
+      // The public schema goes back to the comment initdb gives it.
+      return `COMMENT ON ${o.name} IS ${o.name === "SCHEMA public" ? quoteLiteral(PUBLIC_SCHEMA_COMMENT) : "NULL"}`
     case "schema":
       return `DROP SCHEMA ${quoteIdent(o.name)}`
     case "extension":
@@ -277,14 +279,15 @@ export function planPostgres(listed: ReadonlyArray<Change>, from: Schema, to: Sc
   const droppedIndexes = new Set(indexesToDrop.map((o) => o.name))
 
   // Foreign keys. Those the change list drops or changes go here; so do those it leaves alone whose
-  // parent's keys change under them (an index or key they rely on is dropped, a column retyped):
-  // they are added again in step 5.
+  // parent's keys change under them (a key or index they rely on is dropped or changed, the parent
+  // turns UNLOGGED or back), or whose columns change type on both sides (between the two ALTERs the
+  // types may not compare): they are added again in step 5. PostgreSQL rebuilds a foreign key by
+  // itself when only one side's type changes, so those stay, and so do their comments.
   const keysChanged = new Set([
     ...groups
       .filter(
         (g) =>
-          g.altered.length > 0 ||
-          g.options !== undefined ||
+          [...(g.options?.addedOptions ?? []), ...(g.options?.removedOptions ?? [])].includes("UNLOGGED") ||
           g.constraints.some((c) => {
             const type = c.kind === "alter-constraint" ? c.after.type : c.constraint.type
             return type !== "foreign-key" && type !== "check"
@@ -293,6 +296,22 @@ export function planPostgres(listed: ReadonlyArray<Change>, from: Schema, to: Sc
       .map((g) => g.after.name),
     ...pick("drop-index", "alter-index").map((c) => c.table),
   ])
+  const retyped = new Set([
+    ...groups.flatMap((g) =>
+      g.altered
+        .filter((a) => a.aspects.includes("type") || a.aspects.includes("collation"))
+        .map((a) => `${key(g.after.name)}.${key(a.after.name)}`),
+    ),
+    ...swappedEnums.flatMap((r) =>
+      columnsOfType(from, r.before.name).map((u) => `${key(u.table)}.${key(u.column.name)}`),
+    ),
+  ])
+  const typesMove = (child: Table, fk: ForeignKey) =>
+    fk.referencedColumns.some(
+      (column, i) =>
+        retyped.has(`${key(fk.table)}.${key(column)}`) &&
+        retyped.has(`${key(child.name)}.${key(fk.columns[i] ?? "")}`),
+    )
   const fkChanges = new Map<string, Of<"add-constraint" | "drop-constraint" | "alter-constraint">>()
   const fkOf = (c: { readonly type: string }) =>
     "foreignKey" in c ? (c.foreignKey as ForeignKey) : undefined
@@ -307,8 +326,8 @@ export function planPostgres(listed: ReadonlyArray<Change>, from: Schema, to: Sc
     const after = droppedNames.has(before.name) ? undefined : afterOf(before)
     if (!after) continue
     for (const fk of before.foreignKeys) {
-      if (fkChanges.has(`${key(after.name)}\u0000${JSON.stringify(fk)}`) || !keysChanged.has(fk.table))
-        continue
+      if (fkChanges.has(`${key(after.name)}\u0000${JSON.stringify(fk)}`)) continue
+      if (!keysChanged.has(fk.table) && !typesMove(after, fk)) continue
       const statement = `ALTER TABLE ${quoteName(after.name)} DROP CONSTRAINT ${quoteIdent(foreignKeyName(before.name, fk))}`
       push({
         ...stepFor([], [statement], phase.dropForeignKey),
@@ -522,19 +541,39 @@ export function planPostgres(listed: ReadonlyArray<Change>, from: Schema, to: Sc
     }
   }
   for (const r of routinesReplacedByDrop) recreated.add(r.after.name)
+  // A constraint this plan drops (to change it, or to let a key under it change) loses its comment.
+  for (const step of steps)
+    for (const statement of step.statements) {
+      const dropped = /^ALTER TABLE (.+) DROP CONSTRAINT (.+)$/s.exec(statement)
+      if (dropped) recreated.add(`CONSTRAINT ${dropped[2]} ON ${dropped[1]}`)
+    }
   for (const o of to.objects) {
     if (o.kind !== "comment") continue
     const fresh = added.includes(o) || replaced.some((r) => r.after === o)
-    if (fresh || o.dependsOn.some((d) => recreated.has(d))) push({ ...createOf(o), phase: phase.comment })
+    if (fresh || recreated.has(o.name) || o.dependsOn.some((d) => recreated.has(d)))
+      push({ ...createOf(o), phase: phase.comment })
   }
   const survivors = new Set([
     ...to.objects.map((o) => o.name),
     ...to.tables.map((t) => t.name),
     ...serialAfter,
   ])
+  // The constraints the target's tables have, by the name COMMENT ON CONSTRAINT gives them.
+  const constraintsAfter = new Set(
+    to.tables.flatMap((t) =>
+      constraintsOf(t).map(
+        (c) => `CONSTRAINT ${quoteIdent(constraintSql(t, c).name)} ON ${quoteName(t.name)}`,
+      ),
+    ),
+  )
   const keeps = (o: SchemaObject) =>
     o.dependsOn.every((d) => survivors.has(d) && !recreated.has(d)) &&
-    (o.table === undefined || (survivors.has(o.table) && !droppedNames.has(o.table)))
+    (o.table === undefined || (survivors.has(o.table) && !droppedNames.has(o.table))) &&
+    !(
+      o.kind === "comment" &&
+      o.table !== undefined &&
+      (recreated.has(o.name) || !constraintsAfter.has(o.name))
+    )
   for (const o of removed)
     if (o.kind === "comment" && keeps(o)) push(oldObjects.drop(o, [dropStatement(o)], phase.uncomment))
 
