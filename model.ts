@@ -103,6 +103,8 @@ export type ObjectKind =
   | "comment"
   | "policy"
   | "grant"
+  | "aggregate"
+  | "rule"
 
 /**
  * Anything in a schema that is not a table (index, view, trigger, enum, sequence...), kept as its definition.

@@ -313,6 +313,118 @@ async function readFunctions(session: PgSession): Promise<Found[]> {
   })
 }
 
+/** CREATE AGGREGATE options other than the defaults, from pg_aggregate's columns. */
+interface AggregateRow {
+  oid: string
+  schema: string
+  name: string
+  args: string
+  kind: string
+  sfunc: string
+  stype: string
+  sspace: number
+  finalfunc: string | null
+  finalextra: boolean
+  finalmodify: string
+  combinefunc: string | null
+  serialfunc: string | null
+  deserialfunc: string | null
+  initcond: string | null
+  msfunc: string | null
+  minvfunc: string | null
+  mstype: string | null
+  msspace: number
+  mfinalfunc: string | null
+  mfinalextra: boolean
+  mfinalmodify: string
+  minitcond: string | null
+  sortop: string | null
+  parallel: string
+}
+
+const modify: Record<string, string> = { r: "READ_ONLY", s: "SHAREABLE", w: "READ_WRITE" }
+const parallel: Record<string, string> = { s: "SAFE", r: "RESTRICTED" }
+
+async function readAggregates(session: PgSession): Promise<Found[]> {
+  // pg_aggregate with its pg_proc row (https://www.postgresql.org/docs/current/catalog-pg-aggregate.html);
+  // PostgreSQL prints no CREATE AGGREGATE, so the options are written here, defaults left out.
+  const fn = (column: string) => `CASE WHEN a.${column} = 0 THEN NULL ELSE a.${column}::regproc::text END`
+  const rows = await session.query<AggregateRow>(`
+    SELECT p.oid::int8::text AS oid, n.nspname AS schema, p.proname AS name,
+      pg_get_function_identity_arguments(p.oid) AS args, a.aggkind::text AS kind,
+      a.aggtransfn::regproc::text AS sfunc, format_type(a.aggtranstype, NULL) AS stype, a.aggtransspace AS sspace,
+      ${fn("aggfinalfn")} AS finalfunc, a.aggfinalextra AS finalextra, a.aggfinalmodify::text AS finalmodify,
+      ${fn("aggcombinefn")} AS combinefunc, ${fn("aggserialfn")} AS serialfunc, ${fn("aggdeserialfn")} AS deserialfunc,
+      a.agginitval AS initcond, ${fn("aggmtransfn")} AS msfunc, ${fn("aggminvtransfn")} AS minvfunc,
+      CASE WHEN a.aggmtranstype = 0 THEN NULL ELSE format_type(a.aggmtranstype, NULL) END AS mstype, a.aggmtransspace AS msspace,
+      ${fn("aggmfinalfn")} AS mfinalfunc, a.aggmfinalextra AS mfinalextra, a.aggmfinalmodify::text AS mfinalmodify,
+      a.aggminitval AS minitcond,
+      CASE WHEN a.aggsortop = 0 THEN NULL ELSE (SELECT o.oprname FROM pg_operator o WHERE o.oid = a.aggsortop) END AS sortop,
+      p.proparallel::text AS parallel
+    FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid JOIN pg_namespace n ON n.oid = p.pronamespace
+    WHERE ${userNamespace("n")} AND ${notExtensionMember("pg_proc", "p.oid")}`)
+  return rows.map((r) => {
+    const name = `${modelName(r.schema, r.name)}(${r.args})`
+    const ordered = r.kind !== "n"
+    const options = [`SFUNC = ${r.sfunc}`, `STYPE = ${r.stype}`]
+    if (r.sspace !== 0) options.push(`SSPACE = ${r.sspace}`)
+    if (r.finalfunc !== null) options.push(`FINALFUNC = ${r.finalfunc}`)
+    if (r.finalextra) options.push("FINALFUNC_EXTRA")
+    if (r.finalmodify !== (ordered ? "w" : "r")) options.push(`FINALFUNC_MODIFY = ${modify[r.finalmodify]}`)
+    if (r.combinefunc !== null) options.push(`COMBINEFUNC = ${r.combinefunc}`)
+    if (r.serialfunc !== null) options.push(`SERIALFUNC = ${r.serialfunc}`)
+    if (r.deserialfunc !== null) options.push(`DESERIALFUNC = ${r.deserialfunc}`)
+    if (r.initcond !== null) options.push(`INITCOND = ${quoteLiteral(r.initcond)}`)
+    if (r.msfunc !== null) options.push(`MSFUNC = ${r.msfunc}`)
+    if (r.minvfunc !== null) options.push(`MINVFUNC = ${r.minvfunc}`)
+    if (r.mstype !== null) options.push(`MSTYPE = ${r.mstype}`)
+    if (r.msspace !== 0) options.push(`MSSPACE = ${r.msspace}`)
+    if (r.mfinalfunc !== null) options.push(`MFINALFUNC = ${r.mfinalfunc}`)
+    if (r.mfinalextra) options.push("MFINALFUNC_EXTRA")
+    if (r.mstype !== null && r.mfinalmodify !== "r")
+      options.push(`MFINALFUNC_MODIFY = ${modify[r.mfinalmodify]}`)
+    if (r.minitcond !== null) options.push(`MINITCOND = ${quoteLiteral(r.minitcond)}`)
+    if (r.sortop !== null) options.push(`SORTOP = ${r.sortop}`)
+    if (parallel[r.parallel]) options.push(`PARALLEL = ${parallel[r.parallel]}`)
+    if (r.kind === "h") options.push("HYPOTHETICAL")
+    const target = `${quoteName(modelName(r.schema, r.name))}(${r.args})`
+    return {
+      catalog: "pg_proc",
+      oid: r.oid,
+      object: {
+        kind: "aggregate" as const,
+        name,
+        definition: `CREATE AGGREGATE ${target} (${options.join(", ")})`,
+      },
+      commentTarget: `AGGREGATE ${target}`,
+    }
+  })
+}
+
+async function readRules(session: PgSession): Promise<Found[]> {
+  // pg_rewrite; a view's own rule (_RETURN) is the view.
+  const rows = await session.query<{
+    oid: string
+    name: string
+    schema: string
+    table: string
+    def: string
+  }>(`
+    SELECT r.oid::int8::text AS oid, r.rulename AS name, n.nspname AS schema, c.relname AS table,
+      pg_get_ruledef(r.oid, true) AS def
+    FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE r.rulename <> '_RETURN' AND ${userNamespace("n")} AND ${notExtensionMember("pg_class", "c.oid")}`)
+  return rows.map((r) => {
+    const table = modelName(r.schema, r.table)
+    return {
+      catalog: "pg_rewrite",
+      oid: r.oid,
+      object: { kind: "rule" as const, name: `${r.name} ON ${table}`, table, definition: clean(r.def) },
+      commentTarget: `RULE ${quoteIdent(r.name)} ON ${quoteName(table)}`,
+    }
+  })
+}
+
 async function readTriggers(session: PgSession): Promise<Found[]> {
   // pg_trigger; internal triggers implement foreign keys, and clones on partitions (tgparentid) are their parent's.
   const rows = await session.query<{
@@ -397,7 +509,7 @@ const firstUserOid = 16384
 async function readDependencies(session: PgSession): Promise<Array<{ from: string; to: string }>> {
   const rows = await session.query<{ from: string; to: string }>(`
     SELECT DISTINCT
-      CASE WHEN d.classid = 'pg_rewrite'::regclass THEN 'pg_class:' || (SELECT r.ev_class FROM pg_rewrite r WHERE r.oid = d.objid)::int8::text
+      CASE WHEN d.classid = 'pg_rewrite'::regclass THEN (SELECT CASE WHEN r.rulename = '_RETURN' THEN 'pg_class:' || r.ev_class::int8::text ELSE 'pg_rewrite:' || r.oid::int8::text END FROM pg_rewrite r WHERE r.oid = d.objid)
         WHEN d.classid = 'pg_constraint'::regclass THEN 'pg_type:' || (SELECT c.contypid FROM pg_constraint c WHERE c.oid = d.objid)::int8::text
         ELSE d.classid::regclass::text || ':' || d.objid::int8::text END AS from,
       CASE WHEN d.refclassid = 'pg_type'::regclass
@@ -414,7 +526,7 @@ async function readComments(session: PgSession): Promise<Array<{ key: string; te
   return session.query<{ key: string; text: string }>(`
     SELECT d.classoid::regclass::text || ':' || d.objoid::int8::text AS key, d.description AS text
     FROM pg_description d WHERE d.objsubid = 0 AND d.objoid >= ${firstUserOid}
-      AND d.classoid IN ('pg_class'::regclass, 'pg_proc'::regclass, 'pg_type'::regclass, 'pg_namespace'::regclass, 'pg_trigger'::regclass, 'pg_policy'::regclass)`)
+      AND d.classoid IN ('pg_class'::regclass, 'pg_proc'::regclass, 'pg_type'::regclass, 'pg_namespace'::regclass, 'pg_trigger'::regclass, 'pg_policy'::regclass, 'pg_rewrite'::regclass)`)
 }
 
 /** The comment PostgreSQL's initdb gives the `public` schema. */
@@ -486,6 +598,8 @@ export async function readObjects(
       readFunctions(session),
       readTriggers(session),
       readPolicies(session),
+      readAggregates(session),
+      readRules(session),
     ]),
     readDependencies(session),
     readComments(session),

@@ -62,6 +62,7 @@ function routineTarget(name: string): string {
 function dropStatement(o: SchemaObject): string {
   switch (o.kind) {
     case "policy":
+    case "rule":
     case "trigger": {
       // The catalog names a trigger `<name> ON <table>`; the table's name may hold " ON " itself.
       const bare = o.name.slice(0, o.name.length - ` ON ${o.table ?? ""}`.length)
@@ -71,6 +72,8 @@ function dropStatement(o: SchemaObject): string {
       return `DROP FUNCTION ${routineTarget(o.name)}`
     case "procedure":
       return `DROP PROCEDURE ${routineTarget(o.name)}`
+    case "aggregate":
+      return `DROP AGGREGATE ${routineTarget(o.name)}`
     case "materialized-view":
       return `DROP MATERIALIZED VIEW ${quoteName(o.name)}`
     case "enum":
@@ -93,7 +96,8 @@ const routineHeader = (definition: string) =>
   /^[^]*?\n\s*RETURNS [^\n]*/.exec(definition)?.[0] ?? definition.split("\n")[0]
 
 const viewKinds = new Set(["view", "materialized-view"])
-const routineKinds = new Set(["function", "procedure"])
+/** Routines: a change to how one is called (its header) drops and creates it; an aggregate always. */
+const routineKinds = new Set(["function", "procedure", "aggregate"])
 const typeKinds = new Set(["enum", "type", "domain"])
 
 /** The planner's layout, which engines/order.ts keeps wherever the references allow it. */
@@ -252,6 +256,22 @@ export function planPostgres(listed: ReadonlyArray<Change>, from: Schema, to: Sc
   for (const { change, statements } of policiesInPlace.values())
     if (!policiesToDrop.some((p) => p.name === change.before.name))
       push(stepFor([change], statements, phase.createTrigger))
+  // Rules: dropped and created again when they change, or when a table or view they are on or read
+  // is rebuilt (they stand in the way of a column they read changing type); a view takes its own with it.
+  const changedRules = new Set(
+    [...removed, ...replaced.map((r) => r.before)].filter((o) => o.kind === "rule").map((o) => o.name),
+  )
+  const rulesLost = from.objects.filter(
+    (o) =>
+      o.kind === "rule" &&
+      !droppedNames.has(o.table ?? "") &&
+      (changedRules.has(o.name) ||
+        viewsToDrop.has(o.table ?? "") ||
+        reshaped.has(o.table ?? "") ||
+        o.dependsOn.some((d) => reshaped.has(d) || viewsToDrop.has(d) || routinesToDrop.has(d))),
+  )
+  for (const r of rulesLost)
+    if (!viewsToDrop.has(r.table ?? "")) push(oldObjects.drop(r, [dropStatement(r)], phase.dropTrigger))
   for (const v of from.objects.filter((o) => viewKinds.has(o.kind) && viewsToDrop.has(o.name)))
     push(oldObjects.drop(v, [dropStatement(v)], phase.dropView))
 
@@ -532,9 +552,9 @@ export function planPostgres(listed: ReadonlyArray<Change>, from: Schema, to: Sc
       recreated.add(o.name)
     }
   }
-  const droppedPolicies = new Set(policiesToDrop.map((p) => p.name))
+  const droppedPolicies = new Set([...policiesToDrop, ...rulesLost].map((p) => p.name))
   for (const o of to.objects) {
-    if (o.kind !== "policy") continue
+    if (o.kind !== "policy" && o.kind !== "rule") continue
     if (added.includes(o) || droppedPolicies.has(o.name)) {
       push({ ...createOf(o), phase: phase.createTrigger })
       recreated.add(o.name)
@@ -625,7 +645,7 @@ export function planPostgres(listed: ReadonlyArray<Change>, from: Schema, to: Sc
     else if (routineKinds.has(o.kind))
       created.push({
         target: {
-          target: `${o.kind.toUpperCase()} ${routineTarget(o.name)}`,
+          target: `${o.kind === "procedure" ? "PROCEDURE" : "FUNCTION"} ${routineTarget(o.name)}`,
           defaults: "FUNCTIONS",
           schema: createdIn(o.name.replace(/\(.*$/s, "")),
         },
@@ -673,7 +693,8 @@ export function planPostgres(listed: ReadonlyArray<Change>, from: Schema, to: Sc
     return droppedColumns.has(`${key(o.table ?? "")}.${key(column)}`)
   }
   for (const o of removed) {
-    if (["comment", "trigger", "policy", "grant", "view", "materialized-view"].includes(o.kind)) continue
+    if (["comment", "trigger", "policy", "rule", "grant", "view", "materialized-view"].includes(o.kind))
+      continue
     if (o.kind === "sequence" && (serialAfter.has(o.name) || ownedByDropped(o))) continue
     if (routineKinds.has(o.kind) && !routinesToDrop.has(o.name)) continue
     const at =
