@@ -204,7 +204,20 @@ export function lostConnection(error: unknown): boolean {
   )
 }
 
-export function sessionDatabase(engine: string, session: PgSession): Database {
+/**
+ * How long one statement of model-written SQL may run on a server before the server cancels it
+ * (statement_timeout): verification runs it on a handful of sample rows, so a statement that runs
+ * longer is a runaway (a loop, a cross join, pg_sleep), not work. PGlite cannot interrupt a statement
+ * (it has no signals; checked with 0.5.16: pg_sleep(2) under a 200 ms timeout returns after 2 s), so
+ * the embedded backend runs such a statement to its end.
+ */
+export const MODEL_STATEMENT_TIMEOUT_MS = 60_000
+
+export function sessionDatabase(
+  engine: string,
+  session: PgSession,
+  modelStatementTimeoutMs = MODEL_STATEMENT_TIMEOUT_MS,
+): Database {
   const engineFailed = (action: string) => (error: unknown) =>
     new EngineFailed({ engine, action, reason: serverMessage(error) })
 
@@ -330,8 +343,23 @@ export function sessionDatabase(engine: string, session: PgSession): Database {
     }
   }
 
-  const apply = (statements: ReadonlyArray<Statement>, options: ApplyOptions) =>
-    applyStatements(runner(options), postgresCapabilities, statements, options)
+  // Model-written SQL runs under a statement timeout, set for the session before its transaction
+  // opens and put back after, however the script ends; the user's own scripts run as they would.
+  const timeout = (ms: number | "DEFAULT") =>
+    Effect.tryPromise({
+      try: () => session.exec(`SET statement_timeout = ${ms === "DEFAULT" ? "DEFAULT" : `'${ms}ms'`}`),
+      catch: engineFailed("set statement_timeout"),
+    })
+  const apply = (statements: ReadonlyArray<Statement>, options: ApplyOptions) => {
+    const run = applyStatements(runner(options), postgresCapabilities, statements, options)
+    return options.trusted
+      ? run
+      : Effect.acquireUseRelease(
+          timeout(modelStatementTimeoutMs),
+          () => run,
+          () => timeout("DEFAULT").pipe(Effect.ignore),
+        )
+  }
 
   return {
     apply,
