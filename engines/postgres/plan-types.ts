@@ -6,7 +6,7 @@
  * sequences with ALTER SEQUENCE. The definitions parsed here are the ones catalog-objects.ts writes.
  */
 import type { Schema, SchemaObject } from "../../model.ts"
-import { PlanFailed } from "../engine.ts"
+import { needsUsing } from "./plan-tables.ts"
 import { significant, tokenize } from "./lexer.ts"
 import { makeObjectName, quoteIdent, quoteLiteral, quoteName, readName, splitName } from "./names.ts"
 import { splitTopLevel, stripParens, topLevelKeywords } from "./sql-text.ts"
@@ -150,15 +150,62 @@ export function parseDomain(definition: string, name: string): Domain {
   return domain
 }
 
-export function alterDomain(before: SchemaObject, after: SchemaObject): string[] {
+/**
+ * True when ALTER DOMAIN cannot make the change: the base type or collation changes, or a check or
+ * NOT NULL does while an array of the domain is in use ("cannot alter type because column uses it").
+ */
+export function domainNeedsSwap(before: SchemaObject, after: SchemaObject, from: Schema): boolean {
+  const a = parseDomain(before.definition, before.name)
+  const b = parseDomain(after.definition, after.name)
+  if (a.base !== b.base || a.collation !== b.collation) return true
+  const constrained = a.notNull !== b.notNull || JSON.stringify(a.checks) !== JSON.stringify(b.checks)
+  return constrained && columnsOfType(from, before.name).some((u) => u.array)
+}
+
+/**
+ * A domain made anew on another base type or collation: created under a temporary name (its checks
+ * named as they will be), every column of it cast to it through the new base type, the old domain
+ * dropped and the new one renamed, the columns' defaults put back.
+ */
+function swapDomain(before: SchemaObject, after: SchemaObject, from: Schema, to: Schema): string[] {
+  const b = parseDomain(after.definition, after.name)
+  const { schema, name } = splitName(after.name)
+  const tempBare = makeObjectName(name, undefined, "aim_new")
+  const temp = quoteName(schema === "public" ? tempBare : `${schema}.${tempBare}`)
+  const parts = [`CREATE DOMAIN ${temp} AS ${b.base}`]
+  if (b.collation !== undefined) parts.push(`COLLATE ${b.collation}`)
+  if (b.default !== undefined) parts.push(`DEFAULT ${b.default}`)
+  if (b.notNull) parts.push("NOT NULL")
+  for (const c of b.checks)
+    parts.push(`CONSTRAINT ${quoteIdent(c.name)} ${c.sql.replace(/^CONSTRAINT ("(?:[^"]|"")+"|\S+) /, "")}`)
+  const out = [parts.join(" ")]
+  const a = parseDomain(before.definition, before.name)
+  const users = columnsOfType(from, before.name).filter((u) => to.tables.some((t) => t.name === u.table))
+  const via = needsUsing(a.base, b.base) ? "::text" : ""
+  for (const { table, column, array } of users) {
+    const qt = quoteName(table)
+    const qc = quoteIdent(column.name)
+    if (column.default !== undefined) out.push(`ALTER TABLE ${qt} ALTER COLUMN ${qc} DROP DEFAULT`)
+    const cast = array ? `${qc}${via && `${via}[]`}::${b.base}[]` : `${qc}${via}::${b.base}`
+    out.push(`ALTER TABLE ${qt} ALTER COLUMN ${qc} TYPE ${temp}${array ? "[]" : ""} USING ${cast}`)
+  }
+  out.push(`DROP DOMAIN ${quoteName(before.name)}`, `ALTER DOMAIN ${temp} RENAME TO ${quoteIdent(name)}`)
+  for (const { table, column } of users) {
+    const target = to.tables.find((t) => t.name === table)?.columns.find((c) => c.name === column.name)
+    if (column.default !== undefined && target?.default !== undefined)
+      out.push(
+        `ALTER TABLE ${quoteName(table)} ALTER COLUMN ${quoteIdent(column.name)} SET DEFAULT ${target.default}`,
+      )
+  }
+  return out
+}
+
+export function alterDomain(before: SchemaObject, after: SchemaObject, from: Schema, to: Schema): string[] {
+  if (domainNeedsSwap(before, after, from)) return swapDomain(before, after, from, to)
   const a = parseDomain(before.definition, before.name)
   const b = parseDomain(after.definition, after.name)
   const q = quoteName(after.name)
   const out: string[] = []
-  if (a.base !== b.base || a.collation !== b.collation)
-    throw new PlanFailed({
-      reason: `domain ${after.name} changes its base type or collation, which ALTER DOMAIN cannot do`,
-    })
   if (a.default !== b.default)
     out.push(`ALTER DOMAIN ${q} ${b.default === undefined ? "DROP DEFAULT" : `SET DEFAULT ${b.default}`}`)
   if (a.notNull !== b.notNull) out.push(`ALTER DOMAIN ${q} ${b.notNull ? "SET" : "DROP"} NOT NULL`)

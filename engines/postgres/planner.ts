@@ -33,6 +33,7 @@ import {
 import {
   alterComposite,
   alterDomain,
+  domainNeedsSwap,
   alterEnum,
   alterExtension,
   alterPolicy,
@@ -161,8 +162,12 @@ export function planPostgres(listed: ReadonlyArray<Change>, from: Schema, to: Sc
   const groups = groupByTable(changes, from, to)
 
   // Enums that must be swapped rewrite every column of their type.
+  // Types made anew: enums that lose, reorder or at once use values, domains on another base type.
+  // Every column of theirs is rewritten.
   const swappedEnums = replaced.filter(
-    (r) => r.after.kind === "enum" && alterEnum(r.before, r.after, from, to)[0]?.startsWith("CREATE TYPE"),
+    (r) =>
+      (r.after.kind === "enum" && alterEnum(r.before, r.after, from, to)[0]?.startsWith("CREATE TYPE")) ||
+      (r.after.kind === "domain" && domainNeedsSwap(r.before, r.after, from)),
   )
   const swappedColumns = new Set(
     swappedEnums.flatMap((r) => columnsOfType(from, r.before.name).map((u) => u.table)),
@@ -391,14 +396,20 @@ export function planPostgres(listed: ReadonlyArray<Change>, from: Schema, to: Sc
       continue
     }
     if (r.after.kind === "enum") statements = alterEnum(r.before, r.after, from, to, notes)
-    else if (r.after.kind === "domain") statements = alterDomain(r.before, r.after)
+    else if (r.after.kind === "domain") statements = alterDomain(r.before, r.after, from, to)
     else if (r.after.kind === "type")
       statements = r.after.definition.includes(" AS RANGE ")
         ? [dropStatement(r.before), r.after.definition]
         : alterComposite(r.before, r.after)
     if (statements.length > 0) push(stepFor([r], statements, phase.alterType))
   }
-  const reordered = swappedEnums.filter((r) => usedNewLabels(r.before, r.after, to).length === 0)
+  const reordered = swappedEnums.filter(
+    (r) => r.after.kind === "enum" && usedNewLabels(r.before, r.after, to).length === 0,
+  )
+  for (const r of swappedEnums.filter((x) => x.after.kind === "domain"))
+    notes.push(
+      `Domain ${r.after.name} changes in a way ALTER DOMAIN cannot make (its base type or collation, or a constraint while an array of it is in use): a new domain replaces it and every column is cast to it.`,
+    )
   if (reordered.length > 0) {
     const names = reordered.map((r) => r.after.name).join(", ")
     notes.push(
