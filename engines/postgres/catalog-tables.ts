@@ -36,6 +36,9 @@ interface TableRow {
   comment: string | null
   rls: boolean
   forcerls: boolean
+  /** pg_class.relreplident: d (default), n (nothing), f (full), i (index). */
+  replident: string
+  replindex: string | null
 }
 
 interface ColumnRow extends Partial<SequenceRow> {
@@ -89,7 +92,8 @@ SELECT c.oid::int8::text AS oid, n.nspname AS schema, c.relname AS name, c.relki
     WHERE i.inhrelid = c.oid ORDER BY i.inhseqno))::text AS parents,
   array_to_json(c.reloptions)::text AS reloptions,
   obj_description(c.oid, 'pg_class') AS comment,
-  c.relrowsecurity AS rls, c.relforcerowsecurity AS forcerls
+  c.relrowsecurity AS rls, c.relforcerowsecurity AS forcerls, c.relreplident::text AS replident,
+  (SELECT ic.relname FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid WHERE i.indrelid = c.oid AND i.indisreplident) AS replindex
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE ${userTable("c", "n")}`
 
@@ -301,6 +305,13 @@ export async function readTables(session: PgSession): Promise<TableCatalog> {
     if (row.comment !== null) options.push(`COMMENT ${quoteLiteral(row.comment)}`)
     if (row.rls) options.push("ROW LEVEL SECURITY")
     if (row.forcerls) options.push("FORCE ROW LEVEL SECURITY")
+    // REPLICA IDENTITY (https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-REPLICA-IDENTITY);
+    // USING INDEX whose index is gone acts as NOTHING.
+    if (row.replident === "f") options.push("REPLICA IDENTITY FULL")
+    else if (row.replident === "n" || (row.replident === "i" && row.replindex === null))
+      options.push("REPLICA IDENTITY NOTHING")
+    else if (row.replident === "i" && row.replindex !== null)
+      options.push(`REPLICA IDENTITY USING INDEX ${quoteIdent(row.replindex)}`)
     const table: Table = {
       name: modelName(row.schema, row.name),
       columns: columnsOf.get(row.oid) ?? [],

@@ -555,6 +555,31 @@ export function planPostgres(listed: ReadonlyArray<Change>, from: Schema, to: Sc
       recreated.add(o.name)
     }
   }
+  // REPLICA IDENTITY, once the index it names exists: where it changes, on a new table, and where
+  // its index was made again (a new index is not the replica identity until told).
+  const replicaOf = (t: Table | undefined) => t?.options.find((o) => o.startsWith("REPLICA IDENTITY "))
+  for (const table of to.tables) {
+    const before = from.tables.find((t) => afterOf(t) === table)
+    const now = replicaOf(table)
+    const was = droppedNames.has(before?.name ?? "") ? undefined : replicaOf(before)
+    const index = now?.startsWith("REPLICA IDENTITY USING INDEX ")
+      ? to.objects.find(
+          (o) =>
+            o.kind === "index" &&
+            o.table === table.name &&
+            `REPLICA IDENTITY USING INDEX ${quoteIdent(splitName(o.name).name)}` === now,
+        )
+      : undefined
+    if (now === was && !(index && recreated.has(index.name))) continue
+    push({
+      ...stepFor(
+        [],
+        [`ALTER TABLE ${quoteName(table.name)} ${now ?? "REPLICA IDENTITY DEFAULT"}`],
+        phase.createIndex + 0.5,
+      ),
+      needs: [...tableRefs(key(table.name)), ...(index ? [newObjects.refs.object(index)] : [])],
+    })
+  }
   const droppedTriggers = new Set(triggersToDrop.map((t) => t.name))
   for (const o of to.objects) {
     if (o.kind !== "trigger") continue

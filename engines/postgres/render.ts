@@ -120,6 +120,7 @@ export function renderTable(table: Table): string {
       text += `\nALTER TABLE ${quoteName(table.name)} ENABLE ROW LEVEL SECURITY;`
     else if (o === "FORCE ROW LEVEL SECURITY")
       text += `\nALTER TABLE ${quoteName(table.name)} FORCE ROW LEVEL SECURITY;`
+    else if (o.startsWith("REPLICA IDENTITY ")) text += `\nALTER TABLE ${quoteName(table.name)} ${o};`
   }
   // A serial column's sequence options are part of the column: shown, so a diff in them is seen.
   for (const c of table.columns) {
