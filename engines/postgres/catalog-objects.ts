@@ -86,9 +86,10 @@ async function readIndexes(session: PgSession): Promise<Found[]> {
     table_schema: string
     table: string
     def: string
+    valid: boolean
   }>(`
     SELECT ic.oid::int8::text AS oid, n.nspname AS schema, ic.relname AS name, tn.nspname AS table_schema,
-      t.relname AS table, pg_get_indexdef(i.indexrelid) AS def
+      t.relname AS table, pg_get_indexdef(i.indexrelid) AS def, i.indisvalid AS valid
     FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_namespace n ON n.oid = ic.relnamespace
     JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace tn ON tn.oid = t.relnamespace
     WHERE t.relkind IN ('r', 'p', 'm') AND ${userNamespace("tn")} AND ${notExtensionMember("pg_class", "t.oid")}
@@ -101,7 +102,9 @@ async function readIndexes(session: PgSession): Promise<Found[]> {
       kind: "index",
       name: modelName(r.schema, r.name),
       table: modelName(r.table_schema, r.table),
-      definition: tidyIndexDef(r.def),
+      // A partitioned table's index made ON ONLY stays invalid until every partition's index is
+      // attached: that state is kept; once valid it is the same index as one made without ONLY.
+      definition: r.valid ? tidyIndexDef(r.def) : tidyIndexDef(r.def).replace(" ON ", " ON ONLY "),
     },
     commentTarget: `INDEX ${quoteName(modelName(r.schema, r.name))}`,
   }))

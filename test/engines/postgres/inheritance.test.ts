@@ -126,4 +126,22 @@ CREATE SEQUENCE tick OWNED BY p2r.v;`,
   },
 })
 
+cases.push({
+  name: "a partitioned index with a partition's own index attached, and one still ON ONLY",
+  from: `CREATE TABLE m (a int, b int) PARTITION BY LIST (a);
+CREATE TABLE m1 PARTITION OF m FOR VALUES IN (1);
+CREATE TABLE m2 PARTITION OF m FOR VALUES IN (2);`,
+  to: `CREATE TABLE m (a int, b int) PARTITION BY LIST (a);
+CREATE TABLE m1 PARTITION OF m FOR VALUES IN (1);
+CREATE TABLE m2 PARTITION OF m FOR VALUES IN (2);
+CREATE INDEX m_a ON ONLY m (a);
+CREATE INDEX m1_a ON m1 (a);
+CREATE INDEX m2_a ON m2 (a);
+ALTER INDEX m_a ATTACH PARTITION m1_a;
+ALTER INDEX m_a ATTACH PARTITION m2_a;
+CREATE INDEX m_b ON ONLY m (b);`,
+  up: [/CREATE INDEX m_a ON m \(a\)/],
+  upHas: [/CREATE INDEX m_b ON ONLY m \(b\)/],
+})
+
 pgFeatureSuite("inheritance and partitions", cases)
