@@ -88,17 +88,43 @@ export function alterEnum(
   const { schema, name } = splitName(after.name)
   const tempBare = makeObjectName(name, undefined, "aim_new")
   const temp = schema === "public" ? tempBare : `${schema}.${tempBare}`
-  const out = [`CREATE TYPE ${quoteName(temp)} AS ENUM (${labels.map(quoteLiteral).join(", ")})`]
-  // Tables that go are dropped before the type changes, since they use it (engines/order.ts).
-  const users = columnsOfType(from, before.name).filter((u) => to.tables.some((t) => t.name === u.table))
+  const t = quoteName(temp)
+  return [
+    `CREATE TYPE ${t} AS ENUM (${labels.map(quoteLiteral).join(", ")})`,
+    ...moveColumns(
+      from,
+      to,
+      before.name,
+      t,
+      (c, array) => (array ? `${c}::text[]::${t}[]` : `${c}::text::${t}`),
+      [`DROP TYPE ${q}`, `ALTER TYPE ${t} RENAME TO ${quoteIdent(name)}`],
+    ),
+  ]
+}
+
+/**
+ * Every column of type `type` (or an array of it) that `to` keeps, moved to the new type `temp`
+ * with `cast` (defaults taken off first: they are of the old type), then `swap` (the old type
+ * dropped and the new one renamed), then the defaults put back. Tables that go are dropped before
+ * (engines/order.ts).
+ */
+function moveColumns(
+  from: Schema,
+  to: Schema,
+  type: string,
+  temp: string,
+  cast: (column: string, array: boolean) => string,
+  swap: ReadonlyArray<string>,
+): string[] {
+  const users = columnsOfType(from, type).filter((u) => to.tables.some((t) => t.name === u.table))
+  const out: string[] = []
   for (const { table, column, array } of users) {
     const qt = quoteName(table)
     const qc = quoteIdent(column.name)
     if (column.default !== undefined) out.push(`ALTER TABLE ${qt} ALTER COLUMN ${qc} DROP DEFAULT`)
-    const cast = array ? `${qc}::text[]::${quoteName(temp)}[]` : `${qc}::text::${quoteName(temp)}`
-    out.push(`ALTER TABLE ${qt} ALTER COLUMN ${qc} TYPE ${quoteName(temp)}${array ? "[]" : ""} USING ${cast}`)
+    out.push(`ALTER TABLE ${qt} ALTER COLUMN ${qc} TYPE ${temp}${array ? "[]" : ""} USING ${cast(qc, array)}`)
   }
-  out.push(`DROP TYPE ${q}`, `ALTER TYPE ${quoteName(temp)} RENAME TO ${quoteIdent(name)}`)
+  out.push(...swap)
   for (const { table, column } of users) {
     const target = to.tables.find((t) => t.name === table)?.columns.find((c) => c.name === column.name)
     if (column.default !== undefined && target?.default !== undefined)
@@ -178,26 +204,19 @@ function swapDomain(before: SchemaObject, after: SchemaObject, from: Schema, to:
   if (b.notNull) parts.push("NOT NULL")
   for (const c of b.checks)
     parts.push(`CONSTRAINT ${quoteIdent(c.name)} ${c.sql.replace(/^CONSTRAINT ("(?:[^"]|"")+"|\S+) /, "")}`)
-  const out = [parts.join(" ")]
   const a = parseDomain(before.definition, before.name)
-  const users = columnsOfType(from, before.name).filter((u) => to.tables.some((t) => t.name === u.table))
   const via = needsUsing(a.base, b.base) ? "::text" : ""
-  for (const { table, column, array } of users) {
-    const qt = quoteName(table)
-    const qc = quoteIdent(column.name)
-    if (column.default !== undefined) out.push(`ALTER TABLE ${qt} ALTER COLUMN ${qc} DROP DEFAULT`)
-    const cast = array ? `${qc}${via && `${via}[]`}::${b.base}[]` : `${qc}${via}::${b.base}`
-    out.push(`ALTER TABLE ${qt} ALTER COLUMN ${qc} TYPE ${temp}${array ? "[]" : ""} USING ${cast}`)
-  }
-  out.push(`DROP DOMAIN ${quoteName(before.name)}`, `ALTER DOMAIN ${temp} RENAME TO ${quoteIdent(name)}`)
-  for (const { table, column } of users) {
-    const target = to.tables.find((t) => t.name === table)?.columns.find((c) => c.name === column.name)
-    if (column.default !== undefined && target?.default !== undefined)
-      out.push(
-        `ALTER TABLE ${quoteName(table)} ALTER COLUMN ${quoteIdent(column.name)} SET DEFAULT ${target.default}`,
-      )
-  }
-  return out
+  return [
+    parts.join(" "),
+    ...moveColumns(
+      from,
+      to,
+      before.name,
+      temp,
+      (c, array) => (array ? `${c}${via && `${via}[]`}::${b.base}[]` : `${c}${via}::${b.base}`),
+      [`DROP DOMAIN ${quoteName(before.name)}`, `ALTER DOMAIN ${temp} RENAME TO ${quoteIdent(name)}`],
+    ),
+  ]
 }
 
 export function alterDomain(before: SchemaObject, after: SchemaObject, from: Schema, to: Schema): string[] {
