@@ -404,53 +404,46 @@ async function readAggregates(session: PgSession): Promise<Found[]> {
   })
 }
 
-async function readRules(session: PgSession): Promise<Found[]> {
-  // pg_rewrite; a view's own rule (_RETURN) is the view.
-  const rows = await session.query<{
-    oid: string
-    name: string
-    schema: string
-    table: string
-    def: string
-  }>(`
-    SELECT r.oid::int8::text AS oid, r.rulename AS name, n.nspname AS schema, c.relname AS table,
-      pg_get_ruledef(r.oid, true) AS def
-    FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE r.rulename <> '_RETURN' AND ${userNamespace("n")} AND ${notExtensionMember("pg_class", "c.oid")}`)
+/** A row of an object that lives on a table and is named within it (a trigger, a rule). */
+interface OnTableRow {
+  oid: string
+  name: string
+  schema: string
+  table: string
+  def: string
+}
+
+/** Objects named `<name> ON <table>`, from the rows of `catalog`, with the definitions PostgreSQL prints. */
+function onTable(catalog: string, kind: "trigger" | "rule", rows: ReadonlyArray<OnTableRow>): Found[] {
   return rows.map((r) => {
     const table = modelName(r.schema, r.table)
     return {
-      catalog: "pg_rewrite",
+      catalog,
       oid: r.oid,
-      object: { kind: "rule" as const, name: `${r.name} ON ${table}`, table, definition: clean(r.def) },
-      commentTarget: `RULE ${quoteIdent(r.name)} ON ${quoteName(table)}`,
+      object: { kind, name: `${r.name} ON ${table}`, table, definition: clean(r.def) },
+      commentTarget: `${kind.toUpperCase()} ${quoteIdent(r.name)} ON ${quoteName(table)}`,
     }
   })
 }
 
+async function readRules(session: PgSession): Promise<Found[]> {
+  // pg_rewrite; a view's own rule (_RETURN) is the view.
+  const rows = await session.query<OnTableRow>(`
+    SELECT r.oid::int8::text AS oid, r.rulename AS name, n.nspname AS schema, c.relname AS table,
+      pg_get_ruledef(r.oid, true) AS def
+    FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE r.rulename <> '_RETURN' AND ${userNamespace("n")} AND ${notExtensionMember("pg_class", "c.oid")}`)
+  return onTable("pg_rewrite", "rule", rows)
+}
+
 async function readTriggers(session: PgSession): Promise<Found[]> {
   // pg_trigger; internal triggers implement foreign keys, and clones on partitions (tgparentid) are their parent's.
-  const rows = await session.query<{
-    oid: string
-    name: string
-    schema: string
-    table: string
-    def: string
-    comment: string | null
-  }>(`
+  const rows = await session.query<OnTableRow>(`
     SELECT tg.oid::int8::text AS oid, tg.tgname AS name, n.nspname AS schema, c.relname AS table,
       pg_get_triggerdef(tg.oid, true) AS def
     FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE NOT tg.tgisinternal AND tg.tgparentid = 0 AND ${userNamespace("n")} AND ${notExtensionMember("pg_class", "c.oid")}`)
-  return rows.map((r) => {
-    const table = modelName(r.schema, r.table)
-    return {
-      catalog: "pg_trigger",
-      oid: r.oid,
-      object: { kind: "trigger" as const, name: `${r.name} ON ${table}`, table, definition: r.def },
-      commentTarget: `TRIGGER ${quoteIdent(r.name)} ON ${quoteName(table)}`,
-    }
-  })
+  return onTable("pg_trigger", "trigger", rows)
 }
 
 const policyCommands: Record<string, string> = { r: "SELECT", a: "INSERT", w: "UPDATE", d: "DELETE" }
