@@ -7,9 +7,10 @@
  * default privileges after everything it creates, so that start is the old schema's; from there
  * each grantee is brought to what the new schema says, revoking what it should not have. Pure.
  */
-import type { Schema } from "../../model.ts"
-import { quoteIdent } from "./names.ts"
+import type { Column, Schema, SchemaObject, Table } from "../../model.ts"
+import { quoteIdent, quoteName, splitName } from "./names.ts"
 import { basePrivileges, type PrivilegeSet, privilegeStatements, readPrivileges } from "./privileges.ts"
+import { serialOf } from "./render.ts"
 
 /** What ALTER DEFAULT PRIVILEGES calls the objects a target names. */
 export type DefaultsKind = "TABLES" | "SEQUENCES" | "FUNCTIONS" | "SCHEMAS"
@@ -78,4 +79,50 @@ export function createdObjectGrants(created: CreatedTarget, from: Schema, to: Sc
     )
   }
   return out
+}
+
+/** `f(integer, text)` as GRANT names it: the name quoted, the argument list as the catalog prints it. */
+const routine = (name: string) => {
+  const open = name.indexOf("(")
+  return `${quoteName(name.slice(0, open))}${name.slice(open)}`
+}
+
+/**
+ * What a migration creates that privileges are on: new tables and the sequences of their serial
+ * columns, serial columns added to a table, and the views, sequences, routines and schemas it
+ * creates or makes again (`fresh`); each with the name its creation goes by, for ordering.
+ */
+export function createdObjects(
+  tables: ReadonlyArray<Table>,
+  addedColumns: ReadonlyArray<{ readonly table: string; readonly column: Column }>,
+  fresh: ReadonlyArray<SchemaObject>,
+): Array<{ target: CreatedTarget; name: string }> {
+  const created: Array<{ target: CreatedTarget; name: string }> = []
+  const schemaOf = (name: string) => splitName(name).schema
+  const add = (target: string, defaults: DefaultsKind, schema: string | undefined, name: string) =>
+    created.push({ target: { target, defaults, schema }, name })
+  const serials = (table: string, column: Column) => {
+    const serial = serialOf(table, column)
+    if (serial) add(`SEQUENCE ${quoteName(serial.sequence)}`, "SEQUENCES", schemaOf(serial.sequence), table)
+  }
+  for (const t of tables) {
+    add(`TABLE ${quoteName(t.name)}`, "TABLES", schemaOf(t.name), t.name)
+    for (const c of t.columns) serials(t.name, c)
+  }
+  for (const { table, column } of addedColumns) serials(table, column)
+  for (const o of fresh) {
+    if (o.kind === "view" || o.kind === "materialized-view")
+      add(`TABLE ${quoteName(o.name)}`, "TABLES", schemaOf(o.name), o.name)
+    else if (o.kind === "sequence")
+      add(`SEQUENCE ${quoteName(o.name)}`, "SEQUENCES", schemaOf(o.name), o.name)
+    else if (o.kind === "function" || o.kind === "procedure" || o.kind === "aggregate")
+      add(
+        `${o.kind === "procedure" ? "PROCEDURE" : "FUNCTION"} ${routine(o.name)}`,
+        "FUNCTIONS",
+        schemaOf(o.name.replace(/\(.*$/s, "")),
+        o.name,
+      )
+    else if (o.kind === "schema") add(`SCHEMA ${quoteIdent(o.name)}`, "SCHEMAS", undefined, o.name)
+  }
+  return created
 }

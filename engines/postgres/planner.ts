@@ -10,7 +10,7 @@
  * that a change would break (a view over a retyped column, a trigger on a function that is dropped
  * and created again, a foreign key into keys that change) are dropped and made again around it.
  */
-import type { Change, Column, ForeignKey, ObjectRef, Schema, SchemaObject, Table } from "../../model.ts"
+import type { Change, ForeignKey, ObjectRef, Schema, SchemaObject, Table } from "../../model.ts"
 import type { PlannedSteps } from "../engine.ts"
 import type { PlanStep } from "../order.ts"
 import { constraintsOf } from "../../model/refs.ts"
@@ -42,7 +42,7 @@ import {
   usedNewLabels,
   sequenceParts,
 } from "./plan-types.ts"
-import { type CreatedTarget, createdObjectGrants } from "./plan-privileges.ts"
+import { createdObjectGrants, createdObjects } from "./plan-privileges.ts"
 import { grantChange, grantTarget } from "./privileges.ts"
 import { foreignKeySql, serialOf } from "./render.ts"
 import { splitStatements } from "./split.ts"
@@ -637,62 +637,12 @@ export function planPostgres(listed: ReadonlyArray<Change>, from: Schema, to: Sc
   // brought to what the target lists; elsewhere a grantee's privileges go from the old set to the new
   // one, or back to what the object started with. Default privileges change last, so what this
   // migration creates starts under the old ones.
-  const created: Array<{ target: CreatedTarget; name: string }> = []
-  const createdIn = (name: string) => splitName(name).schema
-  const serialsOf = (table: string, columns: ReadonlyArray<Column>) => {
-    for (const column of columns) {
-      const serial = serialOf(table, column)
-      if (serial)
-        created.push({
-          target: {
-            target: `SEQUENCE ${quoteName(serial.sequence)}`,
-            defaults: "SEQUENCES",
-            schema: createdIn(serial.sequence),
-          },
-          name: table,
-        })
-    }
-  }
-  for (const c of pick("create-table")) {
-    created.push({
-      target: {
-        target: `TABLE ${quoteName(c.table.name)}`,
-        defaults: "TABLES",
-        schema: createdIn(c.table.name),
-      },
-      name: c.table.name,
-    })
-    serialsOf(c.table.name, c.table.columns)
-  }
-  for (const c of pick("add-column")) serialsOf(c.table, [c.column])
-  for (const o of to.objects) {
-    const fresh = added.includes(o) || recreated.has(o.name)
-    if (!fresh) continue
-    if (viewKinds.has(o.kind))
-      created.push({
-        target: { target: `TABLE ${quoteName(o.name)}`, defaults: "TABLES", schema: createdIn(o.name) },
-        name: o.name,
-      })
-    else if (o.kind === "sequence" && !serialBefore.has(o.name))
-      created.push({
-        target: { target: `SEQUENCE ${quoteName(o.name)}`, defaults: "SEQUENCES", schema: createdIn(o.name) },
-        name: o.name,
-      })
-    else if (routineKinds.has(o.kind))
-      created.push({
-        target: {
-          target: `${o.kind === "procedure" ? "PROCEDURE" : "FUNCTION"} ${routineTarget(o.name)}`,
-          defaults: "FUNCTIONS",
-          schema: createdIn(o.name.replace(/\(.*$/s, "")),
-        },
-        name: o.name,
-      })
-    else if (o.kind === "schema")
-      created.push({
-        target: { target: `SCHEMA ${quoteIdent(o.name)}`, defaults: "SCHEMAS", schema: undefined },
-        name: o.name,
-      })
-  }
+  const fresh = to.objects.filter((o) => added.includes(o) || recreated.has(o.name))
+  const created = createdObjects(
+    [...pick("create-table").map((c) => c.table)],
+    pick("add-column").map((c) => ({ table: c.table, column: c.column })),
+    fresh.filter((o) => !(o.kind === "sequence" && serialBefore.has(o.name))),
+  )
   for (const c of created) {
     const statements = createdObjectGrants(c.target, from, to)
     if (statements.length > 0)
