@@ -19,7 +19,7 @@ import {
   serialOf,
   uniqueSql,
 } from "./render.ts"
-import { sequenceOptions } from "./plan-types.ts"
+import { mustRestart, sequenceOptions } from "./plan-types.ts"
 import { firstGroup, mentionedNames, splitTopLevel, stripParens } from "./sql-text.ts"
 import { afterParents, arrivingColumns, inheritedColumns, physicalColumns } from "./plan-inheritance.ts"
 import { inheritsFrom, parentsOf, partitionOf } from "./table-options.ts"
@@ -360,15 +360,21 @@ function changeColumn(
     const [kindBefore] = identityParts(identityBefore)
     const [kind, options] = identityParts(identityAfter)
     if (kind !== kindBefore) out.push(alterColumn(t, c, `SET GENERATED ${kind}`))
-    if (options !== identityParts(identityBefore)[1])
+    const optionsBefore = identityParts(identityBefore)[1]
+    const type = serialSequenceType(after.type)
+    if (options !== optionsBefore)
       out.push(
         alterColumn(
           t,
           c,
-          // An identity's sequence has its column's type: no AS here.
-          sequenceOptions(options, serialSequenceType(after.type))
+          // An identity's sequence has its column's type: no AS here. Bounds that close in or a
+          // turn of direction start it again (where it stood may be outside them).
+          `${sequenceOptions(options, type)
             .replace(/^AS \S+ /, "")
-            .replace(/(^| )(INCREMENT BY|MINVALUE|MAXVALUE|START WITH|CACHE|NO CYCLE|CYCLE)\b/g, "$1SET $2"),
+            .replace(
+              /(^| )(INCREMENT BY|MINVALUE|MAXVALUE|START WITH|CACHE|NO CYCLE|CYCLE)\b/g,
+              "$1SET $2",
+            )}${mustRestart(optionsBefore, options, type) ? " RESTART" : ""}`,
         ),
       )
   } else if (identityAfter !== undefined && identityAfter !== identityBefore) {

@@ -273,6 +273,13 @@ export function sequenceParts(definition: string): { create: string; owner?: str
  * left out take their defaults): so the options a sequence had before cannot linger.
  */
 export function sequenceOptions(clauses: string, type = /\bAS (\w+)/.exec(clauses)?.[1] ?? "bigint"): string {
+  const { increment, min, max, start } = sequenceBounds(clauses, type)
+  const cache = /CACHE (\d+)/.exec(clauses)?.[1] ?? "1"
+  return `AS ${type} INCREMENT BY ${increment} MINVALUE ${min} MAXVALUE ${max} START WITH ${start} CACHE ${cache} ${/\bCYCLE\b/.test(clauses) && !/\bNO CYCLE\b/.test(clauses) ? "CYCLE" : "NO CYCLE"}`
+}
+
+/** A sequence's increment, bounds and start from its clauses, defaults filled in for its type and direction. */
+function sequenceBounds(clauses: string, type: string) {
   const increment = /INCREMENT BY (-?\d+)/.exec(clauses)?.[1] ?? "1"
   const ascending = !increment.startsWith("-")
   // The bounds are written out: NO MINVALUE / NO MAXVALUE in a statement that also turns the
@@ -281,8 +288,17 @@ export function sequenceOptions(clauses: string, type = /\bAS (\w+)/.exec(clause
   const min = /MINVALUE (-?\d+)/.exec(clauses)?.[1] ?? (ascending ? "1" : range.min)
   const max = /MAXVALUE (-?\d+)/.exec(clauses)?.[1] ?? (ascending ? range.max : "-1")
   const start = /START WITH (-?\d+)/.exec(clauses)?.[1] ?? (ascending ? min : max)
-  const cache = /CACHE (\d+)/.exec(clauses)?.[1] ?? "1"
-  return `AS ${type} INCREMENT BY ${increment} MINVALUE ${min} MAXVALUE ${max} START WITH ${start} CACHE ${cache} ${/\bCYCLE\b/.test(clauses) && !/\bNO CYCLE\b/.test(clauses) ? "CYCLE" : "NO CYCLE"}`
+  return { increment, ascending, min, max, start }
+}
+
+/**
+ * Whether a sequence going from clauses `before` to `after` must start again: it turns around, or
+ * its bounds close in (where it stood may be outside them, which ALTER SEQUENCE refuses).
+ */
+export function mustRestart(before: string, after: string, type: string): boolean {
+  const a = sequenceBounds(before, type)
+  const b = sequenceBounds(after, type)
+  return a.ascending !== b.ascending || BigInt(b.min) > BigInt(a.min) || BigInt(b.max) < BigInt(a.max)
 }
 
 const typeRanges: Record<string, { min: string; max: string }> & { bigint: { min: string; max: string } } = {
@@ -298,10 +314,12 @@ export function alterSequence(before: SchemaObject, after: SchemaObject): string
   const b = sequenceParts(after.definition)
   const out: string[] = []
   const clauses = (create: string) => readName(create.slice("CREATE SEQUENCE ".length))?.rest ?? ""
-  const descending = (create: string) => /INCREMENT BY -/.test(clauses(create))
-  // A sequence that turns around starts again: where it stood is outside its new bounds.
-  const restart = descending(a.create) !== descending(b.create) ? " RESTART" : ""
-  if (a.create !== b.create) out.push(`ALTER SEQUENCE ${q} ${sequenceOptions(clauses(b.create))}${restart}`)
+  const typeOf = (create: string) => /\bAS (\w+)/.exec(clauses(create))?.[1] ?? "bigint"
+  if (a.create !== b.create) {
+    // Compared under the new type: its bounds are what the old ones must fit in.
+    const restart = mustRestart(clauses(a.create), clauses(b.create), typeOf(b.create)) ? " RESTART" : ""
+    out.push(`ALTER SEQUENCE ${q} ${sequenceOptions(clauses(b.create))}${restart}`)
+  }
   if (a.owner !== b.owner && b.owner === undefined) out.push(`ALTER SEQUENCE ${q} OWNED BY NONE`)
   return out
 }
