@@ -2,7 +2,8 @@
  * catalog-privileges: who may do what, read from the access control lists of the catalog
  * (pg_class.relacl for tables, views and sequences, pg_attribute.attacl for columns, pg_proc.proacl,
  * pg_namespace.nspacl, pg_default_acl; https://www.postgresql.org/docs/current/ddl-priv.html),
- * each expanded with aclexplode. The owner's own privileges are left out (throwaway databases are
+ * each expanded with aclexplode (a missing ACL is the owner's alone: a `public` schema made anew by
+ * hand, unlike initdb's, gives PUBLIC nothing). The owner's own privileges are left out (throwaway databases are
  * owned by roles of their own), and so is who granted what: what a grantee may do is the schema.
  * Each grantee's privileges on one object become one `grant` object (privileges.ts writes it), kept
  * only where they differ from what the object starts with.
@@ -62,8 +63,8 @@ ${explode("p.proacl", "p.proowner")}
 WHERE p.proacl IS NOT NULL AND ${userNamespace("n")} AND ${notExtensionMember("pg_proc", "p.oid")}
 UNION ALL
 SELECT 'SCHEMA', n.nspname, n.nspname, NULL, NULL, NULL, NULL, NULL, a.*
-FROM pg_namespace n, ${explode("n.nspacl", "n.nspowner")}
-WHERE n.nspacl IS NOT NULL AND ${userNamespace("n")} AND ${notExtensionMember("pg_namespace", "n.oid")}
+FROM pg_namespace n, ${explode("COALESCE(n.nspacl, acldefault('n', n.nspowner))", "n.nspowner")}
+WHERE (n.nspacl IS NOT NULL OR n.nspname = 'public') AND ${userNamespace("n")} AND ${notExtensionMember("pg_namespace", "n.oid")}
 UNION ALL
 SELECT 'DEFAULT ' || d.defaclobjtype::text, COALESCE(n.nspname, ''), '', NULL, NULL, NULL, NULL,
   CASE WHEN d.defaclrole = current_user::regrole THEN NULL ELSE pg_get_userbyid(d.defaclrole) END, a.*
