@@ -315,11 +315,14 @@ export function planPostgres(listed: ReadonlyArray<Change>, from: Schema, to: Sc
           [...(g.options?.addedOptions ?? []), ...(g.options?.removedOptions ?? [])].includes("UNLOGGED") ||
           g.constraints.some((c) => {
             const type = c.kind === "alter-constraint" ? c.after.type : c.constraint.type
-            return type !== "foreign-key" && type !== "check"
+            return type === "primary-key" || type === "unique"
           }),
       )
       .map((g) => g.after.name),
-    ...pick("drop-index", "alter-index").map((c) => c.table),
+    // Only a unique index can be what a foreign key relies on.
+    ...pick("drop-index", "alter-index")
+      .filter((c) => /^CREATE UNIQUE /.test(c.kind === "drop-index" ? c.index.definition : c.before.definition))
+      .map((c) => c.table),
   ])
   const retyped = new Set([
     ...groups.flatMap((g) =>
