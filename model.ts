@@ -101,6 +101,10 @@ export type ObjectKind =
   | "materialized-view"
   | "event"
   | "comment"
+  | "policy"
+  | "grant"
+  | "aggregate"
+  | "rule"
 
 /**
  * Anything in a schema that is not a table (index, view, trigger, enum, sequence...), kept as its definition.

@@ -209,7 +209,16 @@ export interface Database {
    * conditions given (rows that fit the schema after a change too, or a probe's row).
    */
   readonly seed: (schema: Schema, conditions?: SeedConditions) => Effect.Effect<SeedReport, EngineFailed>
-  readonly readRows: (table: string, columns: ReadonlyArray<string>) => Effect.Effect<RowImage, EngineFailed>
+  /**
+   * The rows of `table`, its `columns` only. `alongside` names the other tables whose rows the same
+   * check reads: an engine whose tables hold rows of other tables (a PostgreSQL partitioned table,
+   * whose rows are its partitions') counts only the rows no table alongside accounts for.
+   */
+  readonly readRows: (
+    table: string,
+    columns: ReadonlyArray<string>,
+    alongside?: ReadonlyArray<string>,
+  ) => Effect.Effect<RowImage, EngineFailed>
   /** Rows that break a foreign key, as "table -> parent" descriptions; empty when all hold. */
   readonly foreignKeyViolations: Effect.Effect<ReadonlyArray<string>, EngineFailed>
   /**

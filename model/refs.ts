@@ -140,13 +140,18 @@ export class SchemaRefs {
     return [...this.table(parent), this.ref("keys", parent)]
   }
 
-  /** Parents a table's options name: PARTITION OF p ..., INHERITS (p, q). */
+  /**
+   * Parents a table's options name: PARTITION OF p ..., INHERITS (p, q), each a name as the engine
+   * quotes it (`"Sales 2020"`, `audit."Base"`), read back without its quotes.
+   */
   parents(table: Table): string[] {
     return table.options.flatMap((o) => {
-      const partition = /^PARTITION OF ("(?:[^"]|"")+"|\S+)/.exec(o)
-      if (partition) return [partition[1] as string]
+      if (o.startsWith("PARTITION OF "))
+        return namesOf(o.slice(13))
+          .slice(0, 1)
+          .map((n) => n.name)
       const inherits = /^INHERITS \((.*)\)$/s.exec(o)
-      return inherits ? (inherits[1] as string).split(/\s*,\s*/) : []
+      return inherits ? namesOf(inherits[1] as string).map((n) => n.name) : []
     })
   }
 
@@ -155,7 +160,7 @@ export class SchemaRefs {
     const refs = [...this.schemaOf(table.name)]
     for (const c of table.columns) refs.push(...this.column(table, c).filter((r) => r.kind !== "column"))
     for (const c of constraintsOf(table)) refs.push(...this.constraint(table, c))
-    for (const p of this.parents(table)) refs.push(...this.table(p.replace(/^"|"$/g, "")))
+    for (const p of this.parents(table)) refs.push(...this.table(p))
     return refs
   }
 
@@ -298,7 +303,7 @@ function refsOf(change: BareChange, from: SchemaRefs, to: SchemaRefs): ChangeRef
       )
     case "alter-table": {
       const parents = (r: SchemaRefs, t: Table, options: ReadonlyArray<string>) =>
-        r.parents({ ...t, options: [...options] }).flatMap((p) => r.table(p.replace(/^"|"$/g, "")))
+        r.parents({ ...t, options: [...options] }).flatMap((p) => r.table(p))
       return refs(
         [to.ref("table", change.after.name), ...parents(to, change.after, change.addedOptions)],
         none,

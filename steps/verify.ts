@@ -204,7 +204,11 @@ const checkRows = Effect.fnUntraced(function* (
     // After UP the table and its columns carry their new names; after DOWN their old ones again.
     const { table, columns } = phase === "up" ? surviving.after : surviving.before
     const before = expected.get(surviving.before.table) ?? []
-    const after = yield* db.readRows(table, columns)
+    const after = yield* db.readRows(
+      table,
+      columns,
+      tables.map((t) => (phase === "up" ? t.after.table : t.before.table)),
+    )
     if (before.length !== after.length || before.some((row, i) => row !== after[i])) {
       return yield* new RowsChanged({ phase, table, detail: describeRowChange(before, after) })
     }
@@ -280,7 +284,8 @@ export const verify = Effect.fn("aim/steps/verify")(function* (
       if (!image) yield* replayHistory(engine, db, history)
       const seed = yield* db.seed(current, { avoid })
       const before = new Map<string, RowImage>()
-      for (const { before: b } of tables) before.set(b.table, yield* db.readRows(b.table, b.columns))
+      const read = tables.map((t) => t.before.table)
+      for (const { before: b } of tables) before.set(b.table, yield* db.readRows(b.table, b.columns, read))
       for (const { before: b } of arriving)
         before.set(`${b.table}\u0000${b.column}`, yield* db.readRows(b.table, [b.column]))
       // Objects the history already leaves broken are not the migration's doing.

@@ -10,7 +10,7 @@ import type { SchemaObject } from "../../model.ts"
 import { notExtensionMember, parseJson, userNamespace } from "./catalog-filter.ts"
 import { checkExpression, type TableCatalog } from "./catalog-tables.ts"
 import { normalizeSql } from "./lexer.ts"
-import { mentionedNames } from "./sql-text.ts"
+import { mentionedNames, stripParens } from "./sql-text.ts"
 import { makeObjectName, modelName, quoteIdent, quoteLiteral, quoteName } from "./names.ts"
 import { type SequenceRow, sequenceClauses } from "./sequence-options.ts"
 import type { PgSession } from "./session.ts"
@@ -53,9 +53,17 @@ async function readSchemas(session: PgSession): Promise<Found[]> {
 }
 
 async function readExtensions(session: PgSession): Promise<Found[]> {
-  // pg_extension; plpgsql is installed in every database.
-  const rows = await session.query<{ oid: string; name: string; schema: string }>(`
-    SELECT e.oid::int8::text AS oid, e.extname AS name, n.nspname AS schema
+  // pg_extension; plpgsql is installed in every database. The version is written where it is not
+  // the one CREATE EXTENSION installs by default (pg_available_extensions.default_version).
+  const rows = await session.query<{
+    oid: string
+    name: string
+    schema: string
+    version: string
+    default: string | null
+  }>(`
+    SELECT e.oid::int8::text AS oid, e.extname AS name, n.nspname AS schema, e.extversion AS version,
+      (SELECT a.default_version FROM pg_available_extensions a WHERE a.name = e.extname) AS default
     FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname <> 'plpgsql'`)
   return rows.map((r) => ({
     catalog: "pg_extension",
@@ -63,7 +71,7 @@ async function readExtensions(session: PgSession): Promise<Found[]> {
     object: {
       kind: "extension",
       name: r.name,
-      definition: `CREATE EXTENSION IF NOT EXISTS ${quoteIdent(r.name)}${r.schema === "public" ? "" : ` WITH SCHEMA ${quoteIdent(r.schema)}`}`,
+      definition: `CREATE EXTENSION IF NOT EXISTS ${quoteIdent(r.name)}${r.schema === "public" ? "" : ` WITH SCHEMA ${quoteIdent(r.schema)}`}${r.version === r.default ? "" : ` VERSION ${quoteLiteral(r.version)}`}`,
     },
   }))
 }
@@ -78,9 +86,10 @@ async function readIndexes(session: PgSession): Promise<Found[]> {
     table_schema: string
     table: string
     def: string
+    valid: boolean
   }>(`
     SELECT ic.oid::int8::text AS oid, n.nspname AS schema, ic.relname AS name, tn.nspname AS table_schema,
-      t.relname AS table, pg_get_indexdef(i.indexrelid) AS def
+      t.relname AS table, pg_get_indexdef(i.indexrelid) AS def, i.indisvalid AS valid
     FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_namespace n ON n.oid = ic.relnamespace
     JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace tn ON tn.oid = t.relnamespace
     WHERE t.relkind IN ('r', 'p', 'm') AND ${userNamespace("tn")} AND ${notExtensionMember("pg_class", "t.oid")}
@@ -93,7 +102,9 @@ async function readIndexes(session: PgSession): Promise<Found[]> {
       kind: "index",
       name: modelName(r.schema, r.name),
       table: modelName(r.table_schema, r.table),
-      definition: tidyIndexDef(r.def),
+      // A partitioned table's index made ON ONLY stays invalid until every partition's index is
+      // attached: that state is kept; once valid it is the same index as one made without ONLY.
+      definition: r.valid ? tidyIndexDef(r.def) : tidyIndexDef(r.def).replace(" ON ", " ON ONLY "),
     },
     commentTarget: `INDEX ${quoteName(modelName(r.schema, r.name))}`,
   }))
@@ -305,27 +316,176 @@ async function readFunctions(session: PgSession): Promise<Found[]> {
   })
 }
 
+/** CREATE AGGREGATE options other than the defaults, from pg_aggregate's columns. */
+interface AggregateRow {
+  oid: string
+  schema: string
+  name: string
+  args: string
+  kind: string
+  sfunc: string
+  stype: string
+  sspace: number
+  finalfunc: string | null
+  finalextra: boolean
+  finalmodify: string
+  combinefunc: string | null
+  serialfunc: string | null
+  deserialfunc: string | null
+  initcond: string | null
+  msfunc: string | null
+  minvfunc: string | null
+  mstype: string | null
+  msspace: number
+  mfinalfunc: string | null
+  mfinalextra: boolean
+  mfinalmodify: string
+  minitcond: string | null
+  sortop: string | null
+  parallel: string
+}
+
+const modify: Record<string, string> = { r: "READ_ONLY", s: "SHAREABLE", w: "READ_WRITE" }
+const parallel: Record<string, string> = { s: "SAFE", r: "RESTRICTED" }
+
+async function readAggregates(session: PgSession): Promise<Found[]> {
+  // pg_aggregate with its pg_proc row (https://www.postgresql.org/docs/current/catalog-pg-aggregate.html);
+  // PostgreSQL prints no CREATE AGGREGATE, so the options are written here, defaults left out.
+  const fn = (column: string) => `CASE WHEN a.${column} = 0 THEN NULL ELSE a.${column}::regproc::text END`
+  const rows = await session.query<AggregateRow>(`
+    SELECT p.oid::int8::text AS oid, n.nspname AS schema, p.proname AS name,
+      pg_get_function_identity_arguments(p.oid) AS args, a.aggkind::text AS kind,
+      a.aggtransfn::regproc::text AS sfunc, format_type(a.aggtranstype, NULL) AS stype, a.aggtransspace AS sspace,
+      ${fn("aggfinalfn")} AS finalfunc, a.aggfinalextra AS finalextra, a.aggfinalmodify::text AS finalmodify,
+      ${fn("aggcombinefn")} AS combinefunc, ${fn("aggserialfn")} AS serialfunc, ${fn("aggdeserialfn")} AS deserialfunc,
+      a.agginitval AS initcond, ${fn("aggmtransfn")} AS msfunc, ${fn("aggminvtransfn")} AS minvfunc,
+      CASE WHEN a.aggmtranstype = 0 THEN NULL ELSE format_type(a.aggmtranstype, NULL) END AS mstype, a.aggmtransspace AS msspace,
+      ${fn("aggmfinalfn")} AS mfinalfunc, a.aggmfinalextra AS mfinalextra, a.aggmfinalmodify::text AS mfinalmodify,
+      a.aggminitval AS minitcond,
+      CASE WHEN a.aggsortop = 0 THEN NULL ELSE (SELECT o.oprname FROM pg_operator o WHERE o.oid = a.aggsortop) END AS sortop,
+      p.proparallel::text AS parallel
+    FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid JOIN pg_namespace n ON n.oid = p.pronamespace
+    WHERE ${userNamespace("n")} AND ${notExtensionMember("pg_proc", "p.oid")}`)
+  return rows.map((r) => {
+    const name = `${modelName(r.schema, r.name)}(${r.args})`
+    const ordered = r.kind !== "n"
+    const options = [`SFUNC = ${r.sfunc}`, `STYPE = ${r.stype}`]
+    if (r.sspace !== 0) options.push(`SSPACE = ${r.sspace}`)
+    if (r.finalfunc !== null) options.push(`FINALFUNC = ${r.finalfunc}`)
+    if (r.finalextra) options.push("FINALFUNC_EXTRA")
+    if (r.finalmodify !== (ordered ? "w" : "r")) options.push(`FINALFUNC_MODIFY = ${modify[r.finalmodify]}`)
+    if (r.combinefunc !== null) options.push(`COMBINEFUNC = ${r.combinefunc}`)
+    if (r.serialfunc !== null) options.push(`SERIALFUNC = ${r.serialfunc}`)
+    if (r.deserialfunc !== null) options.push(`DESERIALFUNC = ${r.deserialfunc}`)
+    if (r.initcond !== null) options.push(`INITCOND = ${quoteLiteral(r.initcond)}`)
+    if (r.msfunc !== null) options.push(`MSFUNC = ${r.msfunc}`)
+    if (r.minvfunc !== null) options.push(`MINVFUNC = ${r.minvfunc}`)
+    if (r.mstype !== null) options.push(`MSTYPE = ${r.mstype}`)
+    if (r.msspace !== 0) options.push(`MSSPACE = ${r.msspace}`)
+    if (r.mfinalfunc !== null) options.push(`MFINALFUNC = ${r.mfinalfunc}`)
+    if (r.mfinalextra) options.push("MFINALFUNC_EXTRA")
+    if (r.mstype !== null && r.mfinalmodify !== "r")
+      options.push(`MFINALFUNC_MODIFY = ${modify[r.mfinalmodify]}`)
+    if (r.minitcond !== null) options.push(`MINITCOND = ${quoteLiteral(r.minitcond)}`)
+    if (r.sortop !== null) options.push(`SORTOP = ${r.sortop}`)
+    if (parallel[r.parallel]) options.push(`PARALLEL = ${parallel[r.parallel]}`)
+    if (r.kind === "h") options.push("HYPOTHETICAL")
+    const target = `${quoteName(modelName(r.schema, r.name))}(${r.args})`
+    return {
+      catalog: "pg_proc",
+      oid: r.oid,
+      object: {
+        kind: "aggregate" as const,
+        name,
+        definition: `CREATE AGGREGATE ${target} (${options.join(", ")})`,
+      },
+      commentTarget: `AGGREGATE ${target}`,
+    }
+  })
+}
+
+/** A row of an object that lives on a table and is named within it (a trigger, a rule). */
+interface OnTableRow {
+  oid: string
+  name: string
+  schema: string
+  table: string
+  def: string
+}
+
+/** Objects named `<name> ON <table>`, from the rows of `catalog`, with the definitions PostgreSQL prints. */
+function onTable(catalog: string, kind: "trigger" | "rule", rows: ReadonlyArray<OnTableRow>): Found[] {
+  return rows.map((r) => {
+    const table = modelName(r.schema, r.table)
+    return {
+      catalog,
+      oid: r.oid,
+      object: { kind, name: `${r.name} ON ${table}`, table, definition: clean(r.def) },
+      commentTarget: `${kind.toUpperCase()} ${quoteIdent(r.name)} ON ${quoteName(table)}`,
+    }
+  })
+}
+
+async function readRules(session: PgSession): Promise<Found[]> {
+  // pg_rewrite; a view's own rule (_RETURN) is the view.
+  const rows = await session.query<OnTableRow>(`
+    SELECT r.oid::int8::text AS oid, r.rulename AS name, n.nspname AS schema, c.relname AS table,
+      pg_get_ruledef(r.oid, true) AS def
+    FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE r.rulename <> '_RETURN' AND ${userNamespace("n")} AND ${notExtensionMember("pg_class", "c.oid")}`)
+  return onTable("pg_rewrite", "rule", rows)
+}
+
 async function readTriggers(session: PgSession): Promise<Found[]> {
   // pg_trigger; internal triggers implement foreign keys, and clones on partitions (tgparentid) are their parent's.
+  const rows = await session.query<OnTableRow>(`
+    SELECT tg.oid::int8::text AS oid, tg.tgname AS name, n.nspname AS schema, c.relname AS table,
+      pg_get_triggerdef(tg.oid, true) AS def
+    FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE NOT tg.tgisinternal AND tg.tgparentid = 0 AND ${userNamespace("n")} AND ${notExtensionMember("pg_class", "c.oid")}`)
+  return onTable("pg_trigger", "trigger", rows)
+}
+
+const policyCommands: Record<string, string> = { r: "SELECT", a: "INSERT", w: "UPDATE", d: "DELETE" }
+
+/** A role as GRANT, REVOKE and CREATE POLICY name it: PUBLIC, or the role's name quoted where needed. */
+export const roleSql = (role: string) => (role === "PUBLIC" ? "PUBLIC" : quoteIdent(role))
+
+async function readPolicies(session: PgSession): Promise<Found[]> {
+  // pg_policy (https://www.postgresql.org/docs/current/catalog-pg-policy.html); role 0 is PUBLIC.
   const rows = await session.query<{
     oid: string
     name: string
     schema: string
     table: string
-    def: string
-    comment: string | null
+    command: string
+    permissive: boolean
+    roles: string
+    using: string | null
+    check: string | null
   }>(`
-    SELECT tg.oid::int8::text AS oid, tg.tgname AS name, n.nspname AS schema, c.relname AS table,
-      pg_get_triggerdef(tg.oid, true) AS def
-    FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE NOT tg.tgisinternal AND tg.tgparentid = 0 AND ${userNamespace("n")} AND ${notExtensionMember("pg_class", "c.oid")}`)
+    SELECT p.oid::int8::text AS oid, p.polname AS name, n.nspname AS schema, c.relname AS table,
+      p.polcmd::text AS command, p.polpermissive AS permissive,
+      array_to_json(ARRAY(SELECT CASE WHEN r = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(r) END FROM unnest(p.polroles) r))::text AS roles,
+      pg_get_expr(p.polqual, p.polrelid) AS using, pg_get_expr(p.polwithcheck, p.polrelid) AS check
+    FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE ${userNamespace("n")} AND ${notExtensionMember("pg_class", "c.oid")}`)
   return rows.map((r) => {
     const table = modelName(r.schema, r.table)
+    const roles = parseJson<string[]>(r.roles).sort()
+    // The defaults (PERMISSIVE, FOR ALL, TO PUBLIC) are left out, so either spelling reads the same.
+    const parts = [`CREATE POLICY ${quoteIdent(r.name)} ON ${quoteName(table)}`]
+    if (!r.permissive) parts.push("AS RESTRICTIVE")
+    const command = policyCommands[r.command]
+    if (command) parts.push(`FOR ${command}`)
+    if (!(roles.length === 1 && roles[0] === "PUBLIC")) parts.push(`TO ${roles.map(roleSql).join(", ")}`)
+    if (r.using !== null) parts.push(`USING (${stripParens(r.using)})`)
+    if (r.check !== null) parts.push(`WITH CHECK (${stripParens(r.check)})`)
     return {
-      catalog: "pg_trigger",
+      catalog: "pg_policy",
       oid: r.oid,
-      object: { kind: "trigger" as const, name: `${r.name} ON ${table}`, table, definition: r.def },
-      commentTarget: `TRIGGER ${quoteIdent(r.name)} ON ${quoteName(table)}`,
+      object: { kind: "policy" as const, name: `${r.name} ON ${table}`, table, definition: parts.join(" ") },
+      commentTarget: `POLICY ${quoteIdent(r.name)} ON ${quoteName(table)}`,
     }
   })
 }
@@ -345,14 +505,14 @@ const firstUserOid = 16384
 async function readDependencies(session: PgSession): Promise<Array<{ from: string; to: string }>> {
   const rows = await session.query<{ from: string; to: string }>(`
     SELECT DISTINCT
-      CASE WHEN d.classid = 'pg_rewrite'::regclass THEN 'pg_class:' || (SELECT r.ev_class FROM pg_rewrite r WHERE r.oid = d.objid)::int8::text
+      CASE WHEN d.classid = 'pg_rewrite'::regclass THEN (SELECT CASE WHEN r.rulename = '_RETURN' THEN 'pg_class:' || r.ev_class::int8::text ELSE 'pg_rewrite:' || r.oid::int8::text END FROM pg_rewrite r WHERE r.oid = d.objid)
         WHEN d.classid = 'pg_constraint'::regclass THEN 'pg_type:' || (SELECT c.contypid FROM pg_constraint c WHERE c.oid = d.objid)::int8::text
         ELSE d.classid::regclass::text || ':' || d.objid::int8::text END AS from,
       CASE WHEN d.refclassid = 'pg_type'::regclass
         THEN 'pg_type:' || COALESCE((SELECT NULLIF(t.typelem, 0) FROM pg_type t WHERE t.oid = d.refobjid AND t.typcategory = 'A'), d.refobjid)::int8::text
         ELSE d.refclassid::regclass::text || ':' || d.refobjid::int8::text END AS to
     FROM pg_depend d
-    WHERE d.deptype = 'n' AND d.objid >= ${firstUserOid} AND d.classid IN ('pg_rewrite'::regclass, 'pg_proc'::regclass, 'pg_type'::regclass, 'pg_class'::regclass, 'pg_constraint'::regclass)
+    WHERE d.deptype = 'n' AND d.objid >= ${firstUserOid} AND d.classid IN ('pg_rewrite'::regclass, 'pg_proc'::regclass, 'pg_type'::regclass, 'pg_class'::regclass, 'pg_constraint'::regclass, 'pg_policy'::regclass)
       AND d.refclassid IN ('pg_class'::regclass, 'pg_proc'::regclass, 'pg_type'::regclass)`)
   return rows
 }
@@ -362,7 +522,54 @@ async function readComments(session: PgSession): Promise<Array<{ key: string; te
   return session.query<{ key: string; text: string }>(`
     SELECT d.classoid::regclass::text || ':' || d.objoid::int8::text AS key, d.description AS text
     FROM pg_description d WHERE d.objsubid = 0 AND d.objoid >= ${firstUserOid}
-      AND d.classoid IN ('pg_class'::regclass, 'pg_proc'::regclass, 'pg_type'::regclass, 'pg_namespace'::regclass, 'pg_trigger'::regclass)`)
+      AND d.classoid IN ('pg_class'::regclass, 'pg_proc'::regclass, 'pg_type'::regclass, 'pg_namespace'::regclass, 'pg_trigger'::regclass, 'pg_policy'::regclass, 'pg_rewrite'::regclass)`)
+}
+
+/** The comment PostgreSQL's initdb gives the `public` schema. */
+export const PUBLIC_SCHEMA_COMMENT = "standard public schema"
+
+/**
+ * Comments that are objects of their own without an object of the catalog to hang on: a table's or
+ * domain's constraint (named by its real name, default or not), and the `public` schema's where it
+ * is not initdb's (no comment at all included).
+ */
+async function readOtherComments(session: PgSession): Promise<SchemaObject[]> {
+  const rows = await session.query<{
+    name: string
+    schema: string
+    target: string
+    domain: boolean
+    text: string | null
+  }>(`
+    SELECT co.conname AS name, n.nspname AS schema, COALESCE(c.relname, t.typname) AS target,
+      co.contypid <> 0 AS domain, d.description AS text
+    FROM pg_description d JOIN pg_constraint co ON co.oid = d.objoid AND d.classoid = 'pg_constraint'::regclass AND d.objsubid = 0
+    LEFT JOIN pg_class c ON c.oid = co.conrelid LEFT JOIN pg_type t ON t.oid = co.contypid
+    JOIN pg_namespace n ON n.oid = COALESCE(c.relnamespace, t.typnamespace)
+    WHERE ${userNamespace("n")} AND co.conparentid = 0
+    UNION ALL
+    SELECT NULL, 'public', 'public', false, obj_description(n.oid, 'pg_namespace')
+    FROM pg_namespace n WHERE n.nspname = 'public'`)
+  return rows.flatMap((r): SchemaObject[] => {
+    if (r.name === null) {
+      if (r.text === PUBLIC_SCHEMA_COMMENT) return []
+      const definition = `COMMENT ON SCHEMA public IS ${r.text === null ? "NULL" : quoteLiteral(r.text)}`
+      return [{ kind: "comment", name: "SCHEMA public", definition, key: definition, dependsOn: [] }]
+    }
+    const on = modelName(r.schema, r.target)
+    const target = `CONSTRAINT ${quoteIdent(r.name)} ON ${r.domain ? "DOMAIN " : ""}${quoteName(on)}`
+    const definition = `COMMENT ON ${target} IS ${quoteLiteral(r.text ?? "")}`
+    return [
+      {
+        kind: "comment",
+        name: target,
+        table: r.domain ? undefined : on,
+        definition,
+        key: definition,
+        dependsOn: [on],
+      },
+    ]
+  })
 }
 
 /**
@@ -375,6 +582,7 @@ export async function readObjects(
 ): Promise<SchemaObject[]> {
   // All queries are sent at once; the tables, read alongside, are needed only to process the rows.
   const serialSequences = tableCatalog.then((t) => t.serialSequences)
+  const otherComments = readOtherComments(session)
   const [groups, dependencies, comments, { names: tableNames }] = await Promise.all([
     Promise.all([
       readSchemas(session),
@@ -385,6 +593,9 @@ export async function readObjects(
       readViews(session),
       readFunctions(session),
       readTriggers(session),
+      readPolicies(session),
+      readAggregates(session),
+      readRules(session),
     ]),
     readDependencies(session),
     readComments(session),
@@ -442,5 +653,6 @@ export async function readObjects(
       dependsOn: [target.object.name],
     })
   }
+  objects.push(...(await otherComments))
   return objects.sort((a, b) => `${a.kind}:${a.name}`.localeCompare(`${b.kind}:${b.name}`))
 }

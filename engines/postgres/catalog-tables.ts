@@ -17,9 +17,10 @@ import type {
 } from "../../model.ts"
 import { notExtensionMember, parseJson, userNamespace } from "./catalog-filter.ts"
 import { stripParens } from "./sql-text.ts"
-import { defaultNames, modelName, quoteIdent, quoteLiteral } from "./names.ts"
+import { defaultNames, modelName, quoteIdent, quoteLiteral, quoteName } from "./names.ts"
 import { renderTable } from "./render.ts"
 import { type SequenceRow, sequenceClauses } from "./sequence-options.ts"
+import { inheritsOption, partitionOption } from "./table-options.ts"
 import type { PgSession } from "./session.ts"
 
 interface TableRow {
@@ -35,6 +36,9 @@ interface TableRow {
   comment: string | null
   rls: boolean
   forcerls: boolean
+  /** pg_class.relreplident: d (default), n (nothing), f (full), i (index). */
+  replident: string
+  replindex: string | null
 }
 
 interface ColumnRow extends Partial<SequenceRow> {
@@ -47,7 +51,8 @@ interface ColumnRow extends Partial<SequenceRow> {
   generated: string
   collation: string | null
   comment: string | null
-  local: boolean
+  /** The column comes from a parent (INHERITS or PARTITION OF), whether or not it is declared here too. */
+  inherited: boolean
   /** The sequence owned by this column (serial or identity), when there is one. */
   seq_name: string | null
   /** True when the default is exactly `nextval('<owned sequence>'::regclass)`. */
@@ -69,6 +74,7 @@ interface ConstraintRow {
   match: string
   deferrable: boolean
   deferred: boolean
+  validated: boolean
 }
 
 const userTable = (c: string, n: string) =>
@@ -86,7 +92,8 @@ SELECT c.oid::int8::text AS oid, n.nspname AS schema, c.relname AS name, c.relki
     WHERE i.inhrelid = c.oid ORDER BY i.inhseqno))::text AS parents,
   array_to_json(c.reloptions)::text AS reloptions,
   obj_description(c.oid, 'pg_class') AS comment,
-  c.relrowsecurity AS rls, c.relforcerowsecurity AS forcerls
+  c.relrowsecurity AS rls, c.relforcerowsecurity AS forcerls, c.relreplident::text AS replident,
+  (SELECT ic.relname FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid WHERE i.indrelid = c.oid AND i.indisreplident) AS replindex
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE ${userTable("c", "n")}`
 
@@ -98,7 +105,7 @@ SELECT a.attrelid::int8::text AS rel, a.attname AS name, format_type(a.atttypid,
   CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation THEN
     CASE WHEN cn.nspname = 'pg_catalog' THEN quote_ident(co.collname) ELSE quote_ident(cn.nspname) || '.' || quote_ident(co.collname) END
   END AS collation,
-  col_description(a.attrelid, a.attnum) AS comment, a.attislocal AS local,
+  col_description(a.attrelid, a.attnum) AS comment, a.attinhcount > 0 AS inherited,
   sq.relname AS seq_name, sq.oid::int8::text AS seq_oid,
   (sq.oid IS NOT NULL AND pg_get_expr(ad.adbin, ad.adrelid) = 'nextval(' || quote_literal(sq.oid::regclass::text) || '::regclass)') AS serial_default,
   format_type(s.seqtypid, NULL) AS type_of_seq, s.seqstart::text AS start, s.seqincrement::text AS increment,
@@ -128,7 +135,7 @@ SELECT co.conrelid::int8::text AS rel, co.conname AS name, co.contype::text AS t
   array_to_json(ARRAY(SELECT a.attname FROM unnest(co.confkey) WITH ORDINALITY k(num, ord)
     JOIN pg_attribute a ON a.attrelid = co.confrelid AND a.attnum = k.num ORDER BY k.ord))::text AS ref_columns,
   co.confupdtype::text AS on_update, co.confdeltype::text AS on_delete, co.confmatchtype::text AS match,
-  co.condeferrable AS deferrable, co.condeferred AS deferred
+  co.condeferrable AS deferrable, co.condeferred AS deferred, co.convalidated AS validated
 FROM pg_constraint co
 JOIN pg_class c ON c.oid = co.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_class r ON r.oid = co.confrelid LEFT JOIN pg_namespace rn ON rn.oid = r.relnamespace
@@ -167,7 +174,7 @@ function readColumn(row: ColumnRow & { type_of_seq?: string | null }, schema: st
   } else if (row.serial_default && row.seq_name !== null) {
     // serial and "integer DEFAULT nextval(...) + OWNED BY" are one column; the sequence is part of it.
     const clauses = sequence ? sequenceClauses(sequence, row.type, true) : []
-    extra.serial = [modelName(schema, row.seq_name), ...clauses].join(" ")
+    extra.serial = [quoteName(modelName(schema, row.seq_name)), ...clauses].join(" ")
     value = undefined
   }
   if (row.comment !== null) extra.comment = row.comment
@@ -185,11 +192,24 @@ function readColumn(row: ColumnRow & { type_of_seq?: string | null }, schema: st
   }
 }
 
-/** `CHECK (a > 0) NOT VALID` -> `a > 0`: validation state is not part of the schema. */
+/** `CHECK (a > 0) NOT VALID` -> `a > 0`: validity is read on its own (pg_constraint.convalidated). */
 export function checkExpression(def: string): string {
   // `CHECK (a > 0) NO INHERIT` keeps its parentheses, so render.ts can write the suffix after them.
   return stripParens(def.replace(/^CHECK\s*/, "").replace(/\s+NOT VALID$/, ""))
 }
+
+/**
+ * Whether an inherited column is exactly its parent's: the same default, NOT NULL, collation and
+ * generation, and no comment of its own. Declaring such a column in the child too (a merged column)
+ * changes nothing a schema compares.
+ */
+const sameInheritedColumn = (child: ColumnRow, parent: ColumnRow) =>
+  child.type === parent.type &&
+  child.notnull === parent.notnull &&
+  child.default === parent.default &&
+  child.collation === parent.collation &&
+  child.generated === parent.generated &&
+  child.comment === null
 
 const named = (name: string, fallback: string) => (name === fallback ? undefined : name)
 
@@ -209,14 +229,25 @@ export async function readTables(session: PgSession): Promise<TableCatalog> {
   ])
   const names = new Map(tableRows.map((r) => [r.oid, modelName(r.schema, r.name)]))
   const serialSequences = new Set<string>()
-  const localColumns = new Set(columnRows.filter((r) => r.local).map((r) => `${r.rel}:${r.name}`))
+  const oids = new Map([...names].map(([oid, name]) => [name, oid]))
+  const rowsOf = new Map<string, ColumnRow[]>()
+  for (const row of columnRows) rowsOf.set(row.rel, [...(rowsOf.get(row.rel) ?? []), row])
+  const parentsOf = (row: TableRow) =>
+    parseJson<Array<[string, string]>>(row.parents).map(([s, n]) => modelName(s, n))
   const columnsOf = new Map<string, Column[]>()
-  for (const row of columnRows) {
-    const table = tableRows.find((t) => t.oid === row.rel)
-    if (!table) continue
-    const column = readColumn(row, table.schema)
-    if (column.extra?.serial !== undefined && row.seq_oid !== null) serialSequences.add(row.seq_oid)
-    columnsOf.set(row.rel, [...(columnsOf.get(row.rel) ?? []), column])
+  for (const table of tableRows) {
+    const parentRows = parentsOf(table).flatMap((p) => rowsOf.get(oids.get(p) ?? "") ?? [])
+    const columns: Column[] = []
+    for (const row of rowsOf.get(table.oid) ?? []) {
+      // A column that comes from a parent is the parent's, unless this table changes it (a default
+      // or NOT NULL of its own, a comment): then it is listed here, with what it changes.
+      const parent = row.inherited ? parentRows.find((r) => r.name === row.name) : undefined
+      if (parent && sameInheritedColumn(row, parent)) continue
+      const column = readColumn(row, table.schema)
+      if (column.extra?.serial !== undefined && row.seq_oid !== null) serialSequences.add(row.seq_oid)
+      columns.push(column)
+    }
+    columnsOf.set(table.oid, columns)
   }
   const tables = tableRows.map((row): Table => {
     const own = constraintRows.filter((c) => c.rel === row.oid)
@@ -243,6 +274,7 @@ export async function readTables(session: PgSession): Promise<TableCatalog> {
         checks.push({
           name: named(c.name, defaultNames.check(row.name, columns)),
           expression: checkExpression(c.def),
+          valid: c.validated ? undefined : false,
         })
       } else if (c.type === "x") {
         const name = named(c.name, defaultNames.exclusion(row.name, columns))
@@ -258,30 +290,31 @@ export async function readTables(session: PgSession): Promise<TableCatalog> {
           deferrable: c.deferrable,
           initiallyDeferred: c.deferred,
           match: c.match === "f" ? "FULL" : undefined,
+          valid: c.validated ? undefined : false,
         })
       }
     }
     if (row.persistence === "u") options.push("UNLOGGED")
     if (row.partkey !== null) options.push(`PARTITION BY ${row.partkey}`)
-    const parents = parseJson<Array<[string, string]>>(row.parents).map(([s, n]) => modelName(s, n))
+    const parents = parentsOf(row)
     const partitionOf = row.bound !== null ? parents[0] : undefined
-    if (partitionOf !== undefined) options.push(`PARTITION OF ${partitionOf} ${row.bound}`)
-    else if (parents.length > 0) options.push(`INHERITS (${parents.join(", ")})`)
+    if (partitionOf !== undefined) options.push(partitionOption(partitionOf, row.bound ?? ""))
+    else if (parents.length > 0) options.push(inheritsOption(parents))
     const reloptions = parseJson<string[] | null>(row.reloptions)
     if (reloptions && reloptions.length > 0) options.push(`WITH (${[...reloptions].sort().join(", ")})`)
     if (row.comment !== null) options.push(`COMMENT ${quoteLiteral(row.comment)}`)
     if (row.rls) options.push("ROW LEVEL SECURITY")
     if (row.forcerls) options.push("FORCE ROW LEVEL SECURITY")
+    // REPLICA IDENTITY (https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-REPLICA-IDENTITY);
+    // USING INDEX whose index is gone acts as NOTHING.
+    if (row.replident === "f") options.push("REPLICA IDENTITY FULL")
+    else if (row.replident === "n" || (row.replident === "i" && row.replindex === null))
+      options.push("REPLICA IDENTITY NOTHING")
+    else if (row.replident === "i" && row.replindex !== null)
+      options.push(`REPLICA IDENTITY USING INDEX ${quoteIdent(row.replindex)}`)
     const table: Table = {
       name: modelName(row.schema, row.name),
-      // A partition's columns are its parent's, whatever the catalog copies onto it; an inheriting
-      // table's own columns are those it declares (attislocal), the rest come with its parents.
-      columns:
-        partitionOf !== undefined
-          ? []
-          : (columnsOf.get(row.oid) ?? []).filter(
-              (c) => parents.length === 0 || localColumns.has(`${row.oid}:${c.name}`),
-            ),
+      columns: columnsOf.get(row.oid) ?? [],
       primaryKey,
       uniques: uniques.sort((a, b) => a.columns.join().localeCompare(b.columns.join())),
       checks: checks.sort((a, b) =>

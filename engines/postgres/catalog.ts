@@ -7,6 +7,7 @@
  */
 import type { Schema } from "../../model.ts"
 import { readObjects } from "./catalog-objects.ts"
+import { readPrivileges } from "./catalog-privileges.ts"
 import { readTables } from "./catalog-tables.ts"
 import type { PgSession } from "./session.ts"
 
@@ -19,14 +20,17 @@ export async function readSchema(session: PgSession): Promise<Schema> {
   )
   try {
     // Every catalog query is sent before any answer is awaited: one wait instead of one per group.
+    const version = (setting?.version ?? "unknown").split(" ")[0] ?? "unknown"
     const catalog = readTables(session)
-    const [{ tables }, objects] = await Promise.all([catalog, readObjects(session, catalog)])
-    return {
-      engine: "postgres",
-      version: (setting?.version ?? "unknown").split(" ")[0] ?? "unknown",
-      tables,
-      objects,
-    }
+    const [{ tables }, objects, grants] = await Promise.all([
+      catalog,
+      readObjects(session, catalog),
+      readPrivileges(session, version),
+    ])
+    const all = [...objects, ...grants].sort((a, b) =>
+      `${a.kind}:${a.name}`.localeCompare(`${b.kind}:${b.name}`),
+    )
+    return { engine: "postgres", version, tables, objects: all }
   } finally {
     await session.query("SELECT set_config('search_path', $1, false)", [setting?.path ?? "public"])
   }

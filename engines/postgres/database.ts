@@ -164,6 +164,25 @@ export function batchScript(
 
 const sqlState = (error: unknown) => String((error as { code?: unknown } | null)?.code ?? "")
 
+/** The role a statement named that the server does not have (SQLSTATE 42704), if that is why it failed. */
+export function missingRole(error: unknown): string | undefined {
+  if (sqlState(error) !== "42704" || !(error instanceof Error)) return undefined
+  return /^role "(.*)" does not exist$/s.exec(error.message)?.[1]
+}
+
+/**
+ * A statement that may name a role: GRANT, REVOKE, CREATE / ALTER POLICY, ALTER DEFAULT PRIVILEGES,
+ * CREATE SCHEMA ... AUTHORIZATION and anything ... OWNER TO.
+ */
+export function mayNameRoles(s: Statement): boolean {
+  const words = significant(tokenize(s.sql)).map(keyword)
+  const [first, second] = words
+  if (first === "GRANT" || first === "REVOKE") return true
+  if ((first === "CREATE" || first === "ALTER") && (second === "POLICY" || second === "DEFAULT")) return true
+  if (first === "CREATE" && second === "SCHEMA" && words.includes("AUTHORIZATION")) return true
+  return first === "ALTER" && words.some((w, i) => w === "OWNER" && words[i + 1] === "TO")
+}
+
 /** The server's message, with its DETAIL and HINT, which often name the object at fault. */
 export function serverMessage(error: unknown): string {
   if (!(error instanceof Error)) return String(error)
@@ -185,7 +204,20 @@ export function lostConnection(error: unknown): boolean {
   )
 }
 
-export function sessionDatabase(engine: string, session: PgSession): Database {
+/**
+ * How long one statement of model-written SQL may run on a server before the server cancels it
+ * (statement_timeout): verification runs it on a handful of sample rows, so a statement that runs
+ * longer is a runaway (a loop, a cross join, pg_sleep), not work. PGlite cannot interrupt a statement
+ * (it has no signals; checked with 0.5.16: pg_sleep(2) under a 200 ms timeout returns after 2 s), so
+ * the embedded backend runs such a statement to its end.
+ */
+export const MODEL_STATEMENT_TIMEOUT_MS = 60_000
+
+export function sessionDatabase(
+  engine: string,
+  session: PgSession,
+  modelStatementTimeoutMs = MODEL_STATEMENT_TIMEOUT_MS,
+): Database {
   const engineFailed = (action: string) => (error: unknown) =>
     new EngineFailed({ engine, action, reason: serverMessage(error) })
 
@@ -230,11 +262,50 @@ export function sessionDatabase(engine: string, session: PgSession): Database {
     }
   }
 
+  /**
+   * Run `s`, which may name roles, on a server aim runs itself: a role it names that does not exist
+   * is created and the statement run again (a savepoint keeps the failed try from aborting the
+   * script's transaction). The roles are the server's, which goes when the run ends.
+   */
+  const runCreatingRoles = async (s: Statement, createRole: (name: string) => Promise<void>) => {
+    const inBlock = await session.exec("SAVEPOINT aim_roles").then(
+      () => true,
+      () => false,
+    )
+    for (let created = 0; ; created++) {
+      try {
+        await session.exec(s.sql)
+        if (inBlock) await session.exec("RELEASE SAVEPOINT aim_roles")
+        return
+      } catch (error) {
+        const role = missingRole(error)
+        if (role === undefined || created >= 32) throw error
+        // The role is made outside the savepoint, so the next failed try does not take it back.
+        if (inBlock) await session.exec("ROLLBACK TO SAVEPOINT aim_roles; RELEASE SAVEPOINT aim_roles")
+        await createRole(role)
+        if (inBlock) await session.exec("SAVEPOINT aim_roles")
+      }
+    }
+  }
+
+  /** The server's message; where a role is missing on a server aim does not run, what to do about it. */
+  const message = (error: unknown) => {
+    const role = missingRole(error)
+    const text = serverMessage(error)
+    if (role === undefined || session.createRole) return text
+    return `${text}\nHINT: aim creates no roles on a server it does not run itself (backend "url"): create role "${role}" on that server, or use backend "local", "docker" or "embedded", where aim creates the roles a schema names.`
+  }
+
   /** How this session runs a script; a model's script (untrusted) never reaches the admin session. */
   const runner = (options: ApplyOptions): StatementRunner => {
     const privileged = options.trusted ? session.privileged : undefined
     return {
-      run: (s) => (privileged && mayNeedPrivilege(s) ? runPrivileged(s, privileged) : session.exec(s.sql)),
+      run: (s) =>
+        privileged && mayNeedPrivilege(s)
+          ? runPrivileged(s, privileged)
+          : session.createRole && mayNameRoles(s)
+            ? runCreatingRoles(s, session.createRole)
+            : session.exec(s.sql),
       begin: () => session.exec("BEGIN"),
       commit: () => session.exec("COMMIT"),
       // Whoever opened the transaction (aim or the script), it is aborted now; end it so the
@@ -249,7 +320,7 @@ export function sessionDatabase(engine: string, session: PgSession): Database {
             : endsOrStartsTransaction(s)
               ? "aim runs each migration in one transaction of its own: a migration may not end or start one (BEGIN, COMMIT, ROLLBACK, END, ABORT, START or PREPARE TRANSACTION); SAVEPOINT is fine"
               : undefined,
-      message: serverMessage,
+      message,
       offset: (_s, error) => errorOffset(error),
       lost: (error, at) => (lostConnection(error) ? connectionLost(at, error) : undefined),
       batch: async (statements, wrap) => {
@@ -272,8 +343,23 @@ export function sessionDatabase(engine: string, session: PgSession): Database {
     }
   }
 
-  const apply = (statements: ReadonlyArray<Statement>, options: ApplyOptions) =>
-    applyStatements(runner(options), postgresCapabilities, statements, options)
+  // Model-written SQL runs under a statement timeout, set for the session before its transaction
+  // opens and put back after, however the script ends; the user's own scripts run as they would.
+  const timeout = (ms: number | "DEFAULT") =>
+    Effect.tryPromise({
+      try: () => session.exec(`SET statement_timeout = ${ms === "DEFAULT" ? "DEFAULT" : `'${ms}ms'`}`),
+      catch: engineFailed("set statement_timeout"),
+    })
+  const apply = (statements: ReadonlyArray<Statement>, options: ApplyOptions) => {
+    const run = applyStatements(runner(options), postgresCapabilities, statements, options)
+    return options.trusted
+      ? run
+      : Effect.acquireUseRelease(
+          timeout(modelStatementTimeoutMs),
+          () => run,
+          () => timeout("DEFAULT").pipe(Effect.ignore),
+        )
+  }
 
   return {
     apply,
@@ -286,9 +372,9 @@ export function sessionDatabase(engine: string, session: PgSession): Database {
         try: () => seedRows(session.privileged ?? session, schema, conditions),
         catch: engineFailed("insert synthesized rows"),
       }),
-    readRows: (table, columns) =>
+    readRows: (table, columns, alongside) =>
       Effect.tryPromise({
-        try: () => readRows(session.privileged ?? session, table, columns),
+        try: () => readRows(session.privileged ?? session, table, columns, alongside),
         catch: engineFailed(`read rows of ${table}`),
       }),
     // PostgreSQL checks foreign keys on every statement (or at COMMIT when deferred); rows that

@@ -9,14 +9,7 @@
  */
 import { Effect, Layer } from "effect"
 import { ConfigError } from "../../config.ts"
-import {
-  type Database,
-  Engine,
-  type EngineFailed,
-  splitWith,
-  planWith,
-  type EngineOptions,
-} from "../engine.ts"
+import { type Database, Engine, EngineFailed, splitWith, planWith, type EngineOptions } from "../engine.ts"
 import { acquireBackend } from "./backends/auto.ts"
 import { majorOf } from "./backends/backend.ts"
 import { PgliteAssets } from "./backends/embedded.ts"
@@ -36,12 +29,28 @@ function databaseOf(engine: string, session: PgSession): Database {
   const database = sessionDatabase(engine, session)
   const keep = session.keepAsTemplate
   if (keep === undefined) return database
+  // A copy's objects pass to its own role (REASSIGN OWNED), but default privileges stay with the role
+  // that set them (ALTER DEFAULT PRIVILEGES has no owner to reassign): a history that sets some is
+  // replayed for each copy instead, so they keep applying to the role that runs the migration.
+  const setsDefaultPrivileges = Effect.tryPromise({
+    try: () =>
+      session.query<{ held: boolean }>(
+        "SELECT EXISTS (SELECT FROM pg_default_acl WHERE defaclrole = current_user::regrole) AS held",
+      ),
+    catch: (error) => new EngineFailed({ engine, action: "read default privileges", reason: String(error) }),
+  }).pipe(Effect.map((rows) => rows[0]?.held === true))
   return {
     ...database,
-    keepAsImage: keep.pipe(
-      Effect.map((template) => ({
-        clone: template.clone.pipe(Effect.map((copy) => databaseOf(engine, copy))),
-      })),
+    keepAsImage: setsDefaultPrivileges.pipe(
+      Effect.flatMap((held) =>
+        held
+          ? Effect.succeed(undefined)
+          : keep.pipe(
+              Effect.map((template) => ({
+                clone: template.clone.pipe(Effect.map((copy) => databaseOf(engine, copy))),
+              })),
+            ),
+      ),
     ),
   }
 }

@@ -78,3 +78,24 @@ export const defaultNames = {
     makeObjectName(table, columns.join("_"), "excl"),
   sequence: (table: string, column: string) => makeObjectName(table, column, "seq"),
 }
+
+/** One identifier at the start of `text` (quoted or bare, folded as PostgreSQL folds it) and the rest. */
+function readIdent(text: string): { ident: string; rest: string } | undefined {
+  const quoted = /^"((?:[^"]|"")+)"/.exec(text)
+  if (quoted)
+    return { ident: (quoted[1] as string).replaceAll('""', '"'), rest: text.slice(quoted[0].length) }
+  const bare = /^[A-Za-z_\u0080-\uffff][\w$\u0080-\uffff]*/.exec(text)
+  return bare ? { ident: bare[0].toLowerCase(), rest: text.slice(bare[0].length) } : undefined
+}
+
+/**
+ * The possibly qualified name at the start of `text` as a model name (`audit."Log"` -> `audit.Log`,
+ * `public.t` -> `t`) and the text after it; undefined when `text` does not start with a name.
+ */
+export function readName(text: string): { name: string; rest: string } | undefined {
+  const first = readIdent(text.trimStart())
+  if (!first) return undefined
+  if (!first.rest.startsWith(".")) return { name: first.ident, rest: first.rest }
+  const second = readIdent(first.rest.slice(1))
+  return second ? { name: modelName(first.ident, second.ident), rest: second.rest } : undefined
+}

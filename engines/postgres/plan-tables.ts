@@ -19,7 +19,10 @@ import {
   serialOf,
   uniqueSql,
 } from "./render.ts"
+import { mustRestart, sequenceOptions } from "./plan-types.ts"
 import { firstGroup, mentionedNames, splitTopLevel, stripParens } from "./sql-text.ts"
+import { afterParents, arrivingColumns, inheritedColumns, physicalColumns } from "./plan-inheritance.ts"
+import { inheritsFrom, parentsOf, partitionOf } from "./table-options.ts"
 
 /** One table's column and option changes, with the table before (renames made) and after. */
 export interface AlterTable {
@@ -38,9 +41,10 @@ export interface TableContext {
   readonly sequencesBefore: ReadonlySet<string>
   /** Sequences that are objects of their own in the target (a serial column may release its own). */
   readonly sequencesAfter: ReadonlySet<string>
+  /** The two schemas, for what tables inherit from their parents. */
+  readonly from: Schema
+  readonly to: Schema
 }
-
-const isPartition = (t: Table) => t.options.some((o) => o.startsWith("PARTITION OF "))
 
 const bare = (table: string) => splitName(table).name
 
@@ -116,6 +120,17 @@ export function needsUsing(from: string, to: string): boolean {
   return true
 }
 
+/** The type of the sequence behind a serial column of type `columnType`. */
+const serialSequenceType = (columnType: string) =>
+  columnType === "bigint" ? "bigint" : columnType === "smallint" ? "smallint" : "integer"
+
+/** CREATE SEQUENCE for a serial column's sequence that `serial` alone cannot make. */
+function createSerialSequence(serial: { sequence: string; clauses: string }, columnType: string): string {
+  const type = serialSequenceType(columnType)
+  const as = type === "bigint" ? "" : ` AS ${type}`
+  return `CREATE SEQUENCE ${quoteName(serial.sequence)}${as}${serial.clauses ? ` ${serial.clauses}` : ""}`
+}
+
 /** Statements before and after a CREATE TABLE that give a serial column a sequence `serial` cannot name. */
 function serialSequences(table: Table): { before: string[]; after: string[] } {
   const before: string[] = []
@@ -123,10 +138,7 @@ function serialSequences(table: Table): { before: string[]; after: string[] } {
   for (const column of table.columns) {
     const serial = serialOf(table.name, column)
     if (!serial || serial.shorthand) continue
-    const as = column.type === "bigint" ? "" : ` AS ${column.type === "smallint" ? "smallint" : "integer"}`
-    before.push(
-      `CREATE SEQUENCE ${quoteName(serial.sequence)}${as}${serial.clauses ? ` ${serial.clauses}` : ""}`,
-    )
+    before.push(createSerialSequence(serial, column.type))
     after.push(
       `ALTER SEQUENCE ${quoteName(serial.sequence)} OWNED BY ${quoteName(table.name)}.${quoteIdent(column.name)}`,
     )
@@ -134,7 +146,11 @@ function serialSequences(table: Table): { before: string[]; after: string[] } {
   return { before, after }
 }
 
-function commentStatements(table: Table, before?: Table): string[] {
+/**
+ * COMMENT statements for a table and its columns; `held`, for a child, is every column it holds: a
+ * comment on an inherited column it no longer lists is removed.
+ */
+function commentStatements(table: Table, before?: Table, held?: ReadonlyMap<string, Column>): string[] {
   const out: string[] = []
   const comment = (t: Table | undefined) => t?.options.find((o) => o.startsWith("COMMENT "))
   if (comment(table) !== comment(before))
@@ -147,6 +163,13 @@ function commentStatements(table: Table, before?: Table): string[] {
         `COMMENT ON COLUMN ${quoteName(table.name)}.${quoteIdent(column.name)} IS ${text === undefined ? "NULL" : quoteLiteral(text)}`,
       )
   }
+  for (const column of before?.columns ?? [])
+    if (
+      column.extra?.comment !== undefined &&
+      held?.has(column.name) &&
+      !table.columns.some((c) => c.name === column.name)
+    )
+      out.push(`COMMENT ON COLUMN ${quoteName(table.name)}.${quoteIdent(column.name)} IS NULL`)
   return out
 }
 
@@ -165,31 +188,54 @@ function securityStatements(table: Table, before?: Table): string[] {
 }
 
 /** CREATE TABLE without foreign keys, with the statements its serial sequences and comments need. */
-export function createTable(table: Table): string[] {
-  const lines = table.columns.map((c) => columnSql(table.name, c))
+export function createTable(table: Table, schema?: Schema): string[] {
+  // A column the table inherits comes with its parent; what the child changes of it is set after.
+  const inherited = schema ? inheritedColumns(schema, table) : new Map()
+  const own = table.columns.filter((c) => !inherited.has(c.name))
+  const lines = own.map((c) => columnSql(table.name, c))
+  const changed = table.columns.flatMap((c) => {
+    const held =
+      schema && inherited.has(c.name)
+        ? physicalColumns(schema, { ...table, columns: [] }).get(c.name)
+        : undefined
+    if (!held) return []
+    const out: string[] = []
+    if (held.default !== c.default)
+      out.push(
+        alterColumn(
+          table.name,
+          c.name,
+          c.default === undefined ? "DROP DEFAULT" : `SET DEFAULT ${c.default}`,
+        ),
+      )
+    if (held.notNull !== c.notNull)
+      out.push(alterColumn(table.name, c.name, c.notNull ? "SET NOT NULL" : "DROP NOT NULL"))
+    return out
+  })
   if (table.primaryKey) lines.push(primaryKeySql(table.primaryKey))
   for (const u of table.uniques) lines.push(uniqueSql(u))
-  for (const c of table.checks) lines.push(checkSql(c))
+  // CREATE TABLE has no NOT VALID: such a check is added once the table exists.
+  for (const c of table.checks) if (c.valid !== false) lines.push(checkSql(c))
+  const notValid = table.checks
+    .filter((c) => c.valid === false)
+    .map((c) => alter(table.name, `ADD ${checkSql(c)} NOT VALID`))
   for (const o of table.options) if (isConstraintOption(o)) lines.push(o)
   const unlogged = table.options.includes("UNLOGGED") ? "UNLOGGED " : ""
   const body = lines.length > 0 ? ` (\n${lines.map((l) => `  ${l}`).join(",\n")}\n)` : ""
-  const partitionOf = table.options.find((o) => o.startsWith("PARTITION OF "))
+  const partition = partitionOf(table)
   let create: string
-  if (partitionOf !== undefined) {
-    const [, parent, bound] = /^PARTITION OF (\S+) (.*)$/s.exec(partitionOf) ?? []
-    create = `CREATE ${unlogged}TABLE ${quoteName(table.name)} PARTITION OF ${quoteName(parent ?? "")}${body} ${bound}`
-  } else create = `CREATE ${unlogged}TABLE ${quoteName(table.name)}${body || " ()"}`
-  for (const o of table.options) {
-    if (o.startsWith("INHERITS "))
-      create += ` INHERITS (${splitTopLevel(stripParens(o.slice(9)))
-        .map(quoteName)
-        .join(", ")})`
-    else if (o.startsWith("PARTITION BY ") || o.startsWith("WITH (")) create += ` ${o}`
-  }
-  const sequences = serialSequences(table)
+  if (partition !== undefined)
+    create = `CREATE ${unlogged}TABLE ${quoteName(table.name)} PARTITION OF ${quoteName(partition.parent)}${body} ${partition.bound}`
+  else create = `CREATE ${unlogged}TABLE ${quoteName(table.name)}${body || " ()"}`
+  for (const o of table.options)
+    if (o.startsWith("INHERITS ") || o.startsWith("PARTITION BY ") || o.startsWith("WITH ("))
+      create += ` ${o}`
+  const sequences = serialSequences({ ...table, columns: own })
   return [
     ...sequences.before,
     create,
+    ...changed,
+    ...notValid,
     ...sequences.after,
     ...commentStatements(table),
     ...securityStatements(table),
@@ -205,15 +251,8 @@ export function inheritanceDepth(
   schema: Schema,
   seen: ReadonlySet<string> = new Set(),
 ): number {
-  const parents = table.options.flatMap((o) =>
-    o.startsWith("PARTITION OF ")
-      ? [/^PARTITION OF (\S+)/.exec(o)?.[1] ?? ""]
-      : o.startsWith("INHERITS ")
-        ? splitTopLevel(stripParens(o.slice(9)))
-        : [],
-  )
   let depth = 0
-  for (const name of parents) {
+  for (const name of parentsOf(table)) {
     const parent = schema.tables.find((t) => t.name === name)
     if (parent && !seen.has(name))
       depth = Math.max(depth, 1 + inheritanceDepth(parent, schema, new Set([...seen, table.name])))
@@ -226,6 +265,12 @@ const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringif
 /** Sets the sequence behind a column past the values the column already holds. */
 const resync = (table: string, column: string) =>
   `SELECT setval(pg_get_serial_sequence(${quoteLiteral(quoteName(table))}, ${quoteLiteral(column)}), coalesce(max(${quoteIdent(column)}), 0) + 1, false) FROM ${quoteName(table)}`
+
+/** `BY DEFAULT (START WITH 10)` -> [`BY DEFAULT`, `START WITH 10`]. */
+function identityParts(identity: string): [string, string] {
+  const open = identity.indexOf(" (")
+  return open === -1 ? [identity, ""] : [identity.slice(0, open), identity.slice(open + 2, -1)]
+}
 
 function identityClause(identity: string): string {
   const open = identity.indexOf(" (")
@@ -273,15 +318,25 @@ function changeColumn(
   const serialChanged = before.extra?.serial !== after.extra?.serial && !sequenceRenamed
   const identityBefore = before.extra?.identity
   const identityAfter = after.extra?.identity
-  if (identityBefore !== undefined && identityBefore !== identityAfter)
+  // An identity that stays one changes in place: its kind with SET GENERATED, its sequence's options
+  // with SET; its counter goes on from where it was.
+  const identityStays = identityBefore !== undefined && identityAfter !== undefined
+  if (identityBefore !== undefined && identityBefore !== identityAfter && !identityStays)
     out.push(alterColumn(t, c, "DROP IDENTITY"))
+  // A serial whose sequence stays and only changes options keeps it, and its counter.
+  const sameSequence = serialBefore !== undefined && serialBefore.sequence === serialAfter?.sequence
+  const serialMoves = serialChanged && !sameSequence
   const typeChanged = before.type !== after.type || before.collation !== after.collation
   const defaultBefore = serialBefore && !sequenceRenamed ? nextval(serialBefore.sequence) : before.default
   const defaultAfter = serialAfter ? nextval(serialAfter.sequence) : after.default
-  const defaultChanged = (defaultBefore !== defaultAfter && !sequenceRenamed) || serialChanged
+  const defaultChanged = (defaultBefore !== defaultAfter && !sequenceRenamed) || serialMoves
   if (defaultBefore !== undefined && (defaultChanged || typeChanged))
     out.push(alterColumn(t, c, "DROP DEFAULT"))
-  if (serialBefore && serialChanged) {
+  if (serialChanged && sameSequence && serialAfter)
+    out.push(
+      `ALTER SEQUENCE ${quoteName(serialAfter.sequence)} ${sequenceOptions(serialAfter.clauses, serialSequenceType(after.type))}`,
+    )
+  if (serialBefore && serialMoves) {
     // The sequence stays when the target keeps it as an object of its own; the planner then aligns its options.
     if (context.sequencesAfter.has(serialBefore.sequence))
       out.push(`ALTER SEQUENCE ${quoteName(serialBefore.sequence)} OWNED BY NONE`)
@@ -298,28 +353,45 @@ function changeColumn(
       : ""
     out.push(alterColumn(t, c, `TYPE ${after.type}${collate}${using}`))
   }
-  if (serialAfter && serialChanged) {
-    const as = after.type === "bigint" ? "" : ` AS ${after.type === "smallint" ? "smallint" : "integer"}`
+  if (serialAfter && serialMoves) {
     const owner = `OWNED BY ${quoteName(t)}.${quoteIdent(c)}`
     if (context.sequencesBefore.has(serialAfter.sequence))
       out.push(
-        `ALTER SEQUENCE ${quoteName(serialAfter.sequence)}${as}${serialAfter.clauses ? ` ${serialAfter.clauses}` : ""} ${owner}`,
+        `ALTER SEQUENCE ${quoteName(serialAfter.sequence)} ${sequenceOptions(serialAfter.clauses, serialSequenceType(after.type))} ${owner}`,
       )
-    else
-      out.push(
-        `CREATE SEQUENCE ${quoteName(serialAfter.sequence)}${as}${serialAfter.clauses ? ` ${serialAfter.clauses}` : ""} ${owner}`,
-      )
+    else out.push(`${createSerialSequence(serialAfter, after.type)} ${owner}`)
   }
   if (defaultAfter !== undefined && (defaultChanged || typeChanged) && identityAfter === undefined)
     out.push(alterColumn(t, c, `SET DEFAULT ${defaultAfter}`))
-  if (serialAfter && serialChanged) out.push(resync(t, c))
+  if (serialAfter && serialMoves) out.push(resync(t, c))
   if (after.notNull && !before.notNull) {
     // Rows that hold NULL take the default first, so SET NOT NULL does not fail on them.
     if (after.default !== undefined && !genAfter)
       out.push(`UPDATE ${quoteName(t)} SET ${quoteIdent(c)} = DEFAULT WHERE ${quoteIdent(c)} IS NULL`)
     out.push(alterColumn(t, c, "SET NOT NULL"))
   } else if (!after.notNull && before.notNull) out.push(alterColumn(t, c, "DROP NOT NULL"))
-  if (identityAfter !== undefined && identityAfter !== identityBefore) {
+  if (identityStays && identityAfter !== identityBefore) {
+    const [kindBefore] = identityParts(identityBefore)
+    const [kind, options] = identityParts(identityAfter)
+    if (kind !== kindBefore) out.push(alterColumn(t, c, `SET GENERATED ${kind}`))
+    const optionsBefore = identityParts(identityBefore)[1]
+    const type = serialSequenceType(after.type)
+    if (options !== optionsBefore)
+      out.push(
+        alterColumn(
+          t,
+          c,
+          // An identity's sequence has its column's type: no AS here. Bounds that close in or a
+          // turn of direction start it again (where it stood may be outside them).
+          `${sequenceOptions(options, type)
+            .replace(/^AS \S+ /, "")
+            .replace(
+              /(^| )(INCREMENT BY|MINVALUE|MAXVALUE|START WITH|CACHE|NO CYCLE|CYCLE)\b/g,
+              "$1SET $2",
+            )}${mustRestart(optionsBefore, options, type) ? " RESTART" : ""}`,
+        ),
+      )
+  } else if (identityAfter !== undefined && identityAfter !== identityBefore) {
     out.push(alterColumn(t, c, `ADD GENERATED ${identityClause(identityAfter)}`))
     // Only a default sequence is moved past existing values; explicit options are the user's to keep.
     if (!identityAfter.includes("(")) out.push(resync(t, c))
@@ -421,21 +493,6 @@ function optionStatements(before: Table, after: Table): string[] {
   if (reset.length > 0) out.push(alter(t, `RESET (${reset.join(", ")})`))
   const set = withAfter.filter((p) => !withBefore.includes(p))
   if (set.length > 0) out.push(alter(t, `SET (${set.join(", ")})`))
-  const inherits = (x: Table) => {
-    const o = optionValue(x, "INHERITS ")
-    return o === undefined ? [] : splitTopLevel(stripParens(o.slice(9)))
-  }
-  for (const p of inherits(before))
-    if (!inherits(after).includes(p)) out.push(alter(t, `NO INHERIT ${quoteName(p)}`))
-  for (const p of inherits(after))
-    if (!inherits(before).includes(p)) out.push(alter(t, `INHERIT ${quoteName(p)}`))
-  const partOf = (x: Table) => /^PARTITION OF (\S+) (.*)$/s.exec(optionValue(x, "PARTITION OF ") ?? "")
-  const pb = partOf(before)
-  const pa = partOf(after)
-  if (pb?.[0] !== pa?.[0]) {
-    if (pb) out.push(alter(pb[1] as string, `DETACH PARTITION ${quoteName(t)}`))
-    if (pa) out.push(alter(pa[1] as string, `ATTACH PARTITION ${quoteName(t)} ${pa[2]}`))
-  }
   if (optionValue(before, "PARTITION BY ") !== optionValue(after, "PARTITION BY "))
     throw new PlanFailed({
       reason: `table ${t} changes how it is partitioned (PARTITION BY), which ALTER TABLE cannot do`,
@@ -444,35 +501,142 @@ function optionStatements(before: Table, after: Table): string[] {
 }
 
 /**
- * ALTER TABLE statements for one changed table's columns (dropped, added, changed) and options;
- * its constraints are steps of their own, dropped before and added after.
+ * The statements that take a table away from its old parents (before its columns change) and give
+ * it to its new ones (after): NO INHERIT / INHERIT, DETACH / ATTACH PARTITION, both for a partition
+ * whose bound changes.
  */
-export function alterTable(change: AlterTable, notes: string[], context: TableContext): string[] {
-  const { before, after } = change
+function parentStatements(before: Table, after: Table): { leave: string[]; join: string[] } {
   const t = after.name
+  const leave: string[] = []
+  const join: string[] = []
+  for (const p of inheritsFrom(before))
+    if (!inheritsFrom(after).includes(p)) leave.push(alter(t, `NO INHERIT ${quoteName(p)}`))
+  for (const p of inheritsFrom(after))
+    if (!inheritsFrom(before).includes(p)) join.push(alter(t, `INHERIT ${quoteName(p)}`))
+  const pb = partitionOf(before)
+  const pa = partitionOf(after)
+  if (pb?.parent !== pa?.parent || pb?.bound !== pa?.bound) {
+    if (pb) leave.push(alter(pb.parent, `DETACH PARTITION ${quoteName(t)}`))
+    if (pa) join.push(alter(pa.parent, `ATTACH PARTITION ${quoteName(t)} ${pa.bound}`))
+  }
+  return { leave, join }
+}
+
+function dropColumn(table: Table, c: Column, how: { ifExists?: boolean; only?: boolean } = {}): string[] {
+  const serial = serialOf(table.name, c)
+  const target = `${how.only ? "ONLY " : ""}${quoteName(table.name)}`
+  return [
+    `ALTER TABLE ${target} DROP COLUMN ${how.ifExists ? "IF EXISTS " : ""}${quoteIdent(c.name)}`,
+    ...(serial && !serial.shorthand ? [`DROP SEQUENCE IF EXISTS ${quoteName(serial.sequence)}`] : []),
+  ]
+}
+
+function addColumn(table: Table, c: Column): string[] {
+  const t = table.name
+  const serial = serialOf(t, c)
+  if (!serial || serial.shorthand) return [alter(t, `ADD COLUMN ${columnSql(t, c)}`)]
+  return [
+    createSerialSequence(serial, c.type),
+    alter(t, `ADD COLUMN ${columnSql(t, c)}`),
+    `ALTER SEQUENCE ${quoteName(serial.sequence)} OWNED BY ${quoteName(t)}.${quoteIdent(c.name)}`,
+  ]
+}
+
+/**
+ * Whether a child of `table` (before and after) keeps its column `name` that `table` drops: then the
+ * drop is ONLY the parent's, which leaves the column to the children as their own, rows and all,
+ * and each child that does not keep it drops it itself.
+ */
+function keptByChild(context: TableContext, table: Table, name: string): boolean {
+  return context.to.tables.some(
+    (child) =>
+      parentsOf(child).includes(table.name) &&
+      context.from.tables.some((c) => c.name === child.name && parentsOf(c).includes(table.name)) &&
+      physicalColumns(context.to, child).has(name),
+  )
+}
+
+/**
+ * The column statements of a table that inherits columns on either side. Its columns are those it
+ * really holds (plan-inheritance.ts): one it inherits is never added or dropped here while its
+ * parent brings it, only set to what the child changes; one it holds before joining a parent is
+ * made to match the parent's first (ATTACH PARTITION and INHERIT need that); one it keeps after
+ * leaving a parent becomes its own.
+ */
+function childColumns(change: AlterTable, notes: string[], context: TableContext): string[] {
+  const { before, after } = change
+  const { from, to } = context
+  const has = physicalColumns(to, after)
+  const inheritedBefore = inheritedColumns(from, before)
+  // What the child holds once its old parents' statements ran: what they add reaches it too.
+  const had = physicalColumns(from, before)
+  for (const [name, column] of arrivingColumns(from, to, before))
+    if (!had.has(name)) {
+      had.set(name, column)
+      inheritedBefore.set(name, { column, parent: "" })
+    }
+  const inheritedAfter = inheritedColumns(to, after)
+  const stays = (parent: string) => parentsOf(after).includes(parent) && parentsOf(before).includes(parent)
   const out: string[] = []
-  // A partition's columns are its parent's: attaching or detaching brings them along.
-  const columnsMove = !isPartition(before) && !isPartition(after)
-  for (const c of columnsMove ? change.droppedColumns : []) {
-    const serial = serialOf(before.name, c)
-    out.push(alter(t, `DROP COLUMN ${quoteIdent(c.name)}`))
-    if (serial && !serial.shorthand) out.push(`DROP SEQUENCE IF EXISTS ${quoteName(serial.sequence)}`)
+  for (const [name, c] of had) {
+    if (has.has(name)) continue
+    // A parent's DROP COLUMN takes an inherited column with it, unless the child declared it too.
+    out.push(
+      ...dropColumn(after, c, {
+        ifExists: inheritedBefore.has(name),
+        only: keptByChild(context, before, name),
+      }),
+    )
   }
-  for (const c of columnsMove ? change.addedColumns : []) {
-    const serial = serialOf(t, c)
-    if (serial && !serial.shorthand) {
-      const as = c.type === "bigint" ? "" : ` AS ${c.type === "smallint" ? "smallint" : "integer"}`
-      out.push(
-        `CREATE SEQUENCE ${quoteName(serial.sequence)}${as}${serial.clauses ? ` ${serial.clauses}` : ""}`,
-      )
-      out.push(alter(t, `ADD COLUMN ${columnSql(t, c)}`))
-      out.push(`ALTER SEQUENCE ${quoteName(serial.sequence)} OWNED BY ${quoteName(t)}.${quoteIdent(c.name)}`)
-    } else out.push(alter(t, `ADD COLUMN ${columnSql(t, c)}`))
+  for (const [name, c] of has) {
+    if (had.has(name)) continue
+    // What a parent the table keeps adds comes by itself; then only what the child changes is set.
+    const source = inheritedAfter.get(name)
+    if (source && stays(source.parent)) {
+      const parentsOwn = physicalColumns(to, { ...after, columns: [] }).get(name) as Column
+      out.push(...changeColumn(after, parentsOwn, c, notes, context))
+    } else out.push(...addColumn(after, c))
   }
-  for (const { before: b, after: a } of columnsMove ? change.changedColumns : [])
-    out.push(...changeColumn(after, b, a, notes, context))
-  out.push(...optionStatements(before, after))
-  out.push(...commentStatements(after, before))
-  out.push(...securityStatements(after, before))
+  for (const [name, now] of has) {
+    const was = had.get(name)
+    if (!was) continue
+    const start = inheritedBefore.has(name) ? afterParents(from, to, before, was) : was
+    // While a parent brings the column, its type is the parent's: only defaults and NOT NULL differ.
+    const inheritedBoth = inheritedBefore.has(name) && inheritedAfter.has(name)
+    const base = inheritedBoth
+      ? { ...start, type: now.type, collation: now.collation, generated: now.generated }
+      : start
+    out.push(...changeColumn(after, base, now, notes, context))
+  }
   return out
+}
+
+/**
+ * ALTER TABLE statements for one changed table's columns (dropped, added, changed) and options;
+ * its constraints are steps of their own, dropped before and added after. `join` (ATTACH PARTITION,
+ * INHERIT) is kept apart: the planner runs it after every table left its old parent, so a bound
+ * that moves between two partitions never overlaps the other's old one.
+ */
+export function alterTable(
+  change: AlterTable,
+  notes: string[],
+  context: TableContext,
+): { statements: string[]; join: string[] } {
+  const { before, after } = change
+  const parents = parentStatements(before, after)
+  const out: string[] = [...parents.leave]
+  const inherits =
+    inheritedColumns(context.from, before).size > 0 || inheritedColumns(context.to, after).size > 0
+  if (inherits) out.push(...childColumns(change, notes, context))
+  else {
+    for (const c of change.droppedColumns)
+      out.push(...dropColumn(before, c, { only: keptByChild(context, before, c.name) }))
+    for (const c of change.addedColumns) out.push(...addColumn(after, c))
+    for (const { before: b, after: a } of change.changedColumns)
+      out.push(...changeColumn(after, b, a, notes, context))
+  }
+  out.push(...optionStatements(before, after))
+  out.push(...commentStatements(after, before, inherits ? physicalColumns(context.to, after) : undefined))
+  out.push(...securityStatements(after, before))
+  return { statements: out, join: parents.join }
 }

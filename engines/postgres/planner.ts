@@ -22,7 +22,10 @@ import {
   renamesIn,
   type TableChanges,
 } from "../table-changes.ts"
-import { quoteIdent, quoteName, splitName } from "./names.ts"
+import { PUBLIC_SCHEMA_COMMENT } from "./catalog-objects.ts"
+import { quoteIdent, quoteLiteral, quoteName, splitName } from "./names.ts"
+import { rebuildPartitioned } from "./plan-rebuild.ts"
+import { parentsOf } from "./table-options.ts"
 import {
   alterConstraintInPlace,
   alterTable,
@@ -36,12 +39,18 @@ import {
 import {
   alterComposite,
   alterDomain,
+  domainNeedsSwap,
   alterEnum,
+  alterExtension,
+  alterPolicy,
   alterSequence,
   columnsOfType,
+  usedNewLabels,
   sequenceParts,
 } from "./plan-types.ts"
-import { foreignKeySql } from "./render.ts"
+import { createdObjectGrants, createdObjects } from "./plan-privileges.ts"
+import { grantChange, grantTarget } from "./privileges.ts"
+import { foreignKeySql, serialOf } from "./render.ts"
 import { splitStatements } from "./split.ts"
 import { mentionedNames } from "./sql-text.ts"
 
@@ -59,21 +68,27 @@ function routineTarget(name: string): string {
 
 function dropStatement(o: SchemaObject): string {
   switch (o.kind) {
+    case "policy":
+    case "rule":
     case "trigger": {
-      const bare = o.name.slice(0, o.name.lastIndexOf(" ON "))
-      return `DROP TRIGGER ${quoteIdent(bare)} ON ${quoteName(o.table ?? "")}`
+      // The catalog names a trigger `<name> ON <table>`; the table's name may hold " ON " itself.
+      const bare = o.name.slice(0, o.name.length - ` ON ${o.table ?? ""}`.length)
+      return `DROP ${o.kind.toUpperCase()} ${quoteIdent(bare)} ON ${quoteName(o.table ?? "")}`
     }
     case "function":
       return `DROP FUNCTION ${routineTarget(o.name)}`
     case "procedure":
       return `DROP PROCEDURE ${routineTarget(o.name)}`
+    case "aggregate":
+      return `DROP AGGREGATE ${routineTarget(o.name)}`
     case "materialized-view":
       return `DROP MATERIALIZED VIEW ${quoteName(o.name)}`
     case "enum":
     case "type":
       return `DROP TYPE ${quoteName(o.name)}`
     case "comment":
-      return `COMMENT ON ${o.name} IS NULL`
+      // The public schema goes back to the comment initdb gives it.
+      return `COMMENT ON ${o.name} IS ${o.name === "SCHEMA public" ? quoteLiteral(PUBLIC_SCHEMA_COMMENT) : "NULL"}`
     case "schema":
       return `DROP SCHEMA ${quoteIdent(o.name)}`
     case "extension":
@@ -88,7 +103,8 @@ const routineHeader = (definition: string) =>
   /^[^]*?\n\s*RETURNS [^\n]*/.exec(definition)?.[0] ?? definition.split("\n")[0]
 
 const viewKinds = new Set(["view", "materialized-view"])
-const routineKinds = new Set(["function", "procedure"])
+/** Routines: a change to how one is called (its header) drops and creates it; an aggregate always. */
+const routineKinds = new Set(["function", "procedure", "aggregate"])
 const typeKinds = new Set(["enum", "type", "domain"])
 
 /** The planner's layout, which engines/order.ts keeps wherever the references allow it. */
@@ -108,6 +124,8 @@ const phase = {
   alterTable: 41,
   adoptSequence: 42,
   dropTable: 43,
+  /** ATTACH PARTITION and INHERIT: once every table left its old parent and the parents changed. */
+  joinParent: 43.5,
   addForeignKey: 50,
   sequenceOwner: 51,
   createViewOrRoutine: 52,
@@ -115,6 +133,8 @@ const phase = {
   createTrigger: 54,
   comment: 55,
   uncomment: 56,
+  /** ALTER DEFAULT PRIVILEGES: after all this migration creates, which starts under the old ones. */
+  defaultPrivileges: 57,
   dropObject: 60,
   dropExtension: 61,
   dropSchema: 62,
@@ -127,11 +147,16 @@ const tableRefs = (name: string): ObjectRef[] => [
 ]
 
 /** The steps that make `changes` (from `from` to `to`) on PostgreSQL. */
-export function planPostgres(changes: ReadonlyArray<Change>, from: Schema, to: Schema): PlannedSteps {
+export function planPostgres(listed: ReadonlyArray<Change>, from: Schema, to: Schema): PlannedSteps {
   const notes: string[] = []
   const steps: PlanStep[] = []
   const { key, before: oldObjects, after: newObjects } = objectSteps(from, to)
   const push = (step: PlanStep) => steps.push({ ...step, statements: statementsOf(step.statements) })
+  // Tables ALTER TABLE cannot change (a new PARTITION BY) are dropped and created with their rows.
+  const rebuild = rebuildPartitioned(listed, from, to, key)
+  const changes = rebuild.changes
+  notes.push(...rebuild.notes)
+  for (const step of rebuild.steps) push(step)
   const pick = <K extends Change["kind"]>(...kinds: K[]) =>
     changes.filter((c): c is Of<K> => (kinds as string[]).includes(c.kind))
 
@@ -144,8 +169,12 @@ export function planPostgres(changes: ReadonlyArray<Change>, from: Schema, to: S
   const renames = renamesIn(changes, key)
 
   // Enums that must be swapped rewrite every column of their type.
+  // Types made anew: enums that lose, reorder or at once use values, domains on another base type.
+  // Every column of theirs is rewritten.
   const swappedEnums = replaced.filter(
-    (r) => r.after.kind === "enum" && alterEnum(r.before, r.after, from, to)[0]?.startsWith("CREATE TYPE"),
+    (r) =>
+      (r.after.kind === "enum" && alterEnum(r.before, r.after, from, to)[0]?.startsWith("CREATE TYPE")) ||
+      (r.after.kind === "domain" && domainNeedsSwap(r.before, r.after, from)),
   )
   const swappedColumns = new Set(
     swappedEnums.flatMap((r) => columnsOfType(from, r.before.name).map((u) => u.table)),
@@ -214,6 +243,47 @@ export function planPostgres(changes: ReadonlyArray<Change>, from: Schema, to: S
         o.dependsOn.some((d) => routinesToDrop.has(d))),
   )
   for (const t of triggersToDrop) push(oldObjects.drop(t, [dropStatement(t)], phase.dropTrigger))
+  // Policies: changed in place where ALTER POLICY can; else dropped, and created in step 6. A policy
+  // stands in the way of a column it reads changing type, and goes with its table.
+  const policiesInPlace = new Map(
+    replaced.flatMap((r) => {
+      const statements = r.after.kind === "policy" ? alterPolicy(r.before, r.after) : undefined
+      return statements ? [[r.before.name, { change: r, statements }] as const] : []
+    }),
+  )
+  const changedPolicies = new Set(
+    [...removed, ...replaced.map((r) => r.before)]
+      .filter((o) => o.kind === "policy" && !policiesInPlace.has(o.name))
+      .map((o) => o.name),
+  )
+  const policiesToDrop = from.objects.filter(
+    (o) =>
+      o.kind === "policy" &&
+      !droppedNames.has(o.table ?? "") &&
+      (changedPolicies.has(o.name) ||
+        reshaped.has(o.table ?? "") ||
+        o.dependsOn.some((d) => routinesToDrop.has(d) || droppedTypes.includes(d))),
+  )
+  for (const p of policiesToDrop) push(oldObjects.drop(p, [dropStatement(p)], phase.dropTrigger))
+  for (const { change, statements } of policiesInPlace.values())
+    if (!policiesToDrop.some((p) => p.name === change.before.name))
+      push(stepFor([change], statements, phase.createTrigger))
+  // Rules: dropped and created again when they change, or when a table or view they are on or read
+  // is rebuilt (they stand in the way of a column they read changing type); a view takes its own with it.
+  const changedRules = new Set(
+    [...removed, ...replaced.map((r) => r.before)].filter((o) => o.kind === "rule").map((o) => o.name),
+  )
+  const rulesLost = from.objects.filter(
+    (o) =>
+      o.kind === "rule" &&
+      !droppedNames.has(o.table ?? "") &&
+      (changedRules.has(o.name) ||
+        viewsToDrop.has(o.table ?? "") ||
+        reshaped.has(o.table ?? "") ||
+        o.dependsOn.some((d) => reshaped.has(d) || viewsToDrop.has(d) || routinesToDrop.has(d))),
+  )
+  for (const r of rulesLost)
+    if (!viewsToDrop.has(r.table ?? "")) push(oldObjects.drop(r, [dropStatement(r)], phase.dropTrigger))
   for (const v of from.objects.filter((o) => viewKinds.has(o.kind) && viewsToDrop.has(o.name)))
     push(oldObjects.drop(v, [dropStatement(v)], phase.dropView))
 
@@ -241,22 +311,44 @@ export function planPostgres(changes: ReadonlyArray<Change>, from: Schema, to: S
   const droppedIndexes = new Set(indexesToDrop.map((o) => o.name))
 
   // Foreign keys. Those the change list drops or changes go here; so do those it leaves alone whose
-  // parent's keys change under them (an index or key they rely on is dropped, a column retyped):
-  // they are added again in step 5.
+  // parent's keys change under them (a key or index they rely on is dropped or changed, the parent
+  // turns UNLOGGED or back), or whose columns change type on both sides (between the two ALTERs the
+  // types may not compare): they are added again in step 5. PostgreSQL rebuilds a foreign key by
+  // itself when only one side's type changes, so those stay, and so do their comments.
   const keysChanged = new Set([
     ...groups
       .filter(
         (g) =>
-          g.altered.length > 0 ||
-          g.options !== undefined ||
+          [...(g.options?.addedOptions ?? []), ...(g.options?.removedOptions ?? [])].includes("UNLOGGED") ||
           g.constraints.some((c) => {
             const type = c.kind === "alter-constraint" ? c.after.type : c.constraint.type
-            return type !== "foreign-key" && type !== "check"
+            return type === "primary-key" || type === "unique"
           }),
       )
       .map((g) => g.after.name),
-    ...pick("drop-index", "alter-index").map((c) => c.table),
+    // Only a unique index can be what a foreign key relies on.
+    ...pick("drop-index", "alter-index")
+      .filter((c) =>
+        /^CREATE UNIQUE /.test(c.kind === "drop-index" ? c.index.definition : c.before.definition),
+      )
+      .map((c) => c.table),
   ])
+  const retyped = new Set([
+    ...groups.flatMap((g) =>
+      g.altered
+        .filter((a) => a.aspects.includes("type") || a.aspects.includes("collation"))
+        .map((a) => `${key(g.after.name)}.${key(a.after.name)}`),
+    ),
+    ...swappedEnums.flatMap((r) =>
+      columnsOfType(from, r.before.name).map((u) => `${key(u.table)}.${key(u.column.name)}`),
+    ),
+  ])
+  const typesMove = (child: Table, fk: ForeignKey) =>
+    fk.referencedColumns.some(
+      (column, i) =>
+        retyped.has(`${key(fk.table)}.${key(column)}`) &&
+        retyped.has(`${key(child.name)}.${key(fk.columns[i] ?? "")}`),
+    )
   const fkChanges = new Map<string, Of<"add-constraint" | "drop-constraint" | "alter-constraint">>()
   const fkOf = (c: { readonly type: string }) =>
     "foreignKey" in c ? (c.foreignKey as ForeignKey) : undefined
@@ -271,8 +363,8 @@ export function planPostgres(changes: ReadonlyArray<Change>, from: Schema, to: S
     const after = droppedNames.has(before.name) ? undefined : afterOf(before)
     if (!after) continue
     for (const fk of before.foreignKeys) {
-      if (fkChanges.has(`${key(after.name)}\u0000${JSON.stringify(fk)}`) || !keysChanged.has(fk.table))
-        continue
+      if (fkChanges.has(`${key(after.name)}\u0000${JSON.stringify(fk)}`)) continue
+      if (!keysChanged.has(fk.table) && !typesMove(after, fk)) continue
       // Dropped before any rename and added back after, under the names each then has.
       const statement = `ALTER TABLE ${quoteName(before.name)} DROP CONSTRAINT ${quoteIdent(foreignKeyName(before.name, fk))}`
       push({
@@ -312,16 +404,27 @@ export function planPostgres(changes: ReadonlyArray<Change>, from: Schema, to: S
     push({ ...createOf(o), phase: readsTables(o) ? phase.createViewOrRoutine : phase.createType })
   for (const r of replaced) {
     let statements: string[] = []
-    if (r.after.kind === "enum") statements = alterEnum(r.before, r.after, from, to)
-    else if (r.after.kind === "domain") statements = alterDomain(r.before, r.after)
+    if (r.after.kind === "extension") {
+      push(stepFor([r], alterExtension(r.before, r.after, notes), phase.createExtension))
+      continue
+    }
+    if (r.after.kind === "enum") statements = alterEnum(r.before, r.after, from, to, notes)
+    else if (r.after.kind === "domain") statements = alterDomain(r.before, r.after, from, to)
     else if (r.after.kind === "type")
       statements = r.after.definition.includes(" AS RANGE ")
         ? [dropStatement(r.before), r.after.definition]
         : alterComposite(r.before, r.after)
     if (statements.length > 0) push(stepFor([r], statements, phase.alterType))
   }
-  if (swappedEnums.length > 0) {
-    const names = swappedEnums.map((r) => r.after.name).join(", ")
+  const reordered = swappedEnums.filter(
+    (r) => r.after.kind === "enum" && usedNewLabels(r.before, r.after, to).length === 0,
+  )
+  for (const r of swappedEnums.filter((x) => x.after.kind === "domain"))
+    notes.push(
+      `Domain ${r.after.name} changes in a way ALTER DOMAIN cannot make (its base type or collation, or a constraint while an array of it is in use): a new domain replaces it and every column is cast to it.`,
+    )
+  if (reordered.length > 0) {
+    const names = reordered.map((r) => r.after.name).join(", ")
     notes.push(
       `Enum ${names} loses or reorders values: a new type replaces it and every column is cast to it through text.`,
     )
@@ -332,7 +435,10 @@ export function planPostgres(changes: ReadonlyArray<Change>, from: Schema, to: S
   const serialIn = (schema: Schema) =>
     new Set(
       schema.tables.flatMap((t) =>
-        t.columns.flatMap((c) => (c.extra?.serial ? [c.extra.serial.split(" ")[0] as string] : [])),
+        t.columns.flatMap((c) => {
+          const serial = serialOf(t.name, c)
+          return serial ? [serial.sequence] : []
+        }),
       ),
     )
   const serialBefore = serialIn(from)
@@ -351,7 +457,7 @@ export function planPostgres(changes: ReadonlyArray<Change>, from: Schema, to: S
   for (const c of pick("create-table")) {
     const t = c.table
     push({
-      ...stepFor([c], createTable(t), phase.createTable),
+      ...stepFor([c], createTable(t, to), phase.createTable),
       needs: newObjects.refs.tableNeeds({ ...t, foreignKeys: [] }),
     })
   }
@@ -361,6 +467,8 @@ export function planPostgres(changes: ReadonlyArray<Change>, from: Schema, to: S
     userTypes: new Set(from.objects.filter((o) => typeKinds.has(o.kind)).map((o) => quoteName(o.name))),
     sequencesBefore: standalone(from),
     sequencesAfter: standalone(to),
+    from,
+    to,
   }
   for (const g of groups)
     for (const step of alterSteps(g, key, notes, context, inheritanceDepth(g.after, to))) push(step)
@@ -424,7 +532,8 @@ export function planPostgres(changes: ReadonlyArray<Change>, from: Schema, to: S
     if (o.kind !== "sequence") continue
     const owner = sequenceParts(o.definition).owner
     const old = from.objects.find((x) => x.kind === "sequence" && x.name === o.name)
-    if (owner !== undefined && (old === undefined || sequenceParts(old.definition).owner !== owner))
+    const changed = old === undefined || sequenceParts(old.definition).owner !== owner
+    if (owner !== undefined && (changed || rebuild.reowned.has(key(o.name))))
       push({
         ...stepFor([], [`ALTER SEQUENCE ${quoteName(o.name)} OWNED BY ${owner}`], phase.sequenceOwner),
         needs: [newObjects.refs.object(o), ...(o.table ? tableRefs(key(o.table)) : [])],
@@ -433,13 +542,16 @@ export function planPostgres(changes: ReadonlyArray<Change>, from: Schema, to: S
 
   // 6. Views that are new, changed or were dropped in step 1 (with the routines that read tables,
   // above); indexes new, changed or dropped with them; triggers; comments.
+  // What is made again here loses its comments and privileges, which are given back below.
+  const recreated = new Set<string>()
   for (const o of to.objects)
     if (
       viewKinds.has(o.kind) &&
       (added.includes(o) || replaced.some((r) => r.after === o) || viewsToDrop.has(o.name))
-    )
+    ) {
       push({ ...createOf(o), phase: phase.createViewOrRoutine })
-  const recreated = new Set<string>()
+      if (viewsToDrop.has(o.name)) recreated.add(o.name)
+    }
   const createdViews = new Set(
     to.objects.filter((o) => viewKinds.has(o.kind) && viewsToDrop.has(o.name)).map((o) => o.name),
   )
@@ -464,6 +576,31 @@ export function planPostgres(changes: ReadonlyArray<Change>, from: Schema, to: S
       recreated.add(o.name)
     }
   }
+  // REPLICA IDENTITY, once the index it names exists: where it changes, on a new table, and where
+  // its index was made again (a new index is not the replica identity until told).
+  const replicaOf = (t: Table | undefined) => t?.options.find((o) => o.startsWith("REPLICA IDENTITY "))
+  for (const table of to.tables) {
+    const before = from.tables.find((t) => afterOf(t) === table)
+    const now = replicaOf(table)
+    const was = droppedNames.has(before?.name ?? "") ? undefined : replicaOf(before)
+    const index = now?.startsWith("REPLICA IDENTITY USING INDEX ")
+      ? to.objects.find(
+          (o) =>
+            o.kind === "index" &&
+            o.table === table.name &&
+            `REPLICA IDENTITY USING INDEX ${quoteIdent(splitName(o.name).name)}` === now,
+        )
+      : undefined
+    if (now === was && !(index && recreated.has(index.name))) continue
+    push({
+      ...stepFor(
+        [],
+        [`ALTER TABLE ${quoteName(table.name)} ${now ?? "REPLICA IDENTITY DEFAULT"}`],
+        phase.createIndex + 0.5,
+      ),
+      needs: [...tableRefs(key(table.name)), ...(index ? [newObjects.refs.object(index)] : [])],
+    })
+  }
   const droppedTriggers = new Set(triggersToDrop.map((t) => t.name))
   for (const o of to.objects) {
     if (o.kind !== "trigger") continue
@@ -472,16 +609,84 @@ export function planPostgres(changes: ReadonlyArray<Change>, from: Schema, to: S
       recreated.add(o.name)
     }
   }
+  const droppedPolicies = new Set([...policiesToDrop, ...rulesLost].map((p) => p.name))
+  for (const o of to.objects) {
+    if (o.kind !== "policy" && o.kind !== "rule") continue
+    if (added.includes(o) || droppedPolicies.has(o.name)) {
+      push({ ...createOf(o), phase: phase.createTrigger })
+      recreated.add(o.name)
+    }
+  }
   for (const r of routinesReplacedByDrop) recreated.add(r.after.name)
+  // A constraint this plan drops (to change it, or to let a key under it change) loses its comment.
+  for (const step of steps)
+    for (const statement of step.statements) {
+      const dropped = /^ALTER TABLE (.+) DROP CONSTRAINT (.+)$/s.exec(statement)
+      if (dropped) recreated.add(`CONSTRAINT ${dropped[2]} ON ${dropped[1]}`)
+    }
   for (const o of to.objects) {
     if (o.kind !== "comment") continue
     const fresh = added.includes(o) || replaced.some((r) => r.after === o)
-    if (fresh || o.dependsOn.some((d) => recreated.has(d))) push({ ...createOf(o), phase: phase.comment })
+    if (fresh || recreated.has(o.name) || o.dependsOn.some((d) => recreated.has(d)))
+      push({ ...createOf(o), phase: phase.comment })
   }
-  const survivors = new Set([...to.objects.map((o) => o.name), ...to.tables.map((t) => t.name)])
+  const survivors = new Set([
+    ...to.objects.map((o) => o.name),
+    ...to.tables.map((t) => t.name),
+    ...serialAfter,
+  ])
+  // The constraints the target's tables have, by the name COMMENT ON CONSTRAINT gives them.
+  const constraintsAfter = new Set(
+    to.tables.flatMap((t) =>
+      constraintsOf(t).map(
+        (c) => `CONSTRAINT ${quoteIdent(constraintSql(t, c).name)} ON ${quoteName(t.name)}`,
+      ),
+    ),
+  )
+  const keeps = (o: SchemaObject) =>
+    o.dependsOn.every((d) => survivors.has(d) && !recreated.has(d)) &&
+    (o.table === undefined || (survivors.has(o.table) && !droppedNames.has(o.table))) &&
+    !(
+      o.kind === "comment" &&
+      o.table !== undefined &&
+      (recreated.has(o.name) || !constraintsAfter.has(o.name))
+    )
   for (const o of removed)
-    if (o.kind === "comment" && o.dependsOn.every((d) => survivors.has(d) && !recreated.has(d)))
-      push(oldObjects.drop(o, [dropStatement(o)], phase.uncomment))
+    if (o.kind === "comment" && keeps(o)) push(oldObjects.drop(o, [dropStatement(o)], phase.uncomment))
+
+  // Privileges. What the migration creates starts with what default privileges give it, and is
+  // brought to what the target lists; elsewhere a grantee's privileges go from the old set to the new
+  // one, or back to what the object started with. Default privileges change last, so what this
+  // migration creates starts under the old ones.
+  const fresh = to.objects.filter((o) => added.includes(o) || recreated.has(o.name))
+  const created = createdObjects(
+    [...pick("create-table").map((c) => c.table)],
+    pick("add-column").map((c) => ({ table: c.table, column: c.column })),
+    fresh.filter((o) => !(o.kind === "sequence" && serialBefore.has(o.name))),
+  )
+  for (const c of created) {
+    const statements = createdObjectGrants(c.target, from, to)
+    if (statements.length > 0)
+      push({ ...stepFor([], statements, phase.comment), needs: newObjects.refs.named(c.name) })
+  }
+  const createdTargets = new Set(created.map((c) => c.target.target))
+  const grantPhase = (o: SchemaObject) =>
+    o.name.startsWith("ALTER DEFAULT PRIVILEGES ") ? phase.defaultPrivileges : undefined
+  for (const o of to.objects) {
+    if (o.kind !== "grant" || createdTargets.has(grantTarget(o))) continue
+    const change = replaced.find((r) => r.after === o)
+    if (added.includes(o))
+      push({
+        ...createOf(o),
+        statements: grantChange(undefined, o, to.version),
+        phase: grantPhase(o) ?? phase.comment,
+      })
+    else if (change)
+      push(stepFor([change], grantChange(change.before, o, to.version), grantPhase(o) ?? phase.comment))
+  }
+  for (const o of removed)
+    if (o.kind === "grant" && keeps(o))
+      push(oldObjects.drop(o, grantChange(o, undefined, from.version), grantPhase(o) ?? phase.uncomment))
 
   // 7. What is no longer wanted, dependents before what they depend on; extensions and schemas last,
   // since what lives in them records no dependency on them here. A sequence owned by a dropped
@@ -495,7 +700,8 @@ export function planPostgres(changes: ReadonlyArray<Change>, from: Schema, to: S
     return droppedColumns.has(`${key(o.table ?? "")}.${key(column)}`)
   }
   for (const o of removed) {
-    if (["comment", "trigger", "view", "materialized-view"].includes(o.kind)) continue
+    if (["comment", "trigger", "policy", "rule", "grant", "view", "materialized-view"].includes(o.kind))
+      continue
     if (o.kind === "sequence" && (serialAfter.has(o.name) || ownedByDropped(o))) continue
     if (routineKinds.has(o.kind) && !routinesToDrop.has(o.name)) continue
     const at =
@@ -586,6 +792,12 @@ function alterSteps(
     context,
   )
   const others = group.changes.filter((c) => !group.constraints.includes(c as never))
-  const core = [...renames, ...columns]
-  return [...drops, ...(core.length > 0 ? [stepFor(others, core, at)] : []), ...adds]
+  const core = [...renames, ...columns.statements]
+  // Joining a parent waits for the parent's own changes and for every other table to leave theirs.
+  const parentRefs = [after.name, ...parentsOf(after)].flatMap((n) => tableRefs(key(n)))
+  const join =
+    columns.join.length > 0
+      ? [stepFor([], columns.join, phase.joinParent + depth / 100, { needs: parentRefs })]
+      : []
+  return [...drops, ...(core.length > 0 ? [stepFor(others, core, at)] : []), ...join, ...adds]
 }

@@ -4,7 +4,8 @@
  * clause helpers are shared with the planner, which writes the same clauses in catalog order.
  */
 import type { CheckConstraint, Column, ForeignKey, PrimaryKey, Table, UniqueConstraint } from "../../model.ts"
-import { defaultNames, quoteIdent, quoteLiteral, quoteName, splitName } from "./names.ts"
+import { defaultNames, quoteIdent, quoteLiteral, quoteName, readName, splitName } from "./names.ts"
+import { partitionOf } from "./table-options.ts"
 
 export const columnList = (columns: ReadonlyArray<string>) => columns.map(quoteIdent).join(", ")
 
@@ -20,10 +21,10 @@ export function serialOf(
   column: Column,
 ): { sequence: string; clauses: string; shorthand: boolean } | undefined {
   const value = column.extra?.serial
-  if (value === undefined) return undefined
-  const space = value.indexOf(" ")
-  const sequence = space === -1 ? value : value.slice(0, space)
-  const clauses = space === -1 ? "" : value.slice(space + 1)
+  const read = value === undefined ? undefined : readName(value)
+  if (read === undefined) return undefined
+  const sequence = read.name
+  const clauses = read.rest.trim()
   const { schema, name } = splitName(table)
   const expected =
     schema === "public"
@@ -98,23 +99,20 @@ export function renderTable(table: Table): string {
   const lines = table.columns.map((c) => columnSql(table.name, c))
   if (table.primaryKey) lines.push(primaryKeySql(table.primaryKey))
   for (const u of table.uniques) lines.push(uniqueSql(u))
-  for (const c of table.checks) lines.push(checkSql(c))
-  for (const fk of table.foreignKeys) lines.push(foreignKeySql(fk))
+  for (const c of table.checks) lines.push(`${checkSql(c)}${c.valid === false ? " NOT VALID" : ""}`)
+  for (const fk of table.foreignKeys)
+    lines.push(`${foreignKeySql(fk)}${fk.valid === false ? " NOT VALID" : ""}`)
   for (const o of table.options) if (isConstraintOption(o)) lines.push(o)
   const unlogged = table.options.includes("UNLOGGED") ? "UNLOGGED " : ""
-  const partitionOf = table.options.find((o) => o.startsWith("PARTITION OF "))
+  const partition = partitionOf(table)
   const head = `CREATE ${unlogged}TABLE ${quoteName(table.name)}`
   let text: string
-  if (partitionOf !== undefined) {
-    const [, parent, bound] = /^PARTITION OF (\S+) (.*)$/s.exec(partitionOf) ?? []
+  if (partition !== undefined) {
     const body = lines.length > 0 ? ` (\n${lines.map((l) => `  ${l}`).join(",\n")}\n)` : ""
-    text = `${head} PARTITION OF ${quoteName(parent ?? "")}${body} ${bound ?? ""}`
+    text = `${head} PARTITION OF ${quoteName(partition.parent)}${body} ${partition.bound}`
   } else text = `${head} (\n${lines.map((l) => `  ${l}`).join(",\n")}\n)`
-  for (const o of table.options) {
-    if (o.startsWith("INHERITS "))
-      text += ` ${o.replace(/\(([^)]*)\)/, (_, list: string) => `(${list.split(", ").map(quoteName).join(", ")})`)}`
-    else if (o.startsWith("PARTITION BY ") || o.startsWith("WITH (")) text += ` ${o}`
-  }
+  for (const o of table.options)
+    if (o.startsWith("INHERITS ") || o.startsWith("PARTITION BY ") || o.startsWith("WITH (")) text += ` ${o}`
   text += ";"
   for (const o of table.options) {
     if (o.startsWith("COMMENT ")) text += `\nCOMMENT ON TABLE ${quoteName(table.name)} IS ${o.slice(8)};`
@@ -122,6 +120,13 @@ export function renderTable(table: Table): string {
       text += `\nALTER TABLE ${quoteName(table.name)} ENABLE ROW LEVEL SECURITY;`
     else if (o === "FORCE ROW LEVEL SECURITY")
       text += `\nALTER TABLE ${quoteName(table.name)} FORCE ROW LEVEL SECURITY;`
+    else if (o.startsWith("REPLICA IDENTITY ")) text += `\nALTER TABLE ${quoteName(table.name)} ${o};`
+  }
+  // A serial column's sequence options are part of the column: shown, so a diff in them is seen.
+  for (const c of table.columns) {
+    const serial = serialOf(table.name, c)
+    if (serial && !serial.shorthand)
+      text += `\nALTER SEQUENCE ${quoteName(serial.sequence)}${serial.clauses ? ` ${serial.clauses}` : ""} OWNED BY ${quoteName(table.name)}.${quoteIdent(c.name)};`
   }
   for (const c of table.columns)
     if (c.extra?.comment !== undefined)

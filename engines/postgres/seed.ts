@@ -176,10 +176,19 @@ export async function readRows(
   session: PgSession,
   table: string,
   columns: ReadonlyArray<string>,
+  alongside: ReadonlyArray<string> = [],
 ): Promise<ReadonlyArray<string>> {
   const list =
     columns.length === 0 ? "1 AS c0" : columns.map((c, i) => `${quoteIdent(c)}::text AS c${i}`).join(", ")
-  const rows = await session.query<Record<string, string | null>>(`SELECT ${list} FROM ${quoteName(table)}`)
+  // A table's own rows, and those of its partitions that no table read alongside accounts for: a
+  // child table, or a partition that stays one, is read as itself, so a table that leaves its
+  // parent (NO INHERIT, DETACH) or joins one takes its rows along without the parent losing or
+  // gaining any; a table that becomes partitioned (or stops being so) keeps its rows through
+  // partitions that exist on one side only.
+  const others = alongside.filter((t) => t !== table).map((t) => `${quoteLiteral(quoteName(t))}::regclass`)
+  const rows = await session.query<Record<string, string | null>>(
+    `SELECT ${list} FROM ${quoteName(table)} x WHERE x.tableoid = ${quoteLiteral(quoteName(table))}::regclass${others.length > 0 ? ` OR x.tableoid NOT IN (${others.join(", ")})` : " OR true"}`,
+  )
   const width = Math.max(1, columns.length)
   return rows
     .map((r) =>

@@ -36,4 +36,22 @@ export interface PgSession {
    * is dropped when the scope that made this session closes, as the database would have been.
    */
   readonly keepAsTemplate?: Effect.Effect<PgTemplate, EngineFailed> | undefined
+  /**
+   * Present on servers aim runs itself (local, docker, embedded), never on a server the user gives:
+   * creates role `name` (NOLOGIN, no privileges) cluster-wide, so a schema may grant to the roles it
+   * names; a role that exists already is no error. Such a server and its roles go when the run ends.
+   */
+  readonly createRole?: ((name: string) => Promise<void>) | undefined
+}
+
+/**
+ * CREATE ROLE `name` NOLOGIN through `exec`, as `createRole` does: one that already exists (made
+ * meanwhile by another throwaway database of the same server) is no error.
+ */
+export async function createRoleOn(exec: (sql: string) => Promise<unknown>, name: string): Promise<void> {
+  const literal = `'${name.replaceAll("'", "''")}'`
+  const ident = `"${name.replaceAll('"', '""')}"`
+  await exec(
+    `DO $aim$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = ${literal}) THEN CREATE ROLE ${ident} NOLOGIN; END IF; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $aim$`,
+  )
 }

@@ -19,6 +19,7 @@
 import { readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { Effect, ManagedRuntime } from "effect"
+import postgres from "postgres"
 import { Engine } from "../../engines/engine.ts"
 import { postgresTestLayer } from "../engines/_backends.ts"
 import { PG_TEST_URL } from "../_servers.ts"
@@ -38,6 +39,8 @@ export interface PgCase {
   readonly notApplicable?: string | undefined
   /** sqldef wrote rename hints into `desired` (now written as aim's comments). */
   readonly renameHints?: boolean | undefined
+  /** Roles the case's server must have (sqldef's managed_roles). */
+  readonly roles?: ReadonlyArray<string> | undefined
 }
 
 /** How a case went: the steps' outcome, or skipped before it ran. */
@@ -62,6 +65,9 @@ interface RawCase {
 /**
  * Why aim cannot run a case as sqldef means it. `enable_drop` only makes sqldef comment its drops
  * out and `legacy_ignore_quotes` only changes how sqldef quotes its own output: neither is a reason.
+ * Nor are `managed_roles` and `manage`, which limit which grantees, extensions and functions sqldef
+ * looks at: aim compares them all, and verification judges the result (the roles such a case names
+ * must exist: see `urlRoles`).
  */
 function skipReason(c: RawCase, version: string): string | undefined {
   if (c.min_version !== undefined && compareVersions(version, String(c.min_version)) < 0)
@@ -70,12 +76,18 @@ function skipReason(c: RawCase, version: string): string | undefined {
     return `needs PostgreSQL <= ${c.max_version}, server is ${version}`
   if (c.flavor !== undefined) return `flavor ${c.flavor}`
   if (c.user !== undefined) return `runs as database user ${c.user} (aim has no users)`
-  if (c.managed_roles !== undefined) return "managed_roles (aim does not manage privileges)"
-  if (c.manage !== undefined) return "manage (aim does not manage privileges or ownership)"
   if (c.offline === true) return "offline (sqldef-only mode without a database)"
   const config = Object.entries(c.config ?? {}).filter(([, on]) => on)
   if (config.length > 0) return `config ${config.map(([k]) => k).join(", ")} (no equivalent in aim)`
   return undefined
+}
+
+/** The roles a case says its server has: sqldef's `managed_roles` and `manage.privilege` targets. */
+function rolesOf(c: RawCase): string[] {
+  const managed = Array.isArray(c.managed_roles) ? (c.managed_roles as unknown[]).map(String) : []
+  const privilege = (c.manage as { privilege?: Array<{ target?: unknown }> } | undefined)?.privilege ?? []
+  const targets = privilege.map((p) => String(p.target ?? "")).filter((t) => /^\w+$/.test(t))
+  return [...new Set([...managed, ...targets])].filter((r) => r !== "PUBLIC")
 }
 
 /** Every psqldef case and migra fixture, in file and name order. */
@@ -96,6 +108,7 @@ export function loadPostgresCases(version: string, corpus = defaultCorpus): PgCa
         desired: aimRenameComments(c.desired ?? "", postgresCapabilities.identifiers).text,
         renameHints: hasRenameHints(c.desired),
         skip: skipReason(c, version),
+        roles: rolesOf(c),
         notApplicable:
           c.error !== undefined ? `sqldef rejects this input: ${String(c.error).split("\n")[0]}` : undefined,
       })
@@ -136,19 +149,63 @@ export async function engineRunner(backend: ConformanceBackend, engine = "postgr
   )
   const version = /^PostgreSQL (\S+)/.exec(description)?.[1]
   if (!version) throw new Error(`no server version in the engine's description: ${description}`)
+  const roles = backend === "url" ? urlRoles(url) : undefined
+  const attempt = async (c: PgCase) =>
+    caseOutcome(
+      await runtime.runPromiseExit(
+        runThroughSteps({ current: c.current, desired: c.desired, renameComments: true }),
+      ),
+    )
   return {
     description,
     version,
     run: async (c: PgCase): Promise<PgOutcome> => {
       if (c.skip) return { kind: "skipped", reason: c.skip }
       if (c.notApplicable) return { kind: "not-applicable", reason: c.notApplicable }
-      return caseOutcome(
-        await runtime.runPromiseExit(
-          runThroughSteps({ current: c.current, desired: c.desired, renameComments: true }),
-        ),
-      )
+      if (!roles) return attempt(c)
+      await roles.ensure(c.roles ?? [])
+      // A role only the case's SQL names (a migra fixture's): the server gets it, as the user's would have it.
+      let outcome = await attempt(c)
+      for (let tries = 0; tries < 4 && outcome.kind === "not-applicable"; tries++) {
+        const missing = /role "(.+)" does not exist/.exec(outcome.reason)?.[1]
+        if (missing === undefined) break
+        await roles.ensure([missing])
+        outcome = await attempt(c)
+      }
+      return outcome
     },
-    close: () => runtime.dispose(),
+    close: async () => {
+      await runtime.dispose()
+      await roles?.drop()
+    },
+  }
+}
+
+/**
+ * The roles cases need on the url server (a user's server has the roles its schema grants to; aim
+ * creates none there): created when missing, and those this run created dropped when it ends.
+ */
+function urlRoles(url: string) {
+  const sql = postgres(url, { max: 1, onnotice: () => {} })
+  const created = new Set<string>()
+  const ident = (name: string) => `"${name.replaceAll('"', '""')}"`
+  return {
+    ensure: async (names: ReadonlyArray<string>) => {
+      for (const name of names) {
+        if (created.has(name)) continue
+        const [row] = await sql`SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = ${name}) AS held`
+        if (row?.held) continue
+        await sql.unsafe(`CREATE ROLE ${ident(name)} NOLOGIN`).then(
+          () => created.add(name),
+          () => undefined,
+        )
+      }
+    },
+    drop: async () => {
+      for (const name of created)
+        await sql.unsafe(`DROP ROLE IF EXISTS ${ident(name)}`).catch(() => undefined)
+      await sql.end({ timeout: 5 })
+    },
   }
 }
 
@@ -180,7 +237,14 @@ async function main(argv: ReadonlyArray<string>) {
   const runner = await engineRunner(backend)
   const version = runner.version
   console.log(`conformance: ${runner.description}`)
-  const cases = loadPostgresCases(version, corpus)
+  // A corpus that cannot be read still lets the runner drop its throwaway databases and roles.
+  const all = await Promise.resolve()
+    .then(() => loadPostgresCases(version, corpus))
+    .catch(async (error) => {
+      await runner.close()
+      throw error
+    })
+  const cases = all
     .filter(
       (c) =>
         (suite === "" || c.suite === suite) &&

@@ -219,7 +219,12 @@ async function postgresTarget(): Promise<Target> {
     dbmateUrl: `${url.toString()}?sslmode=disable`,
     sqitchTarget: `db:pg://${url.username ? `${url.username}@` : ""}${url.host}/${name}`,
     schema: () => read(name),
-    expected: (sql) => read(scratch, `DROP SCHEMA public CASCADE; CREATE SCHEMA public;\n${sql}`),
+    // A public schema made anew, with the comment and privileges initdb gives it (aim compares them).
+    expected: (sql) =>
+      read(
+        scratch,
+        `DROP SCHEMA public CASCADE; CREATE SCHEMA public; COMMENT ON SCHEMA public IS 'standard public schema'; GRANT USAGE ON SCHEMA public TO PUBLIC;\n${sql}`,
+      ),
     render: renderTable,
   }
 }

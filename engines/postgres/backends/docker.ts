@@ -131,9 +131,10 @@ export const dockerBackend = Effect.fnUntraced(function* (engine: string, asked:
         ),
       ),
   )
-  const server = yield* throwawayServer(
-    urlConnector(engine, container.getConnectionUri(), "the container's superuser privileges"),
-  )
+  const server = yield* throwawayServer({
+    ...urlConnector(engine, container.getConnectionUri(), "the container's superuser privileges"),
+    ownsServer: true,
+  })
   return {
     name: "docker",
     serverVersion: server.serverVersion,

@@ -22,7 +22,7 @@
 import { readFile } from "node:fs/promises"
 import type { PGlite, PGliteOptions } from "@electric-sql/pglite"
 import { Context, Effect } from "effect"
-import type { PgSession } from "../session.ts"
+import { createRoleOn, type PgSession } from "../session.ts"
 import { askedMajor } from "../engine-id.ts"
 import { type AskedMajor, failWith, type PgBackend, shortVersion } from "./backend.ts"
 import { cacheFile, defaultCacheDir, readCache, writeCache } from "./pglite-cache.ts"
@@ -129,6 +129,8 @@ export function sessionOfPglite(pg: PGlite): PgSession {
     exec: async (script) => {
       await pg.exec(script)
     },
+    // PGlite is aim's own server, one per throwaway database.
+    createRole: (name) => createRoleOn((sql) => pg.exec(sql), name),
   }
 }
 

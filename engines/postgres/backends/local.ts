@@ -327,6 +327,7 @@ export const localBackend = Effect.fnUntraced(function* (
     engine,
     clean: (text) => text,
     privileges: "superuser privileges",
+    ownsServer: true,
     // initdb -A trust: any role may log in over the socket, so sandbox roles need no pg_hba.conf line.
     connect: (database, login) =>
       postgres({

@@ -49,7 +49,7 @@ import {
   throwawayOwner,
   throwawayRegex,
 } from "../../run-mark.ts"
-import type { PgSession, PgTemplate } from "../session.ts"
+import { createRoleOn, type PgSession, type PgTemplate } from "../session.ts"
 import { errorText, failWith, shortVersion } from "./backend.ts"
 import { lostConnection } from "../database.ts"
 import { type Driver, sessionOf } from "./postgres-js-session.ts"
@@ -73,6 +73,11 @@ export interface ServerConnector {
   readonly clean: (text: string) => string
   /** Whose privileges model-written SQL gets without a sandbox role: "the url's own privileges". */
   readonly privileges: string
+  /**
+   * The server is aim's own and goes when the run ends (a local cluster, a container): roles a
+   * schema grants to are created on it (PgSession.createRole). Never on a server the user gives.
+   */
+  readonly ownsServer?: boolean | undefined
 }
 
 export interface ThrowawayServer {
@@ -450,7 +455,10 @@ export const throwawayServer = Effect.fnUntraced(function* (connector: ServerCon
         await privileged
           .exec(`REASSIGN OWNED BY ${quoteIdent(template.name)} TO ${quoteIdent(name)}`)
           .catch((error) => Promise.reject(fail(`copy ${template.name}`)(error)))
-      return { name, sandboxed, session: privileged ? { ...session, privileged } : session, drivers }
+      const createRole = connector.ownsServer
+        ? (role: string) => admin.lend((a) => createRoleOn((sql) => a.exec(sql), role))
+        : undefined
+      return { name, sandboxed, session: { ...session, privileged, createRole }, drivers }
     } catch (error) {
       await retire({ name, drivers })
       throw error

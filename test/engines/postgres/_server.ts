@@ -32,7 +32,9 @@ DO $$ DECLARE r record; BEGIN
     EXECUTE format('DROP EVENT TRIGGER %I', r.evtname);
   END LOOP;
 END $$;
-CREATE SCHEMA public;`
+CREATE SCHEMA public;
+COMMENT ON SCHEMA public IS 'standard public schema';
+GRANT USAGE ON SCHEMA public TO PUBLIC;`
 
 const quiet = { onnotice: () => {} }
 

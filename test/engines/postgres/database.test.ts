@@ -11,7 +11,11 @@ import type { EngineFailed } from "../../../engines/engine.ts"
 import type { PgBackend } from "../../../engines/postgres/backends/backend.ts"
 import { embeddedBackend } from "../../../engines/postgres/backends/embedded.ts"
 import { urlBackend } from "../../../engines/postgres/backends/url.ts"
-import { batchScript, sessionDatabase } from "../../../engines/postgres/database.ts"
+import {
+  batchScript,
+  MODEL_STATEMENT_TIMEOUT_MS,
+  sessionDatabase,
+} from "../../../engines/postgres/database.ts"
 import type { PgSession } from "../../../engines/postgres/session.ts"
 import { splitStatements } from "../../../engines/postgres/split.ts"
 import type { Statement } from "../../../model.ts"
@@ -200,5 +204,38 @@ describe.skipIf(!hasServer)("a connection lost in the middle of a script sent wh
         .pipe(Effect.flip),
     )
     expect(failed).toMatchObject({ _tag: "EngineFailed", action: `run ${source}:1-3` })
+  })
+})
+
+describe.skipIf(!hasServer)("model-written SQL under a statement timeout, url backend", () => {
+  const url = backends[0] as Backend
+  const onDatabase = <A>(body: (db: ReturnType<typeof sessionDatabase>) => Effect.Effect<A, unknown>) =>
+    Effect.runPromise(
+      Effect.scoped(
+        Effect.gen(function* () {
+          const session = yield* (yield* url.make).ephemeral
+          // A short timeout for the test; aim's own is MODEL_STATEMENT_TIMEOUT_MS.
+          return yield* body(sessionDatabase(engine, session, 300))
+        }),
+      ),
+    )
+
+  test("a runaway statement of a model's script is cancelled, naming it; the user's own runs on", async () => {
+    const outcome = await onDatabase((db) =>
+      Effect.gen(function* () {
+        const failed = yield* db
+          .apply(script("CREATE TABLE a (x int);\nSELECT pg_sleep(5);\n"), {
+            transaction: true,
+            trusted: false,
+          })
+          .pipe(Effect.flip)
+        // The user's own script (trusted) is not held to it, and the session's timeout is back.
+        yield* db.apply(script("SELECT pg_sleep(0.6);\n"), { transaction: true, trusted: true })
+        return failed
+      }),
+    )
+    expect(outcome).toMatchObject({ _tag: "StatementFailed", line: 2 })
+    expect(String((outcome as { reason: string }).reason)).toContain("statement timeout")
+    expect(MODEL_STATEMENT_TIMEOUT_MS).toBe(60_000)
   })
 })
