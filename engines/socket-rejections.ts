@@ -6,7 +6,10 @@
  * `at _write (node:net)`) that nobody can catch. Unhandled, that rejection ends the process with a
  * runtime banner instead of aim's one message. This module installs, once, a listener that drops
  * exactly those: connection errors (ECONNRESET, EPIPE, ECONNABORTED) raised by a socket read or
- * write, and postgres.js's CONNECTION_CLOSED family (below). Any other unhandled rejection is thrown again, so it still ends the process as before.
+ * write, a refused or reset connect (a pooled connection reopening to a server that has just died:
+ * the query that asked for it fails with the same error, and that is what aim reports), and
+ * postgres.js's CONNECTION_CLOSED family (below). Any other unhandled rejection is thrown again, so
+ * it still ends the process as before.
  * Resources: one process listener, installed on first use and never removed.
  */
 
@@ -22,6 +25,7 @@ const socketFault = (reason: unknown): boolean => {
   const error = reason as { code?: unknown; syscall?: unknown } | null
   if (typeof error !== "object" || error === null) return false
   if (typeof error.code === "string" && driverConnectionCodes.has(error.code)) return true
+  if (error.syscall === "connect") return error.code === "ECONNREFUSED" || error.code === "ECONNRESET"
   return (
     (error.syscall === "read" || error.syscall === "write") &&
     (error.code === "ECONNRESET" || error.code === "EPIPE" || error.code === "ECONNABORTED")

@@ -44,6 +44,25 @@ async function waitFor(check: () => Promise<boolean> | boolean, millis: number):
   return false
 }
 
+/**
+ * A long history whose 100th migration holds its session for 30 s (a backfill, say). The faults
+ * strike while that statement runs, so they land in the replay whatever the machine's load: waiting
+ * for any throwaway database and then a fixed sleep could miss the replay on a busy CI run, where aim
+ * had finished before the fault came.
+ */
+function slowHistory(): Record<string, string> {
+  const files = longHistory(200)
+  files["migrations/000100_t100.up.sql"] += "SELECT pg_sleep(30);\n"
+  return files
+}
+
+/** The count of sessions, other than the asking one, running the slow migration's sleep. */
+const sleeping = (sql: postgres.Sql, role?: string) =>
+  sql<{ n: number }[]>`
+    SELECT count(*)::int AS n FROM pg_stat_activity
+    WHERE pid <> pg_backend_pid() AND state = 'active' AND query LIKE '%pg\_sleep(30)%'
+      AND (${role ?? null}::text IS NULL OR usename = ${role ?? null})`.then((rows) => rows[0]?.n ?? 0)
+
 describe("a PostgreSQL server that fails mid-run", () => {
   test
     .skipIf(!hasPg)
@@ -53,24 +72,19 @@ describe("a PostgreSQL server that fails mid-run", () => {
         const box = makeSandbox()
         let role: PgRole | undefined
         try {
-          writeProject(box, { "aim.toml": pgToml, ...longHistory(200) })
+          writeProject(box, { "aim.toml": pgToml, ...slowHistory() })
           role = await makePgRole()
           const name = role.name
           const before = snapshotTree(box.project)
           const run = runAim(box, ["generate"], { AIM_POSTGRES_URL: role.url })
-          // In the middle of the replay: a throwaway database of this role with a session busy in it.
-          const replaying = await waitFor(async () => {
-            const rows = await pgAdmin()`
-          SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = ${name} AND datname LIKE 'aim\\_%'`
-            return (rows[0]?.n ?? 0) > 0
-          }, 60_000)
+          // In the middle of the replay: this role's session runs the slow migration.
+          const replaying = await waitFor(async () => (await sleeping(pgAdmin(), name)) > 0, 60_000)
           expect(replaying).toBe(true)
-          await Bun.sleep(300)
           await pgAdmin()`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = ${name}`
           const r = await run
           console.log(`faults: connections terminated: exit ${r.code}\n${r.stderr}`)
           // The server's fault, not the migration's: the message starts with the engine, not a file.
-          expectOneMessage(r, 1, ["aim: postgres-15: "])
+          expectOneMessage(r, 1, ["aim: postgres-15: ", "migrations/000100_t100.up.sql"])
           expectNothingLeft(box, before)
           expect(await pgDatabasesOf(role)).toEqual([])
         } finally {
@@ -86,18 +100,14 @@ describe("a PostgreSQL server that fails mid-run", () => {
       const box = makeSandbox()
       const server = startPrivatePostgres(join(box.root, "server"))
       try {
-        writeProject(box, { "aim.toml": pgToml, ...longHistory(200) })
+        writeProject(box, { "aim.toml": pgToml, ...slowHistory() })
         const before = snapshotTree(box.project)
         const started = performance.now()
         const run = runAim(box, ["generate"], { AIM_POSTGRES_URL: server.url })
         const sql = postgres(server.url, { max: 1, onnotice: () => {} })
-        const replaying = await waitFor(async () => {
-          const rows = await sql`SELECT count(*)::int AS n FROM pg_database WHERE datname LIKE 'aim\\_%'`
-          return (rows[0]?.n ?? 0) > 0
-        }, 60_000)
+        const replaying = await waitFor(async () => (await sleeping(sql)) > 0, 60_000)
         await sql.end({ timeout: 1 }).catch(() => undefined)
         expect(replaying).toBe(true)
-        await Bun.sleep(300)
         server.kill()
         const killedAt = performance.now()
         const r = await run
