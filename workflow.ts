@@ -345,7 +345,7 @@ function renameFacts(renames: RenameDecisions): string[] {
 }
 
 const verifyDetail = (r: VerifyReport) =>
-  `UP${r.downChecked ? " and DOWN" : ""} proven on a fresh database with rows that fit both versions in ${r.seed.seeded.length} table(s)`
+  `UP${r.downChecked ? " and DOWN" : ""} proven on a fresh database ${r.seed.seeded.length > 0 ? `with rows that fit both versions in ${r.seed.seeded.length} table(s)` : "with no sample rows"}`
 
 /**
  * Who writes the candidate, and its proof. The planner alone without a model, with model =

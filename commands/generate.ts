@@ -98,8 +98,12 @@ export const generate = defineCommand({
           )
         }
         const seeded = result.verification?.seed.seeded.length ?? 0
+        const reached = `UP reaches ${shownPath(config, config.schema)}${result.down !== undefined ? ", DOWN restores the previous schema" : ""}`
+        // With no table holding rows, nothing was kept: say the proof was on empty tables.
         output.out(
-          `Verified on a fresh database with rows that fit both versions in ${plural(seeded, "table")}: UP reaches ${shownPath(config, config.schema)}${result.down !== undefined ? ", DOWN restores the previous schema" : ""}, and the rows are kept.`,
+          seeded > 0
+            ? `Verified on a fresh database with rows that fit both versions in ${plural(seeded, "table")}: ${reached}, and the rows are kept.`
+            : `Verified on a fresh database with no sample rows in any table: ${reached}.`,
         )
         for (const empty of result.verification?.seed.provenEmpty ?? [])
           output.out(formatProvenEmpty(empty, result.verification?.hazards ?? []))

@@ -306,7 +306,9 @@ describe("SQLite: a table no sample row fits both versions of is named", () => {
   test("a NOT NULL column added without a default: proven only empty, and every row is the hazard", async () => {
     const r = await aim(["generate", "--dry-run"], { cwd: dir })
     expect(r.code).toBe(0)
-    expect(r.stdout).toContain("with rows that fit both versions in 0 tables")
+    expect(r.stdout).toContain(
+      "Verified on a fresh database with no sample rows in any table: UP reaches schema.sql, DOWN restores the previous schema.\n",
+    )
     expect(r.stdout).toContain(
       "note: t is proven only empty: no sample row fits both versions (add column t.code: every row of t breaks it)",
     )
