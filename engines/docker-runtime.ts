@@ -8,7 +8,7 @@
  * none held; a pull runs to its end or failure.
  */
 import { Schema as S } from "effect"
-import { containerLabels, counted, hostMark, removedNote, runIsGone } from "./run-mark.ts"
+import { containerLabels, hostMark, removedNote, runIsGone } from "./run-mark.ts"
 
 /** The image cannot be had: not on the daemon, and pulling it failed. */
 export class ImageUnavailable extends S.TaggedError<ImageUnavailable>()("ImageUnavailable", {
@@ -116,7 +116,7 @@ export async function removeLeftoverContainers(): Promise<string | undefined> {
         () => undefined,
       )
   }
-  return removedNote(pids.length > 0 ? [counted(pids.length, "container")] : [], pids)
+  return removedNote([[pids.length, "container"]], pids)
 }
 
 export const imageHelp = (image: string) =>

@@ -11,7 +11,7 @@ import { spawnSync } from "node:child_process"
 import { readdirSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { counted, processExists, removedNote, tempFolderPid } from "./run-mark.ts"
+import { processExists, removedNote, tempFolderPid } from "./run-mark.ts"
 
 /** A server's pid file inside the folder, and the signal that stops it with everything it started. */
 export interface LeftoverServer {
@@ -100,5 +100,5 @@ export async function removeLeftoverFolders(
       // Not ours to remove after all (another user's): it stays.
     }
   }
-  return removedNote(pids.length > 0 ? [counted(pids.length, `${kind} temp folder`)] : [], pids)
+  return removedNote([[pids.length, `${kind} temp folder`]], pids)
 }

@@ -82,12 +82,30 @@ export function processExists(pid: number): boolean {
 export const runIsGone = (owner: RunOwner): boolean =>
   owner.host === hostMark() && owner.pid !== process.pid && !processExists(owner.pid)
 
-/** One line on what was removed: "removed 2 throwaway databases left by aim runs that ended (pids 41, 97)". */
-export function removedNote(what: ReadonlyArray<string>, pids: Iterable<number>): string | undefined {
+/**
+ * One line on what was removed: "removed 2 throwaway databases, 1 sandbox role left by aim runs that
+ * ended without cleaning up (pids 41, 97)"; undefined when every count is 0. `removed` pairs a count
+ * with its noun.
+ */
+export function removedNote(
+  removed: ReadonlyArray<readonly [number, string]>,
+  pids: Iterable<number>,
+): string | undefined {
+  const what = removed.filter(([n]) => n > 0).map(([n, noun]) => counted(n, noun))
   if (what.length === 0) return undefined
   const ids = [...new Set(pids)].sort((a, b) => a - b)
   return `removed ${what.join(", ")} left by aim ${ids.length === 1 ? "run" : "runs"} that ended without cleaning up (${ids.length === 1 ? "pid" : "pids"} ${ids.join(", ")})`
 }
 
+/** Whether `name` is a throwaway database or role of a run of this machine that has ended. */
+export function leftByGoneRun(name: string): boolean {
+  const owner = throwawayOwner(name)
+  return owner !== undefined && runIsGone(owner)
+}
+
+/** The process ids in throwaway names, for removedNote. */
+export const ownerPids = (names: ReadonlyArray<string>): number[] =>
+  names.map((name) => throwawayOwner(name)?.pid ?? 0)
+
 /** "1 throwaway database", "3 sandbox roles". */
-export const counted = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? "" : "s"}`
+const counted = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? "" : "s"}`

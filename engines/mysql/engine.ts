@@ -20,14 +20,7 @@ import {
   type EngineOptions,
   type Capabilities,
 } from "../engine.ts"
-import {
-  counted,
-  removedNote,
-  runIsGone,
-  throwawayName,
-  throwawayOwner,
-  throwawayRegex,
-} from "../run-mark.ts"
+import { leftByGoneRun, ownerPids, removedNote, throwawayName, throwawayRegex } from "../run-mark.ts"
 import { ignoreStraySocketRejections } from "../socket-rejections.ts"
 import {
   type BackendChoice,
@@ -125,22 +118,14 @@ async function removeLeftovers(conn: mysql.Connection): Promise<string | undefin
       throwawayRegex,
     ])
     .catch(() => [[]])
-  const gone = (rows as Array<{ name: string }>)
-    .map((r) => String(r.name))
-    .filter((name) => {
-      const owner = throwawayOwner(name)
-      return owner !== undefined && runIsGone(owner)
-    })
+  const gone = (rows as Array<{ name: string }>).map((r) => String(r.name)).filter(leftByGoneRun)
   const dropped: string[] = []
   for (const name of gone)
     await conn.query(`DROP DATABASE IF EXISTS ${quoteName(name)}`).then(
       () => dropped.push(name),
       () => undefined,
     )
-  return removedNote(
-    dropped.length > 0 ? [counted(dropped.length, "throwaway database")] : [],
-    dropped.map((name) => throwawayOwner(name)?.pid ?? 0),
-  )
+  return removedNote([[dropped.length, "throwaway database"]], ownerPids(dropped))
 }
 
 /**

@@ -41,14 +41,7 @@
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from "node:crypto"
 import { Effect, type Scope } from "effect"
 import { EngineFailed } from "../../engine.ts"
-import {
-  counted,
-  removedNote,
-  runIsGone,
-  throwawayName,
-  throwawayOwner,
-  throwawayRegex,
-} from "../../run-mark.ts"
+import { leftByGoneRun, ownerPids, removedNote, throwawayName, throwawayRegex } from "../../run-mark.ts"
 import { createRoleOn, type PgSession, type PgTemplate } from "../session.ts"
 import { errorText, failWith, shortVersion } from "./backend.ts"
 import { lostConnection } from "../database.ts"
@@ -542,10 +535,7 @@ export const throwawayServer = Effect.fnUntraced(function* (connector: ServerCon
           [throwawayRegex, sandboxMark],
         ),
       )
-    const found = (await list().catch(() => [])).filter((r) => {
-      const owner = throwawayOwner(r.name)
-      return owner !== undefined && runIsGone(owner)
-    })
+    const found = (await list().catch(() => [])).filter((r) => leftByGoneRun(r.name))
     if (found.length === 0) return undefined
     for (const r of found) {
       const what = owned.get(r.name) ?? { database: false, role: false }
@@ -559,10 +549,10 @@ export const throwawayServer = Effect.fnUntraced(function* (connector: ServerCon
     const roles = removed.length - databases
     return removedNote(
       [
-        ...(databases > 0 ? [counted(databases, "throwaway database")] : []),
-        ...(roles > 0 ? [counted(roles, "sandbox role")] : []),
+        [databases, "throwaway database"],
+        [roles, "sandbox role"],
       ],
-      removed.map((r) => throwawayOwner(r.name)?.pid ?? 0),
+      ownerPids(removed.map((r) => r.name)),
     )
   }
 
