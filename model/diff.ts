@@ -246,13 +246,14 @@ function columnRenames(before: Table, after: Table, key: NameKey, hints: RenameH
   return renamed
 }
 
-function diffColumns(
-  before: Table,
-  after: Table,
-  key: NameKey,
-  hints: RenameHints | undefined,
-  renames: Renames,
-): BareChange[] {
+/** What every part of a table's diff reads: how names compare, and the renames asked and declared. */
+interface TableDiffContext {
+  readonly key: NameKey
+  readonly hints: RenameHints | undefined
+  readonly renames: Renames
+}
+
+function diffColumns(before: Table, after: Table, { key, hints, renames }: TableDiffContext): BareChange[] {
   const table = after.name
   const renamed = columnRenames(before, after, key, hints)
   // Expressions stored with a column read the renamed names once the renames are made.
@@ -289,7 +290,7 @@ function diffColumns(
   return changes
 }
 
-function diffConstraints(before: Table, after: Table, key: NameKey, renames: Renames): BareChange[] {
+function diffConstraints(before: Table, after: Table, { key, renames }: TableDiffContext): BareChange[] {
   const table = after.name
   // Compared as they read after the renames; reported as they are, so a drop names the real thing.
   const old = constraintsOf(before).map((c) => ({ c, as: renamedConstraint(before.name, c, renames) }))
@@ -319,17 +320,8 @@ function diffConstraints(before: Table, after: Table, key: NameKey, renames: Ren
   return changes
 }
 
-function diffTable(
-  before: Table,
-  after: Table,
-  key: NameKey,
-  hints: RenameHints | undefined,
-  renames: Renames,
-): BareChange[] {
-  const changes = [
-    ...diffColumns(before, after, key, hints, renames),
-    ...diffConstraints(before, after, key, renames),
-  ]
+function diffTable(before: Table, after: Table, context: TableDiffContext): BareChange[] {
+  const changes = [...diffColumns(before, after, context), ...diffConstraints(before, after, context)]
   const was = plainOptions(before)
   const now = plainOptions(after)
   const removedOptions = was.filter((o) => !now.includes(o))
@@ -412,7 +404,7 @@ export function diffSchemas(from: Schema, to: Schema, renames?: RenameHints): Ch
       continue
     }
     if (oldKey !== undefined) changes.push({ kind: "rename-table", before: old, after: table })
-    changes.push(...diffTable(old, table, key, renames, renamer))
+    changes.push(...diffTable(old, table, { key, hints: renames, renames: renamer }))
   }
   const objectId = (o: SchemaObject) => `${o.kind}:${key(o.name)}`
   const fromObjects = new Map(from.objects.map((o) => [indexId(o, key, renamer) ?? objectId(o), o]))
