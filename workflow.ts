@@ -249,7 +249,15 @@ export const generateMigration = Effect.fn("aim/workflow/generate")(function* (
           ? []
           : yield* phase(
               "probe",
-              probeHazards(produced.candidate, found, result.history, result.current, result.desired, image),
+              probeHazards(
+                produced.candidate,
+                found,
+                result.history,
+                result.current,
+                result.desired,
+                image,
+                result.renames.hints,
+              ),
               (probed) => `${probed.length} hazard(s) probed with rows that break the change`,
             )
       return { result, produced, hazards }
@@ -289,7 +297,9 @@ export const generateMigration = Effect.fn("aim/workflow/generate")(function* (
     // Only the planner's own DDL: a model's UP may branch on the sample rows verify seeded (a DO
     // block, CREATE TABLE ... AS SELECT) and build something a replay of the empty history would not.
     if (verification && candidate.trusted === true)
-      yield* readHistory(config, format, yield* readFolder(config)).pipe(
+      // Best effort, reading the folder included: the files are written whatever happens here.
+      yield* readFolder(config).pipe(
+        Effect.flatMap((folder) => readHistory(config, format, folder)),
         Effect.flatMap((after) =>
           rememberWrittenMigration(result.history, after, candidate.up, verification.afterUp),
         ),

@@ -319,3 +319,27 @@ describe("SQLite: a table no sample row fits both versions of is named", () => {
     expect(json.verification.provenEmpty).toEqual([{ table: "t", conditions: ["1 = 1"] }])
   })
 })
+
+describe("SQLite: a hazard on a renamed table is probed under its new name", () => {
+  let dir: string
+  beforeAll(() => {
+    dir = makeProject()
+    write(dir, "migrations/000001_users.up.sql", "CREATE TABLE users (id INTEGER PRIMARY KEY, n TEXT);\n")
+    write(
+      dir,
+      "schema.sql",
+      "CREATE TABLE people ( -- aim:renamed-from users\n  id INTEGER PRIMARY KEY,\n  n INTEGER\n);\n",
+    )
+  })
+  afterAll(() => removeTemp(dir))
+
+  test("users renamed to people with n TEXT made INTEGER: the probe finds the rows in people, their values changed", async () => {
+    const r = await aim(["generate", "--dry-run", "--json"], { cwd: dir })
+    expect(r.code, r.stderr).toBe(0)
+    const hazards = JSON.parse(r.stdout).verification.hazards as Array<{ outcome: string; detail: string }>
+    expect(hazards).toHaveLength(1)
+    // Probed under the old name the table is gone after UP, and the rows would be reported lost.
+    expect(hazards[0]?.outcome).toBe("values-change")
+    expect(hazards[0]?.detail).toContain("became")
+  })
+})
