@@ -100,11 +100,12 @@ export function sandboxEnv(box: Sandbox, env: Record<string, string | undefined>
   return { ...base, NO_COLOR: "1", TMPDIR: box.tmp, XDG_CONFIG_HOME: box.config, ...env }
 }
 
-export async function runAim(
+/** Start the CLI in `box`: its process at hand (for signals and the names it marks), and its result. */
+export function startAim(
   box: Sandbox,
   args: ReadonlyArray<string>,
   env: Record<string, string | undefined> = {},
-): Promise<Result> {
+): { readonly child: Bun.Subprocess<"ignore", "pipe", "pipe">; readonly result: Promise<Result> } {
   const started = performance.now()
   const child = Bun.spawn([process.execPath, CLI, ...args], {
     cwd: box.project,
@@ -113,13 +114,25 @@ export async function runAim(
     stdout: "pipe",
     stderr: "pipe",
   })
-  const [stdout, stderr, code] = await Promise.all([
+  const result = Promise.all([
     new Response(child.stdout).text(),
     new Response(child.stderr).text(),
     child.exited,
-  ])
-  return { pid: child.pid, code, stdout, stderr, millis: performance.now() - started }
+  ]).then(([stdout, stderr, code]) => ({
+    pid: child.pid,
+    code,
+    stdout,
+    stderr,
+    millis: performance.now() - started,
+  }))
+  return { child, result }
 }
+
+export const runAim = (
+  box: Sandbox,
+  args: ReadonlyArray<string>,
+  env: Record<string, string | undefined> = {},
+): Promise<Result> => startAim(box, args, env).result
 
 /** Processes whose command line names `folder`: servers aim started with their data there. */
 export function processesUsing(folder: string): string[] {

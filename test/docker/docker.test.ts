@@ -13,7 +13,6 @@
 import { describe, expect, setDefaultTimeout, test } from "bun:test"
 import { readdirSync, rmSync } from "node:fs"
 import { join } from "node:path"
-import { CLI } from "../e2e/_cli.ts"
 import {
   disposeSandbox,
   expectOneMessage,
@@ -22,7 +21,7 @@ import {
   messages,
   runAim,
   type Sandbox,
-  sandboxEnv,
+  startAim,
   writeProject,
 } from "../bad-input/_harness.ts"
 
@@ -71,16 +70,8 @@ const mariadbProject = (box: Sandbox) =>
 
 /** A run of the CLI in `box`, with its process at hand (for signals and container labels). */
 function spawnAim(box: Sandbox, args: ReadonlyArray<string>) {
-  const child = Bun.spawn([process.execPath, CLI, ...args], {
-    cwd: box.project,
-    env: sandboxEnv(box, env),
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-  })
-  const stderr = new Response(child.stderr).text()
-  const stdout = new Response(child.stdout).text()
-  return { child, done: Promise.all([child.exited, stderr, stdout]) }
+  const { child, result } = startAim(box, args, env)
+  return { child, done: result.then((r) => [r.code, r.stderr, r.stdout] as const) }
 }
 
 /** Poll until a container of `pid` is running; false after `millis`. */
