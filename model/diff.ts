@@ -246,16 +246,22 @@ function columnRenames(before: Table, after: Table, key: NameKey, hints: RenameH
   return renamed
 }
 
-/** What every part of a table's diff reads: how names compare, and the renames asked and declared. */
+/**
+ * What every part of a table's diff reads: how names compare, the table's column renames (old key to
+ * new key, as diffSchemas worked them out) and the renames of the whole schema.
+ */
 interface TableDiffContext {
   readonly key: NameKey
-  readonly hints: RenameHints | undefined
+  readonly columns: ReadonlyMap<string, string>
   readonly renames: Renames
 }
 
-function diffColumns(before: Table, after: Table, { key, hints, renames }: TableDiffContext): BareChange[] {
+function diffColumns(
+  before: Table,
+  after: Table,
+  { key, columns: renamed, renames }: TableDiffContext,
+): BareChange[] {
   const table = after.name
-  const renamed = columnRenames(before, after, key, hints)
   // Expressions stored with a column read the renamed names once the renames are made.
   const touched = renames.touches(before.name)
   const was = (c: Column) => (touched ? comparableColumn(c, (sql) => renames.before(before.name, sql)) : c)
@@ -404,7 +410,10 @@ export function diffSchemas(from: Schema, to: Schema, renames?: RenameHints): Ch
       continue
     }
     if (oldKey !== undefined) changes.push({ kind: "rename-table", before: old, after: table })
-    changes.push(...diffTable(old, table, { key, hints: renames, renames: renamer }))
+    // A table renamed away leaves no table of its old name (tableRenames), so the columns of this
+    // pair are the ones worked out above.
+    const columns = columnMoves.get(key(old.name)) ?? new Map<string, string>()
+    changes.push(...diffTable(old, table, { key, columns, renames: renamer }))
   }
   const objectId = (o: SchemaObject) => `${o.kind}:${key(o.name)}`
   const fromObjects = new Map(from.objects.map((o) => [indexId(o, key, renamer) ?? objectId(o), o]))
