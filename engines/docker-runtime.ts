@@ -95,9 +95,6 @@ export async function prepareReaper(): Promise<string | undefined> {
   return `Testcontainers' reaper image ${reaperImage()} cannot be had, so aim removes the container itself (after a kill, at its next run)`
 }
 
-/** Labels for the containers aim starts, tying each to this run. */
-export const runLabels = containerLabels
-
 /** Remove the containers dead aim runs of this machine left; one line on what went, if anything. */
 export async function removeLeftoverContainers(): Promise<string | undefined> {
   const docker = await dockerode()

@@ -43,7 +43,7 @@ export const throwawayName = (): string =>
 
 /** Names `throwawayName` makes; also as a POSIX regular expression for the servers' `~`/REGEXP. */
 export const throwawayPattern = /^aim_([0-9a-f]{8})_([0-9]+)_[0-9a-f]{8}$/
-export const throwawayRegex = "^aim_[0-9a-f]{8}_[0-9]+_[0-9a-f]{8}$"
+export const throwawayRegex = throwawayPattern.source
 
 /** The run that made a throwaway database or role, undefined for any other name. */
 export function throwawayOwner(name: string): RunOwner | undefined {

@@ -32,10 +32,9 @@ import {
   ensureImage,
   prepareReaper,
   removeLeftoverContainers,
-  runLabels,
 } from "../docker-runtime.ts"
 import { removeLeftoverFolders } from "../leftover-folders.ts"
-import { tempPrefix } from "../run-mark.ts"
+import { containerLabels, tempPrefix } from "../run-mark.ts"
 import { type Flavor, plainVersion } from "./flavor.ts"
 
 /** How mysql2 reaches a server, without a database selected. */
@@ -495,11 +494,11 @@ export async function startDocker(flavor: Flavor): Promise<RunningServer> {
       ? new (await import("@testcontainers/mariadb")).MariaDbContainer(flavor.dockerImage)
           .withRootPassword(password)
           .withCommand(dockerCommand(flavor))
-          .withLabels(runLabels())
+          .withLabels(containerLabels())
       : new (await import("@testcontainers/mysql")).MySqlContainer(flavor.dockerImage)
           .withRootPassword(password)
           .withCommand(dockerCommand(flavor))
-          .withLabels(runLabels())
+          .withLabels(containerLabels())
   const started = await container.start()
   let stopped = false
   return {

@@ -5,6 +5,7 @@
  */
 import type { Effect, Scope } from "effect"
 import type { EngineFailed } from "../engine.ts"
+import { quoteIdent, quoteLiteral } from "./names.ts"
 
 /** A throwaway database kept as the template later throwaway databases are copied from. */
 export interface PgTemplate {
@@ -49,9 +50,7 @@ export interface PgSession {
  * meanwhile by another throwaway database of the same server) is no error.
  */
 export async function createRoleOn(exec: (sql: string) => Promise<unknown>, name: string): Promise<void> {
-  const literal = `'${name.replaceAll("'", "''")}'`
-  const ident = `"${name.replaceAll('"', '""')}"`
   await exec(
-    `DO $aim$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = ${literal}) THEN CREATE ROLE ${ident} NOLOGIN; END IF; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $aim$`,
+    `DO $aim$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = ${quoteLiteral(name)}) THEN CREATE ROLE ${quoteIdent(name)} NOLOGIN; END IF; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $aim$`,
   )
 }

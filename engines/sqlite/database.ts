@@ -227,19 +227,23 @@ export function open(image?: Uint8Array): {
   return { database, db, close: () => db.close(false) }
 }
 
+/** A throwaway database, empty or a copy of `bytes`, closed (and counted) when its scope ends. */
+export const lease = (bytes?: Uint8Array) =>
+  Effect.acquireRelease(
+    Effect.try({
+      try: () => open(bytes),
+      catch: engineFailed(bytes ? "copy a throwaway database" : "open a throwaway database"),
+    }),
+    (handle) =>
+      Effect.sync(() => {
+        handle.close()
+        countRemoval("database")
+      }),
+  ).pipe(Effect.map((handle) => handle.database))
+
 /** An image of the database `bytes` hold (what `serialize()` returns): each copy is a new connection. */
 function imageOf(bytes: Uint8Array): DatabaseImage {
-  return {
-    clone: Effect.acquireRelease(
-      Effect.try({ try: () => open(bytes), catch: engineFailed("copy a throwaway database") }),
-      (handle) =>
-        Effect.sync(() => {
-          handle.close()
-          countRemoval("database")
-        }),
-    ).pipe(Effect.map((handle) => handle.database)),
-    bytes,
-  }
+  return { clone: lease(bytes), bytes }
 }
 
 /**

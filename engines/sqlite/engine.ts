@@ -7,9 +7,8 @@
 import { Database as BunDatabase } from "bun:sqlite"
 import { Effect, Layer } from "effect"
 import { Engine, planWith, splitWith } from "../engine.ts"
-import { countRemoval } from "../removals.ts"
 import { sqliteCapabilities } from "./capabilities.ts"
-import { engineFailed, imageFromBytes, open } from "./database.ts"
+import { imageFromBytes, lease } from "./database.ts"
 import { planSqlite } from "./planner.ts"
 import { renderTable } from "./render.ts"
 import { splitStatements } from "./split.ts"
@@ -38,14 +37,7 @@ export const make = Effect.sync(() =>
     description: `SQLite ${sqliteVersion()} (in-process bun:sqlite, in-memory throwaway databases)`,
     capabilities: sqliteCapabilities,
     split: splitWith(splitStatements),
-    ephemeral: Effect.acquireRelease(
-      Effect.try({ try: () => open(), catch: engineFailed("open a throwaway database") }),
-      (handle) =>
-        Effect.sync(() => {
-          handle.close()
-          countRemoval("database")
-        }),
-    ).pipe(Effect.map((handle) => handle.database)),
+    ephemeral: lease(),
     imageFromBytes,
     plan: planWith(planSqlite),
     renderTable,

@@ -12,7 +12,8 @@ import { existsSync, readFileSync } from "node:fs"
 import { homedir } from "node:os"
 import { join } from "node:path"
 import { Effect } from "effect"
-import { ensureImage, prepareReaper, removeLeftoverContainers, runLabels } from "../../docker-runtime.ts"
+import { ensureImage, prepareReaper, removeLeftoverContainers } from "../../docker-runtime.ts"
+import { containerLabels } from "../../run-mark.ts"
 import { type AskedMajor, failWith, type PgBackend } from "./backend.ts"
 import { throwawayServer } from "./throwaway.ts"
 import { urlConnector } from "./url.ts"
@@ -119,7 +120,10 @@ export const dockerBackend = Effect.fnUntraced(function* (engine: string, asked:
     Effect.tryPromise({
       try: async () => {
         const { PostgreSqlContainer } = await import("@testcontainers/postgresql")
-        return new PostgreSqlContainer(image).withCommand(dockerCommand()).withLabels(runLabels()).start()
+        return new PostgreSqlContainer(image)
+          .withCommand(dockerCommand())
+          .withLabels(containerLabels())
+          .start()
       },
       catch: fail(`start a ${image} container`),
     }),

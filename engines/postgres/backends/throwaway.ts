@@ -42,6 +42,7 @@ import { createHash, createHmac, pbkdf2Sync, randomBytes } from "node:crypto"
 import { Effect, type Scope } from "effect"
 import { EngineFailed } from "../../engine.ts"
 import { leftByGoneRun, ownerPids, removedNote, throwawayName, throwawayRegex } from "../../run-mark.ts"
+import { quoteLiteral } from "../names.ts"
 import { createRoleOn, type PgSession, type PgTemplate } from "../session.ts"
 import { errorText, failWith, shortVersion } from "./backend.ts"
 import { lostConnection } from "../database.ts"
@@ -83,10 +84,8 @@ export interface ThrowawayServer {
   readonly ephemeral: Effect.Effect<PgSession, EngineFailed, Scope.Scope>
 }
 
+/** Always quoted, unlike names.ts's quoteIdent: the statements read the same whatever the name. */
 const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`
-
-/** `aim_<host>_<pid>_<random>` (run-mark.ts): unique per run, and traceable to it after a kill. */
-export { throwawayName } from "../../run-mark.ts"
 
 /** DROP DATABASE ... WITH (FORCE) exists from PostgreSQL 13; before that, end the sessions first. */
 export function dropStatements(name: string, serverVersionNum: number): ReadonlyArray<string> {
@@ -388,7 +387,7 @@ export const throwawayServer = Effect.fnUntraced(function* (connector: ServerCon
   const roleScript = (name: string, password: string) =>
     [
       createRoleStatement(name, password),
-      `COMMENT ON ROLE ${quoteIdent(name)} IS '${sandboxMark.replace(/'/g, "''")}'`,
+      `COMMENT ON ROLE ${quoteIdent(name)} IS ${quoteLiteral(sandboxMark)}`,
       ...(superuser ? [] : [`GRANT ${quoteIdent(name)} TO CURRENT_USER`]),
     ].join(";\n")
 
