@@ -87,7 +87,7 @@ export function systemPrompt(engine: PromptEngine, withDown: boolean): string {
 const tidy = (sql: string) => `${sql.trim().replace(/;\s*$/, "")};`
 
 /** A schema as compact canonical DDL: each table as the engine renders it, then the other objects. */
-export function renderSchema(schema: Schema, engine: PromptEngine): string {
+function renderSchema(schema: Schema, engine: PromptEngine): string {
   const tables = [...schema.tables].sort((a, b) => a.name.localeCompare(b.name)).map(engine.renderTable)
   const objects = [...schema.objects]
     .sort((a, b) => `${a.kind}:${a.name}`.localeCompare(`${b.kind}:${b.name}`))

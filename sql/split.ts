@@ -37,9 +37,6 @@ export interface BodyTracker {
   readonly openAtEnd?: (() => string | undefined) | undefined
 }
 
-/** No bodies: every terminator ends a statement. */
-export const noBodies = (): BodyTracker => ({ step: () => undefined, inBody: () => false })
-
 const isTerminator = (t: Token) => t.kind === "delimiter" || (t.kind === "punct" && t.text === ";")
 
 /**

@@ -1,5 +1,5 @@
 /**
- * _sql: the tokens the rules read, from sql/lexer.ts in a tolerant dialect that knows the quoting of
+ * words: the tokens the rules read, from sql/lexer.ts in a tolerant dialect that knows the quoting of
  * SQLite, PostgreSQL and MySQL (single-quoted strings with E'' and backslash escapes, double quotes,
  * backticks, brackets, dollar quotes, both comment styles, MySQL's `#` at a statement's start), so a
  * keyword inside a string or comment is never taken for one. Each token carries its value (words in
@@ -113,10 +113,4 @@ export function skipIfExists(tokens: ReadonlyArray<Token>, at: number): number {
   if (spells(tokens, at, "IF", "EXISTS")) return at + 2
   if (spells(tokens, at, "IF", "NOT", "EXISTS")) return at + 3
   return at
-}
-
-/** The statement's text on one line, shortened, for messages. */
-export function shortSql(sql: string, max = 160): string {
-  const flat = sql.replace(/\s+/g, " ").trim()
-  return flat.length > max ? `${flat.slice(0, max - 3)}...` : flat
 }
