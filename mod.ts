@@ -87,7 +87,14 @@ export {
   type SnapshotsWithImage,
 } from "./steps/snapshot.ts"
 export { diff } from "./steps/diff.ts"
-export { plan, planDirection, renderScript, type Candidate, type PlanOptions } from "./steps/plan.ts"
+export {
+  plan,
+  planDirection,
+  renderScript,
+  type Candidate,
+  type PlanOptions,
+  type ProofGround,
+} from "./steps/plan.ts"
 export {
   verify,
   type VerifyReport,

@@ -8,7 +8,7 @@ import { Context, Duration, Effect, Schema as S } from "effect"
 import { type Config, ConfigError, shownPath } from "./config.ts"
 import { renderChanges, summarizeChanges } from "./model/changes.ts"
 import { findAmbiguities } from "./model/ambiguity.ts"
-import { type DatabaseImage, Engine } from "./engines/engine.ts"
+import { Engine } from "./engines/engine.ts"
 import { findEngine } from "./engines/registry.ts"
 import { replaceablePaths, safeName, type FolderFile, type FormatShape } from "./formats/format.ts"
 import { formats } from "./formats/registry.ts"
@@ -33,7 +33,7 @@ import { type ModelSpec, parseModelSpec } from "./llm/model-spec.ts"
 import { Provider } from "./llm/provider.ts"
 import { providerLayer } from "./llm/registry.ts"
 import { type GenerationUsage, generate, type TransportPolicy, type Verdict } from "./steps/generate.ts"
-import { type Candidate, plan } from "./steps/plan.ts"
+import { type Candidate, type ProofGround, plan } from "./steps/plan.ts"
 import { type ProbedHazard, probeHazards } from "./steps/probe.ts"
 import { rememberWrittenMigration, snapshot, takeSnapshots } from "./steps/snapshot.ts"
 import { verify, type VerifyReport } from "./steps/verify.ts"
@@ -238,8 +238,18 @@ export const generateMigration = Effect.fn("aim/workflow/generate")(function* (
     Effect.gen(function* () {
       const { result, image } = yield* readProject(config, true, true)
       if (result.changes.length === 0) return { result, produced: undefined, hazards: undefined }
+      // One ground for every proof and probe of this run: the renames are facts, so the rows
+      // checks follow them and a drop and an add never pass for one.
+      const ground: ProofGround = {
+        history: result.history,
+        current: result.current,
+        desired: result.desired,
+        image,
+        renames: result.renames.hints,
+        changes: result.changes,
+      }
       const produced = yield* Effect.mapError(
-        produceCandidate(config, result, withDown, options, image),
+        produceCandidate(config, result, withDown, options, ground),
         (e) => withRenameHints(e, result.renameCandidates),
       )
       // What the proven migration does to rows that break the change; never a reason to stop.
@@ -249,15 +259,7 @@ export const generateMigration = Effect.fn("aim/workflow/generate")(function* (
           ? []
           : yield* phase(
               "probe",
-              probeHazards(
-                produced.candidate,
-                found,
-                result.history,
-                result.current,
-                result.desired,
-                image,
-                result.renames.hints,
-              ),
+              probeHazards(produced.candidate, found, ground),
               (probed) => `${probed.length} hazard(s) probed with rows that break the change`,
             )
       return { result, produced, hazards }
@@ -368,14 +370,13 @@ const produceCandidate = Effect.fnUntraced(function* (
   result: DiffResult,
   withDown: boolean,
   options: GenerateOptions,
-  image: DatabaseImage | undefined,
+  ground: ProofGround,
 ) {
   const spec = modelOf(config)
   const strategy = config.strategy ?? "auto"
   const renames = result.renames.hints
   const planned = plan(result.current, result.desired, withDown, { changes: result.changes, renames })
-  // The renames are facts: the rows check follows them, so a drop and an add never pass for one.
-  const prove = (c: Candidate) => verify(c, result.history, result.current, result.desired, image, renames)
+  const prove = (c: Candidate) => verify(c, ground)
   if (spec === undefined || strategy === "builtin") {
     const built = yield* phase("plan", planned, () => "built-in planner")
     // Words about a rename in --context reach only a model; the planner reads comments in schema.sql.

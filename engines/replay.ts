@@ -8,7 +8,7 @@
  */
 import { Effect } from "effect"
 import type { Migration } from "../model.ts"
-import { type Database, type EngineShape, StatementFailed } from "./engine.ts"
+import { type Database, type DatabaseImage, type EngineShape, StatementFailed } from "./engine.ts"
 import { pinpoint } from "./error-position.ts"
 
 export const applyScript = Effect.fnUntraced(function* (
@@ -33,4 +33,19 @@ export const replayHistory = Effect.fnUntraced(function* (
   for (const migration of history) {
     yield* applyScript(engine, db, migration.up, migration.upPath, migration.transaction, true)
   }
+})
+
+/**
+ * A throwaway database holding `history`: a copy of `image` (the snapshot step's copy of the
+ * replayed history) where there is one, else a fresh database that replays it. Scoped.
+ */
+export const historyDatabase = Effect.fnUntraced(function* (
+  engine: EngineShape,
+  history: ReadonlyArray<Migration>,
+  image: DatabaseImage | undefined,
+) {
+  if (image) return yield* image.clone
+  const db = yield* engine.ephemeral
+  yield* replayHistory(engine, db, history)
+  return db
 })

@@ -3,9 +3,9 @@
  * offline: the change list from model/diff.ts, the engine's steps, one dependency order. The result is a candidate: nothing is trusted before the verify step proves it.
  */
 import { Effect } from "effect"
-import { Engine } from "../engines/engine.ts"
+import { type DatabaseImage, Engine } from "../engines/engine.ts"
 import { orderSteps, statementsOf } from "../engines/order.ts"
-import type { Change, RenameHints, Schema } from "../model.ts"
+import type { Change, Migration, RenameHints, Schema } from "../model.ts"
 import { diffSchemas, invertRenames } from "../model/diff.ts"
 
 /** Statements as the text of a migration file, each ending in `;` on its own line(s). */
@@ -27,6 +27,21 @@ export interface Candidate {
    * privileges the sandbox lacks; a model's candidate leaves it unset and runs sandboxed.
    */
   readonly trusted?: boolean | undefined
+}
+
+/**
+ * What a candidate is proven against (steps/verify.ts) and probed on (steps/probe.ts): the history
+ * it follows and the schemas before and after it; where the engine keeps one, the snapshot step's
+ * image of the replayed history; the renames the plan was given; and the change list between the
+ * two schemas under those renames, worked out again where it is not given.
+ */
+export interface ProofGround {
+  readonly history: ReadonlyArray<Migration>
+  readonly current: Schema
+  readonly desired: Schema
+  readonly image?: DatabaseImage | undefined
+  readonly renames?: RenameHints | undefined
+  readonly changes?: ReadonlyArray<Change> | undefined
 }
 
 /**

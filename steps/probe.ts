@@ -14,12 +14,12 @@
  * Resources: one throwaway database per probe, released as soon as that probe ends.
  */
 import { Effect } from "effect"
-import { type Database, type DatabaseImage, Engine, type RowImage } from "../engines/engine.ts"
-import { applyScript, replayHistory } from "../engines/replay.ts"
+import { Engine, type RowImage } from "../engines/engine.ts"
+import { applyScript, historyDatabase } from "../engines/replay.ts"
 import type { DataHazard } from "../model/hazards.ts"
 import { nameKey } from "../model/names.ts"
-import type { Migration, RenameHints, Schema } from "../model.ts"
-import type { Candidate } from "./plan.ts"
+import { pairedTables } from "../model/table-pairs.ts"
+import type { Candidate, ProofGround } from "./plan.ts"
 
 /** What UP did with a row that breaks the change. */
 export type ProbeOutcome = "up-fails" | "values-change" | "rows-lost" | "kept" | "unprobed"
@@ -40,29 +40,6 @@ export interface ProbedHazard {
 export const isWarning = (p: ProbedHazard) =>
   p.outcome === "values-change" || p.outcome === "rows-lost" || (p.outcome === "kept" && p.hazard.enforced)
 
-/**
- * The probe table's columns that exist before and after (renames followed), whatever UP does to
- * their definition: a changed value is what a probe looks for.
- */
-function comparedColumns(table: string, current: Schema, desired: Schema, renames?: RenameHints) {
-  const key = nameKey(current, desired)
-  const before = current.tables.find((t) => key(t.name) === key(table))
-  const to = renames?.tables?.find((r) => key(r.from) === key(table))?.to ?? table
-  const after = desired.tables.find((t) => key(t.name) === key(to))
-  if (!before || !after) return undefined
-  const pairs = before.columns.flatMap((c) => {
-    const name = renames?.columns?.find(
-      (r) => key(r.table) === key(after.name) && key(r.from) === key(c.name),
-    )?.to
-    const twin = after.columns.find((a) => key(a.name) === key(name ?? c.name))
-    return twin ? [[c.name, twin.name] as const] : []
-  })
-  return {
-    before: { table: before.name, columns: pairs.map(([b]) => b) },
-    after: { table: after.name, columns: pairs.map(([, a]) => a) },
-  }
-}
-
 function compare(before: RowImage, after: RowImage): { outcome: ProbeOutcome; detail: string } {
   if (after.length < before.length)
     return { outcome: "rows-lost", detail: `${before.length} row(s) before UP, ${after.length} after` }
@@ -76,20 +53,20 @@ const probeOne = (
   hazard: DataHazard,
   all: ReadonlyArray<DataHazard>,
   candidate: Candidate,
-  history: ReadonlyArray<Migration>,
-  current: Schema,
-  desired: Schema,
-  image: DatabaseImage | undefined,
-  renames: RenameHints | undefined,
+  { history, current, desired, image, renames }: ProofGround,
 ) =>
   Effect.gen(function* () {
     const engine = yield* Engine
-    const db: Database = image ? yield* image.clone : yield* engine.ephemeral
-    if (!image) yield* replayHistory(engine, db, history)
+    const db = yield* historyDatabase(engine, history, image)
     const seed = yield* db.seed(current, { avoid: all.filter((h) => h.enforced), probe: hazard })
     if (!seed.probe?.met)
       return { outcome: "unprobed", detail: seed.probe?.reason ?? "no row was written" } as const
-    const columns = comparedColumns(hazard.table, current, desired, renames)
+    // The probe table's columns that exist before and after, whatever UP does to their definition:
+    // a changed value is what a probe looks for.
+    const key = nameKey(current, desired)
+    const columns = pairedTables(current, desired, renames).find(
+      (p) => key(p.before.table) === key(hazard.table),
+    )
     const before = columns ? yield* db.readRows(columns.before.table, columns.before.columns) : []
     const up = yield* applyScript(engine, db, candidate.up, "UP", true, candidate.trusted === true).pipe(
       Effect.map(() => undefined),
@@ -112,25 +89,20 @@ const probeOne = (
   )
 
 /**
- * Step: probe each hazard of a verified candidate (see the module header), at most
- * `concurrentDatabases` at once, in the order given. `image` is the snapshot step's copy of the
- * replayed history, when the engine keeps one.
+ * Step: probe each hazard of a verified candidate (see the module header) on the ground it was
+ * proven on (steps/plan.ts), at most `concurrentDatabases` at once, in the order given.
  */
 export const probeHazards = Effect.fn("aim/steps/probe")(function* (
   candidate: Candidate,
   hazards: ReadonlyArray<DataHazard>,
-  history: ReadonlyArray<Migration>,
-  current: Schema,
-  desired: Schema,
-  image?: DatabaseImage | undefined,
-  renames?: RenameHints | undefined,
+  ground: ProofGround,
 ) {
   const engine = yield* Engine
   // One probe per condition: a key and the unique index behind it find the same rows.
   const distinct = hazards.filter((h, i) => hazards.findIndex((o) => o.check === h.check) === i)
   return yield* Effect.forEach(
     distinct,
-    (h) => probeOne(h, hazards, candidate, history, current, desired, image, renames),
+    (h) => probeOne(h, hazards, candidate, ground),
     { concurrency: engine.concurrentDatabases ?? 1 },
   )
 })

@@ -15,20 +15,20 @@
 import { Effect, Schema as S } from "effect"
 import { renderChanges } from "../model/changes.ts"
 import { diffSchemas, sameColumn } from "../model/diff.ts"
+import { pairedTables, type TablePair } from "../model/table-pairs.ts"
 import { type DataHazard, findHazards } from "../model/hazards.ts"
 import { nameKey } from "../model/names.ts"
 import {
   type BrokenObject,
   type Database,
-  type DatabaseImage,
   Engine,
   type RowImage,
   type SeedReport,
 } from "../engines/engine.ts"
 import { checkObjects, mayHoldBrokenObjects } from "../engines/exercise.ts"
-import { applyScript, replayHistory } from "../engines/replay.ts"
-import type { Migration, RenameHints, Schema } from "../model.ts"
-import type { Candidate } from "./plan.ts"
+import { applyScript, historyDatabase } from "../engines/replay.ts"
+import type { RenameHints, Schema } from "../model.ts"
+import type { Candidate, ProofGround } from "./plan.ts"
 
 const Phase = S.Literals(["up", "down"])
 
@@ -102,44 +102,8 @@ export interface VerifyReport {
   readonly afterUp: Schema
 }
 
-/**
- * A table that exists before and after (under its new name when renamed), with the columns whose
- * definition UP leaves alone, as each side names them: what the row check compares.
- */
-export interface SurvivingTable {
-  readonly before: { readonly table: string; readonly columns: ReadonlyArray<string> }
-  readonly after: { readonly table: string; readonly columns: ReadonlyArray<string> }
-}
-
-/** The tables and columns UP keeps (renames followed), whose rows must come through unchanged. */
-export function survivingColumns(current: Schema, desired: Schema, renames?: RenameHints): SurvivingTable[] {
-  // Names matched as the diff matches them, so a table spelled `USERS` before and `users` after is checked.
-  const key = nameKey(current, desired)
-  const after = new Map(desired.tables.map((t) => [key(t.name), t]))
-  const tableTo = new Map((renames?.tables ?? []).map((r) => [key(r.from), key(r.to)]))
-  return current.tables.flatMap((table) => {
-    const target = after.get(tableTo.get(key(table.name)) ?? key(table.name))
-    if (!target) return []
-    const columnTo = new Map(
-      (renames?.columns ?? [])
-        .filter((r) => key(r.table) === key(target.name))
-        .map((r) => [key(r.from), key(r.to)]),
-    )
-    const pairs = table.columns.flatMap((c) => {
-      const twin = target.columns.find((t) => key(t.name) === (columnTo.get(key(c.name)) ?? key(c.name)))
-      return twin !== undefined && sameColumn(c, twin) ? [[c.name, twin.name] as const] : []
-    })
-    return [
-      {
-        before: { table: table.name, columns: pairs.map(([b]) => b) },
-        after: { table: target.name, columns: pairs.map(([, a]) => a) },
-      },
-    ]
-  })
-}
-
 /** A renamed column whose definition changes too, as each side names it. */
-export interface RenamedColumn {
+interface RenamedColumn {
   readonly before: { readonly table: string; readonly column: string }
   readonly after: { readonly table: string; readonly column: string }
 }
@@ -148,7 +112,7 @@ export interface RenamedColumn {
  * The declared column renames that also change the column's definition (type, NOT NULL...): their
  * values may be converted, so they are not compared as they are, but they must arrive.
  */
-export function renamedAndChanged(current: Schema, desired: Schema, renames?: RenameHints): RenamedColumn[] {
+function renamedAndChanged(current: Schema, desired: Schema, renames?: RenameHints): RenamedColumn[] {
   const key = nameKey(current, desired)
   const tableFrom = new Map((renames?.tables ?? []).map((r) => [key(r.to), key(r.from)]))
   return (renames?.columns ?? []).flatMap((r) => {
@@ -198,7 +162,7 @@ const checkRows = Effect.fnUntraced(function* (
   db: Database,
   phase: "up" | "down",
   expected: ReadonlyMap<string, RowImage>,
-  tables: ReadonlyArray<SurvivingTable>,
+  tables: ReadonlyArray<TablePair>,
 ) {
   for (const surviving of tables) {
     // After UP the table and its columns carry their new names; after DOWN their old ones again.
@@ -253,21 +217,15 @@ const runPhase = Effect.fnUntraced(function* (
 
 /**
  * Step: prove a candidate on a fresh database holding the history and sample rows: UP reaches the desired
- * schema, rows survive, DOWN restores the previous schema. With `image` (the snapshot step's copy of
- * the replayed history), the database is a copy of it instead of a replay. With `renames` (those
- * the plan was given), a renamed table's or column's rows are checked under its new name.
+ * schema, rows survive, DOWN restores the previous schema. The ground (steps/plan.ts) says what it
+ * is proven against: with an image, the database is a copy of it instead of a replay; with renames
+ * (those the plan was given), a renamed table's or column's rows are checked under its new name.
  */
-export const verify = Effect.fn("aim/steps/verify")(function* (
-  candidate: Candidate,
-  history: ReadonlyArray<Migration>,
-  current: Schema,
-  desired: Schema,
-  image?: DatabaseImage | undefined,
-  renames?: RenameHints | undefined,
-) {
+export const verify = Effect.fn("aim/steps/verify")(function* (candidate: Candidate, ground: ProofGround) {
+  const { history, current, desired, image, renames } = ground
   const engine = yield* Engine
   const hazards = findHazards(
-    diffSchemas(current, desired, renames),
+    ground.changes ?? diffSchemas(current, desired, renames),
     current,
     desired,
     engine.capabilities.hazards,
@@ -275,13 +233,12 @@ export const verify = Effect.fn("aim/steps/verify")(function* (
     renames,
   )
   const trusted = candidate.trusted === true
-  const tables = survivingColumns(current, desired, renames)
+  const tables = pairedTables(current, desired, renames, { unchangedOnly: true })
   const arriving = renamedAndChanged(current, desired, renames)
   /** UP and DOWN on a fresh copy of the history whose sample rows avoid `avoid`. */
   const prove = (avoid: ReadonlyArray<DataHazard>) =>
     Effect.gen(function* () {
-      const db = image ? yield* image.clone : yield* engine.ephemeral
-      if (!image) yield* replayHistory(engine, db, history)
+      const db = yield* historyDatabase(engine, history, image)
       const seed = yield* db.seed(current, { avoid })
       const before = new Map<string, RowImage>()
       const read = tables.map((t) => t.before.table)

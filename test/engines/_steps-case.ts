@@ -53,7 +53,7 @@ export const runThroughSteps = (c: StepsCase) =>
       : c.renames
     if (diffSchemas(current, desired, renames).length === 0) return undefined
     const candidate = yield* plan(current, desired, true, { renames })
-    yield* verify(candidate, history, current, desired, undefined, renames).pipe(
+    yield* verify(candidate, { history, current, desired, renames }).pipe(
       Effect.mapError((error) => Object.assign(error, { candidate })),
     )
     return candidate

@@ -28,7 +28,7 @@ export const verified = (from: string, to: string) =>
     )
     const desired = yield* snapshotSchema({ path: "schema.sql", text: to })
     const candidate = yield* plan(current, desired, true)
-    const report = yield* verify(candidate, history, current, desired)
+    const report = yield* verify(candidate, { history, current, desired })
     return { report, candidate, history, current, desired }
   })
 

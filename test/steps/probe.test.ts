@@ -54,7 +54,11 @@ function suite(backend: TestBackend) {
       Effect.gen(function* () {
         const v = yield* verified(from, to)
         const candidate = { ...v.candidate, up: up(v.candidate.up) }
-        const probed = yield* probeHazards(candidate, v.report.hazards, v.history, v.current, v.desired)
+        const probed = yield* probeHazards(candidate, v.report.hazards, {
+          history: v.history,
+          current: v.current,
+          desired: v.desired,
+        })
         return { report: v.report, probed }
       }),
     )

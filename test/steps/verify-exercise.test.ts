@@ -34,7 +34,10 @@ const verdict = (migrations: ReadonlyArray<Migration>, up: string, down: string)
   Effect.runPromise(
     Effect.gen(function* () {
       const { current, desired } = yield* schemas(migrations, up)
-      return yield* verify({ up, down, notes: [], trusted: true }, migrations, current, desired).pipe(
+      return yield* verify(
+        { up, down, notes: [], trusted: true },
+        { history: migrations, current, desired },
+      ).pipe(
         Effect.map(() => "verified"),
         Effect.catch((error) => Effect.succeed(JSON.parse(JSON.stringify(error)) as unknown)),
       )

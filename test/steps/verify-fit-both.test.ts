@@ -48,7 +48,7 @@ function suite(backend: TestBackend) {
           down: "ALTER TABLE t RENAME COLUMN full_name TO name;",
           notes: [],
         }
-        const renamed = yield* verify(rename, v.history, v.current, v.desired)
+        const renamed = yield* verify(rename, { history: v.history, current: v.current, desired: v.desired })
         return { planned: v.report, renamed }
       }),
     )

@@ -37,7 +37,7 @@ const verdict = (up: string, down: string) =>
           return { current, desired: yield* db.snapshot }
         }),
       )
-      return yield* verify({ up, down, notes: [], trusted: true }, history, current, desired).pipe(
+      return yield* verify({ up, down, notes: [], trusted: true }, { history, current, desired }).pipe(
         Effect.map((report) => ({ seeded: report.seed.seeded, skipped: report.seed.skipped })),
         Effect.catch((error) => Effect.succeed(JSON.parse(JSON.stringify(error)) as unknown)),
       )

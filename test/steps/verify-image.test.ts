@@ -95,8 +95,8 @@ const bothWays = (
       const image = yield* imageOf(history)
       const results = []
       for (const c of list) {
-        const byReplay = yield* outcome(verify(c, history, current, desired))
-        const byCopy = yield* outcome(verify(c, history, current, desired, image))
+        const byReplay = yield* outcome(verify(c, { history, current, desired }))
+        const byCopy = yield* outcome(verify(c, { history, current, desired, image }))
         results.push({ byReplay, byCopy })
       }
       return results
@@ -274,7 +274,7 @@ const afterUpMatchesReplay = (history: ReadonlyArray<Migration>, desiredSql: str
       const candidate = yield* plan(current, desired, true)
       const db = yield* replayed(history)
       const image: DatabaseImage | undefined = db.keepAsImage ? yield* db.keepAsImage : undefined
-      const report = yield* verify(candidate, history, current, desired, image)
+      const report = yield* verify(candidate, { history, current, desired, image })
       const fresh = yield* replaySchema([...history, migration("99", candidate.up)])
       return { engine, report, fresh, copied: image !== undefined }
     }),

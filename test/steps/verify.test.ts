@@ -45,7 +45,7 @@ describe("verify", () => {
       Effect.gen(function* () {
         const { current, desired } = yield* schemas
         const candidate = yield* plan(current, desired, true)
-        return yield* verify(candidate, history, current, desired)
+        return yield* verify(candidate, { history, current, desired })
       }),
     )
     expect(report.downChecked).toBe(true)
@@ -57,7 +57,7 @@ describe("verify", () => {
     const error = await run(
       Effect.gen(function* () {
         const { current, desired } = yield* schemas
-        return yield* verify({ up: naiveUp, notes: [] }, history, current, desired).pipe(Effect.flip)
+        return yield* verify({ up: naiveUp, notes: [] }, { history, current, desired }).pipe(Effect.flip)
       }),
     )
     expect(error._tag).toBe("RowsChanged")
@@ -68,14 +68,12 @@ describe("verify", () => {
     const [drift, failed] = await run(
       Effect.gen(function* () {
         const { current, desired } = yield* schemas
-        const drift = yield* verify({ up: "SELECT 1;", notes: [] }, history, current, desired).pipe(
+        const drift = yield* verify({ up: "SELECT 1;", notes: [] }, { history, current, desired }).pipe(
           Effect.flip,
         )
         const failed = yield* verify(
           { up: "SELECT 1;\nALTER TABLE nope ADD COLUMN x INT;", notes: [] },
-          history,
-          current,
-          desired,
+          { history, current, desired },
         ).pipe(Effect.flip)
         return [drift, failed] as const
       }),
@@ -91,7 +89,7 @@ describe("verify", () => {
       Effect.gen(function* () {
         const { current, desired } = yield* schemas
         const candidate = yield* plan(current, desired, true)
-        return yield* verify({ ...candidate, down: "DROP TABLE books;" }, history, current, desired).pipe(
+        return yield* verify({ ...candidate, down: "DROP TABLE books;" }, { history, current, desired }).pipe(
           Effect.flip,
         )
       }),
@@ -113,7 +111,7 @@ describe("verify", () => {
         ).pipe(Effect.andThen(engine.ephemeral)),
       }
       const { current, desired } = yield* schemas
-      yield* verify({ up: "SELECT 1;", notes: [] }, history, current, desired).pipe(
+      yield* verify({ up: "SELECT 1;", notes: [] }, { history, current, desired }).pipe(
         Effect.provideService(Engine, wrapped),
         Effect.flip,
       )
@@ -142,7 +140,7 @@ describe("verify: a declared rename", () => {
         const desired = yield* snapshotSchema({ path: "schema.sql", text: desiredSql })
         const planned = yield* plan(current, desired, true, { renames })
         const candidate = { ...planned, up: up ?? planned.up, down: down ?? planned.down }
-        return yield* verify(candidate, before, current, desired, undefined, renames).pipe(Effect.result)
+        return yield* verify(candidate, { history: before, current, desired, renames }).pipe(Effect.result)
       }),
     )
 

@@ -173,7 +173,7 @@ for (const backend of backends) {
           const current = yield* snapshotHistory(history)
           const target = yield* snapshotSchema({ path: "schema.sql", text: desired })
           const candidate = yield* plan(current, target, true)
-          const report = yield* verify(candidate, history, current, target)
+          const report = yield* verify(candidate, { history, current, desired: target })
           return { engine, current, target, candidate, report }
         }),
       )

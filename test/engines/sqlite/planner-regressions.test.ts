@@ -146,7 +146,7 @@ describe("names that differ only in case are one name in SQLite", () => {
           path: "schema.sql",
           text: "CREATE TABLE users (id integer PRIMARY KEY, name text);",
         })
-        return yield* verify({ up: lossy, notes: [] }, history, current, desired).pipe(Effect.flip)
+        return yield* verify({ up: lossy, notes: [] }, { history, current, desired }).pipe(Effect.flip)
       }).pipe(Effect.provide(layer)),
     )
     expect(error._tag).toBe("RowsChanged")
