@@ -436,7 +436,7 @@ const produceCandidate = Effect.fnUntraced(function* (
     changes: result.changes,
     draft: draft ? { candidate: draft, rejected } : undefined,
     renameFacts: renameFacts(result.renames),
-    decided: result.renames.declined,
+    ambiguities,
     context: config.context,
     withDown,
     maxRetries: config.maxRetries,

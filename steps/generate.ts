@@ -9,7 +9,7 @@
  * key stops at once. Resources: none of its own; the checker and the provider hold theirs.
  */
 import { Duration, Effect, Schedule, Schema as S } from "effect"
-import { findAmbiguities, type RenameCandidate } from "../model/ambiguity.ts"
+import { type Ambiguity, findAmbiguities } from "../model/ambiguity.ts"
 import { Engine } from "../engines/engine.ts"
 import { submitMigrationTool, systemPrompt, userPrompt } from "../llm/prompt.ts"
 import { type ChatTurn, Provider, ProviderFailed, type ToolAnswer } from "../llm/provider.ts"
@@ -89,8 +89,11 @@ export interface GenerationRequest {
   readonly draft?: { readonly candidate: Candidate; readonly rejected?: string | undefined } | undefined
   /** What the user settled about renames (declared in schema.sql, answered on a terminal): facts. */
   readonly renameFacts?: ReadonlyArray<string> | undefined
-  /** Likely renames the user answered no to: no longer open questions for the model. */
-  readonly decided?: ReadonlyArray<RenameCandidate> | undefined
+  /**
+   * What in the change is for the model to decide (model/ambiguity.ts), likely renames the user
+   * answered no to left out; worked out from `changes` alone when not given.
+   */
+  readonly ambiguities?: ReadonlyArray<Ambiguity> | undefined
   readonly context?: string | undefined
   readonly withDown: boolean
   readonly maxRetries: number
@@ -206,7 +209,7 @@ export const generate = <A, E, R>(
     const first = userPrompt(
       request,
       engine,
-      findAmbiguities(request.changes, engine.capabilities.types, request.decided),
+      request.ambiguities ?? findAmbiguities(request.changes, engine.capabilities.types),
     )
     const turns: ChatTurn[] = [{ role: "user", content: first }]
     const tool = submitMigrationTool(request.withDown)

@@ -100,9 +100,7 @@ export const probeHazards = Effect.fn("aim/steps/probe")(function* (
   const engine = yield* Engine
   // One probe per condition: a key and the unique index behind it find the same rows.
   const distinct = hazards.filter((h, i) => hazards.findIndex((o) => o.check === h.check) === i)
-  return yield* Effect.forEach(
-    distinct,
-    (h) => probeOne(h, hazards, candidate, ground),
-    { concurrency: engine.concurrentDatabases ?? 1 },
-  )
+  return yield* Effect.forEach(distinct, (h) => probeOne(h, hazards, candidate, ground), {
+    concurrency: engine.concurrentDatabases ?? 1,
+  })
 })
